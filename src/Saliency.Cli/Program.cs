@@ -1,1 +1,10 @@
-Console.WriteLine(TorchSharp.torch.ones(3).sum().item<float>());
+using System.CommandLine;
+using Saliency.Cli.Commands;
+
+// The `saliency` tool: a thin command line over the Saliency.Notebook library.
+// Each command lives in Commands/ and only parses options, calls the library and prints.
+var root = new RootCommand("Saliency.Notebook: global saliency maps for time-series autoencoders.")
+{
+    DoctorCommand.Create(),
+};
+return root.Parse(args).Invoke();

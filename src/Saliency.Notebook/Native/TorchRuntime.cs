@@ -1,0 +1,216 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Native;
+
+/// <summary>
+/// Makes TorchSharp load on this machine and picks the device. Call <see cref="EnsureLoaded"/> before the
+/// first use of <c>torch</c> in any host (tool, tests, notebooks): it loads a libLibTorchSharp.so that the
+/// system's libstdc++ accepts (patched at build time, or patched here into a cache folder for hosts that
+/// <c>#r</c> the kit from the NuGet cache), so TorchSharp then finds it by SONAME.
+/// </summary>
+public static class TorchRuntime
+{
+    /// <summary>Environment variable that forces the device: <c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
+    public const string DeviceVariable = "SALIENCY_DEVICE";
+
+    private static readonly object Gate = new();
+    private static bool _loaded;
+    private static string? _nativeLibraryPath;
+    private static string? _loadFailure;
+    private static bool _cudaBackend;
+
+    /// <summary>Path of the libLibTorchSharp.so the kit loaded itself, or null when TorchSharp loaded its own.</summary>
+    public static string? NativeLibraryPath => _nativeLibraryPath;
+
+    /// <summary>
+    /// Loads the native TorchSharp backend once, CUDA when the libtorch at hand has it, else CPU.
+    /// Throws <see cref="TorchLoadException"/> with the dynamic loader's own message when it cannot.
+    /// </summary>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_loaded) return;
+            if (_loadFailure != null) throw new TorchLoadException(_loadFailure);
+            try
+            {
+                if (OperatingSystem.IsLinux()) PreloadCompatibleNativeLibrary();
+                // CUDA first: it is there only with a CUDA libtorch (TorchSharp-cuda-linux, or the GPU machine's own).
+                _cudaBackend = Environment.GetEnvironmentVariable(DeviceVariable)?.Trim().ToLowerInvariant() != "cpu"
+                               && torch.TryInitializeDeviceType(DeviceType.CUDA);
+                if (!_cudaBackend) torch.InitializeDeviceType(DeviceType.CPU);
+                _loaded = true;
+            }
+            catch (Exception e) when (e is not TorchLoadException)
+            {
+                _loadFailure = DescribeLoadFailure(e);
+                throw new TorchLoadException(_loadFailure, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The device to compute on: <paramref name="request"/> (or the SALIENCY_DEVICE variable) of
+    /// <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>; auto picks CUDA when available.
+    /// Asking for CUDA where there is none is an error, not a silent fallback.
+    /// </summary>
+    public static Device ResolveDevice(string? request = null)
+    {
+        EnsureLoaded();
+        string wanted = (request ?? Environment.GetEnvironmentVariable(DeviceVariable) ?? "auto").Trim().ToLowerInvariant();
+        if (wanted is "" or "auto") return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+        if (wanted == "cpu") return torch.CPU;
+        if (wanted.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            if (!torch.cuda.is_available())
+                throw new InvalidOperationException(
+                    $"Device '{wanted}' was asked for, but CUDA is not available (backend loaded: {(_cudaBackend ? "CUDA" : "CPU")}). " +
+                    "Build with -p:SaliencyTorchBackend=cuda or run where a CUDA libtorch is on LD_LIBRARY_PATH, or use --device cpu.");
+            return new Device(wanted);
+        }
+        throw new ArgumentException($"Unknown device '{request}': use auto, cpu, cuda or cuda:N.", nameof(request));
+    }
+
+    /// <summary>What <c>saliency doctor</c> reports. Never throws: a load failure is part of the report.</summary>
+    public static TorchReport Inspect(string? deviceRequest = null)
+    {
+        string torchSharpVersion = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
+                                   ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "?";
+        try
+        {
+            EnsureLoaded();
+            Device device = ResolveDevice(deviceRequest);
+            using var probe = torch.ones(new long[] { 2, 2 }, device: device).matmul(torch.ones(new long[] { 2, 2 }, device: device)).sum();
+            float value = probe.cpu().item<float>();
+            if (value != 8f) throw new InvalidOperationException($"torch computed {value} for a 2x2 ones matmul sum, expected 8.");
+            return new TorchReport(true, torchSharpVersion, torch.__version__, device.ToString(), torch.get_num_threads(),
+                torch.cuda.is_available(), LoadedNativeLibraries(), null);
+        }
+        catch (Exception e)
+        {
+            return new TorchReport(false, torchSharpVersion, null, null, 0, false, LoadedNativeLibraries(),
+                e is TorchLoadException ? e.Message : DescribeLoadFailure(e));
+        }
+    }
+
+    /// <summary>Paths of the TorchSharp and libtorch native libraries mapped into this process.</summary>
+    public static IReadOnlyList<string> LoadedNativeLibraries()
+    {
+        const string maps = "/proc/self/maps";
+        if (!File.Exists(maps)) return Array.Empty<string>();
+        return File.ReadLines(maps)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(parts => parts.Length >= 6)
+            .Select(parts => string.Join(' ', parts.Skip(5)))
+            .Where(path => Path.GetFileName(path) is "libLibTorchSharp.so" or "libtorch.so" or "libtorch_cpu.so" or "libtorch_cuda.so" or "libc10.so")
+            .Distinct()
+            .ToList();
+    }
+
+    /// <summary>
+    /// Finds TorchSharp's native library, makes sure the system accepts it (patching a private copy when the
+    /// system libstdc++ lacks GLIBCXX_3.4.32), and loads it by full path with its libtorch dependencies.
+    /// </summary>
+    private static void PreloadCompatibleNativeLibrary()
+    {
+        string? shipped = FindShippedNativeLibrary();
+        if (shipped == null) return; // TorchSharp will search itself (e.g. a libtorch on LD_LIBRARY_PATH)
+        string toLoad = shipped;
+        if (!ElfVersionNeedPatcher.SystemLibStdCxxProvides() && ElfVersionNeedPatcher.RequiresStrongly(shipped))
+            toLoad = PatchedCopyOf(shipped);
+        // libtorch first, from the folder TorchSharp itself would use, so that the DT_NEEDED entries of
+        // libLibTorchSharp.so resolve by SONAME to the files that match it.
+        string? libtorchDir = FindLibTorchDirectory(Path.GetDirectoryName(shipped)!);
+        if (libtorchDir != null)
+            foreach (string name in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+            {
+                string candidate = Path.Combine(libtorchDir, name);
+                if (File.Exists(candidate)) LoadOrExplain(candidate);
+            }
+        LoadOrExplain(toLoad);
+        _nativeLibraryPath = toLoad;
+    }
+
+    private static void LoadOrExplain(string path)
+    {
+        try { NativeLibrary.Load(path); }
+        catch (DllNotFoundException e) { throw new TorchLoadException($"The dynamic loader refused {path}: {e.Message}", e); }
+    }
+
+    private static string? FindShippedNativeLibrary()
+    {
+        var candidates = new List<string>();
+        foreach (string? baseDir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) })
+        {
+            if (string.IsNullOrEmpty(baseDir)) continue;
+            candidates.Add(Path.Combine(baseDir, "libLibTorchSharp.so"));
+            candidates.Add(Path.Combine(baseDir, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+        }
+        // A host that #r's TorchSharp.dll from the NuGet cache: lib/net8.0/TorchSharp.dll -> runtimes/linux-x64/native.
+        string? torchSharpDir = Path.GetDirectoryName(typeof(torch).Assembly.Location);
+        if (!string.IsNullOrEmpty(torchSharpDir))
+        {
+            candidates.Add(Path.Combine(torchSharpDir, "libLibTorchSharp.so"));
+            candidates.Add(Path.GetFullPath(Path.Combine(torchSharpDir, "..", "..", "runtimes", "linux-x64", "native", "libLibTorchSharp.so")));
+        }
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    private static string? FindLibTorchDirectory(string nativeDir)
+    {
+        if (File.Exists(Path.Combine(nativeDir, "libtorch_cpu.so"))) return nativeDir;
+        // NuGet cache layout: .../torchsharp/0.107.0/runtimes/linux-x64/native -> .../libtorch-cpu-linux-x64/<v>/runtimes/linux-x64/native
+        string packages = Path.GetFullPath(Path.Combine(nativeDir, "..", "..", "..", "..", ".."));
+        string libtorchPackage = Path.Combine(packages, "libtorch-cpu-linux-x64");
+        if (!Directory.Exists(libtorchPackage)) return null;
+        return Directory.GetDirectories(libtorchPackage)
+            .OrderByDescending(d => Version.TryParse(Path.GetFileName(d), out var v) ? v : new Version(0, 0))
+            .Select(d => Path.Combine(d, "runtimes", "linux-x64", "native"))
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")));
+    }
+
+    private static string PatchedCopyOf(string shipped)
+    {
+        string version = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+        string cacheRoot = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        string dir = Path.Combine(cacheRoot, "saliency-notebook", "native", $"torchsharp-{version}");
+        Directory.CreateDirectory(dir);
+        string target = Path.Combine(dir, "libLibTorchSharp.so");
+        if (File.Exists(target) && !ElfVersionNeedPatcher.RequiresStrongly(target)) return target;
+        string staging = Path.Combine(dir, $"libLibTorchSharp.so.{Environment.ProcessId}.tmp");
+        File.Copy(shipped, staging, overwrite: true);
+        ElfVersionNeedPatcher.MarkWeak(staging);
+        File.Move(staging, target, overwrite: true);
+        return target;
+    }
+
+    /// <summary>Replaces TorchSharp's generic "missing package" text with the loader's real reason.</summary>
+    private static string DescribeLoadFailure(Exception e)
+    {
+        if (e is TorchLoadException) return e.Message;
+        string? shipped = OperatingSystem.IsLinux() ? FindShippedNativeLibrary() : null;
+        if (shipped != null)
+        {
+            try { NativeLibrary.Free(NativeLibrary.Load(shipped)); }
+            catch (DllNotFoundException dl) { return $"The dynamic loader refused {shipped}: {dl.Message}"; }
+        }
+        Exception root = e;
+        while (root.InnerException != null) root = root.InnerException;
+        return $"TorchSharp failed to initialise: {root.GetType().Name}: {root.Message.Split('\n')[0]}";
+    }
+}
+
+/// <summary>TorchSharp's native backend could not be loaded; the message carries the dynamic loader's reason.</summary>
+public sealed class TorchLoadException : Exception
+{
+    public TorchLoadException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>The facts <c>saliency doctor</c> prints.</summary>
+public sealed record TorchReport(
+    bool Works, string TorchSharpVersion, string? LibTorchVersion, string? Device, int Threads,
+    bool CudaAvailable, IReadOnlyList<string> NativeLibraries, string? Failure);
