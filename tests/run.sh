@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The kit's test command (README "Tests"): builds everything and runs the whole xunit suite.
+# The tests fetch the paper's data into data/ themselves (SALIENCY_DATA_MIRROR, else ../shared/data, else upstream).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+log=$(mktemp)
+set +e
+dotnet test Saliency.slnx -c Release --nologo 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One plain closing line for CI: "N passed, N failed".
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "tests: $passed passed, $failed failed"
+exit "$rc"
