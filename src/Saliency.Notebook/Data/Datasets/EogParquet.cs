@@ -43,9 +43,12 @@ public sealed record EogParquetTable(double[] Values, int Length, string[] Targe
 
             long valueCount = group.GetMetadata(series)?.MetaData?.NumValues
                 ?? throw new DatasetException(path, "dim_0 has no column metadata");
-            var flat = new double?[checked((int)valueCount)];
+            var flat = new double[checked((int)valueCount)];
+            var definitions = new int[flat.Length];
             var levels = new int[flat.Length];
-            await group.ReadAsync<double>(series, flat.AsMemory(), levels.AsMemory(), cancellation);
+            await group.ReadRawAsync<double>(series, flat.AsMemory(), definitions.AsMemory(), levels.AsMemory(), cancellation);
+            if (definitions.Any(d => d != series.MaxDefinitionLevel))
+                throw new DatasetException(path, "dim_0 has missing values or empty lists");
             int groupLength = rows == 0 ? 0 : flat.Length / rows;
             if (rows > 0 && (flat.Length % rows != 0 || (length >= 0 && groupLength != length)))
                 throw new DatasetException(path, $"dim_0 lists have unequal lengths ({flat.Length} values for {rows} rows)");
@@ -53,7 +56,7 @@ public sealed record EogParquetTable(double[] Values, int Length, string[] Targe
             {
                 if ((levels[i] == 0) != (i % groupLength == 0))
                     throw new DatasetException(path, $"dim_0 lists have unequal lengths (row break at value {i})");
-                values.Add(flat[i] ?? throw new DatasetException(path, $"dim_0 has a missing value at position {i}"));
+                values.Add(flat[i]);
             }
             if (rows > 0) length = groupLength;
         }

@@ -99,12 +99,12 @@ public static class DataFetcher
         FetchAsync(dataDirectory, mirror, baseUrl, progress).GetAwaiter().GetResult();
 
     /// <summary>For each manifest file: keep it when present and correct; otherwise delete a wrong copy, then copy it from the mirror
-    /// (argument, else <see cref="MirrorVariable"/>) when the mirror holds it, else download it from the base URL (argument, else
+    /// (argument, else <see cref="MirrorVariable"/>; an empty string means no mirror) when the mirror holds it, else download it from the base URL (argument, else
     /// <see cref="BaseUrlVariable"/>, else <see cref="DefaultBaseUrl"/>). Throws <see cref="DataFetchException"/> on the first failure.</summary>
     public static async Task<FetchReport> FetchAsync(string dataDirectory, string? mirror = null, string? baseUrl = null,
         IProgress<FetchProgress>? progress = null, HttpClient? http = null, CancellationToken cancellation = default)
     {
-        mirror ??= NonEmpty(Environment.GetEnvironmentVariable(MirrorVariable));
+        mirror = mirror is null ? NonEmpty(Environment.GetEnvironmentVariable(MirrorVariable)) : NonEmpty(mirror);
         baseUrl ??= NonEmpty(Environment.GetEnvironmentVariable(BaseUrlVariable)) ?? DefaultBaseUrl;
         if (!baseUrl.EndsWith('/')) baseUrl += "/";
         string root = Path.GetFullPath(dataDirectory);
