@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Saliency.Notebook.Models;
 
 /// <summary>The prior of the latent space: the paper's <c>prior</c> hyperparameter.</summary>
@@ -48,9 +50,11 @@ public sealed record CvaeConfig
     public double InitialScale { get; init; } = 1.0;
 
     /// <summary>Pooled time steps L / SamplingFactor.</summary>
+    [JsonIgnore]
     public int PooledLength => Length / SamplingFactor;
 
     /// <summary>Flattened encoder output size h_dims[-1] · L / SamplingFactor (channel-major).</summary>
+    [JsonIgnore]
     public int EncodedSize => HiddenDims[^1] * PooledLength;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first inconsistent setting.</summary>
