@@ -1,0 +1,38 @@
+using Saliency.Notebook.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Explainers;
+
+/// <summary>
+/// Grad-SLAM-style multi-layer saliency: signed GradCAM at several encoder layers (one forward and one backward pass
+/// for all of them), each layer's map divided by its own max |value| over time for that sample and target (so every
+/// layer lies in [-1, 1] and no layer dominates by scale; an all-zero map stays zero), then the mean over layers.
+/// Result (N, L, T), values in [-1, 1].
+/// </summary>
+public sealed class GradSlam : CamExplainer
+{
+    /// <summary>Signed GradCAM merged over <paramref name="layerNames"/> (see <see cref="ConvolutionLayers"/> for all convs).</summary>
+    public GradSlam(IReadOnlyList<string> layerNames) : base(layerNames, CamMode.Signed) { }
+
+    /// <summary>Names of every Conv1d under the model's Root, in module order: the usual Grad-SLAM layer set.</summary>
+    public static IReadOnlyList<string> ConvolutionLayers(ILatentEncoder model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Root.named_modules().Where(m => m.Item2 is TorchSharp.Modules.Conv1d).Select(m => m.Item1).ToArray();
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor ChannelWeights(Tensor gradients, Tensor activations) => gradients.mean(new long[] { 2 });
+
+    /// <inheritdoc/>
+    protected override Tensor MergeLayers(IReadOnlyList<Tensor> layerMaps)
+    {
+        var scaled = layerMaps.Select(map =>
+        {
+            var peak = map.abs().amax(new long[] { 1 }, keepdim: true);
+            return map / peak.where(peak > 0, torch.ones_like(peak));
+        }).ToArray();
+        return torch.stack(scaled).mean(new long[] { 0 });
+    }
+}

@@ -1,0 +1,114 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.GlobalMaps;
+
+/// <summary>
+/// PCA of latent means (paper §3.2 step 1), matching scikit-learn's PCA: centred SVD in float64, components signed by
+/// svd_flip(u_based_decision=False) (each component's largest-|value| entry is positive), explained variance = s²/(N−1),
+/// ratio over the total variance of all components.
+/// </summary>
+public sealed class LatentPca
+{
+    private LatentPca(double[] mean, double[,] components, double[] singularValues, double[] explainedVariance, double[] explainedVarianceRatio, int samples)
+    {
+        Mean = mean;
+        Components = components;
+        SingularValues = singularValues;
+        ExplainedVariance = explainedVariance;
+        ExplainedVarianceRatio = explainedVarianceRatio;
+        SampleCount = samples;
+    }
+
+    /// <summary>Per-dimension mean (D) of the fitted latents.</summary>
+    public double[] Mean { get; }
+
+    /// <summary>Components (K, D), rows of unit length, sign fixed as scikit-learn does.</summary>
+    public double[,] Components { get; }
+
+    /// <summary>Singular values of the centred data for the K components.</summary>
+    public double[] SingularValues { get; }
+
+    /// <summary>Variance along each component: s² / (N − 1).</summary>
+    public double[] ExplainedVariance { get; }
+
+    /// <summary>Share of the total variance (all min(N, D) components) along each component.</summary>
+    public double[] ExplainedVarianceRatio { get; }
+
+    /// <summary>N, the number of fitted samples.</summary>
+    public int SampleCount { get; }
+
+    /// <summary>K, the number of kept components.</summary>
+    public int ComponentCount => Components.GetLength(0);
+
+    /// <summary>D, the latent size.</summary>
+    public int LatentDim => Components.GetLength(1);
+
+    /// <summary>Fits <paramref name="components"/> components to latents (N, D) (any device or floating type; computed in float64).</summary>
+    public static LatentPca Fit(Tensor latents, int components)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        if (latents.dim() != 2) throw new ArgumentException($"Latents must be (N, D); got shape [{string.Join(", ", latents.shape)}].", nameof(latents));
+        int n = (int)latents.shape[0], d = (int)latents.shape[1];
+        if (n < 2) throw new ArgumentException("PCA needs at least 2 samples.", nameof(latents));
+        if (components < 1 || components > Math.Min(n, d))
+            throw new ArgumentOutOfRangeException(nameof(components), components, $"components must be in 1..min(N, D) = 1..{Math.Min(n, d)}.");
+
+        using var scope = torch.NewDisposeScope();
+        var data = latents.detach().to(ScalarType.Float64).cpu();
+        var mean = data.mean(new long[] { 0 });
+        var centred = data - mean;
+        var (_, s, vt) = torch.linalg.svd(centred, fullMatrices: false);
+        var vtRows = vt.data<double>().ToArray();
+        var singular = s.data<double>().ToArray();
+
+        var result = new double[components, d];
+        for (int k = 0; k < components; k++)
+        {
+            // svd_flip(u_based_decision=False): the entry of largest |value| (first on ties, like argmax) becomes positive.
+            int argmax = 0;
+            for (int j = 1; j < d; j++)
+                if (Math.Abs(vtRows[k * d + j]) > Math.Abs(vtRows[k * d + argmax])) argmax = j;
+            double sign = Math.Sign(vtRows[k * d + argmax]);
+            for (int j = 0; j < d; j++) result[k, j] = vtRows[k * d + j] * sign;
+        }
+        double total = singular.Sum(v => v * v) / (n - 1);
+        var variance = singular.Take(components).Select(v => v * v / (n - 1)).ToArray();
+        var ratio = variance.Select(v => total > 0 ? v / total : 0).ToArray();
+        return new LatentPca(mean.data<double>().ToArray(), result, singular.Take(components).ToArray(), variance, ratio, n);
+    }
+
+    /// <summary>The components as a float64 tensor (K, D) on <paramref name="device"/> (new tensor; the caller owns it).</summary>
+    public Tensor ComponentsTensor(Device? device = null)
+    {
+        var flat = new double[Components.Length];
+        Buffer.BlockCopy(Components, 0, flat, 0, flat.Length * sizeof(double));
+        return torch.tensor(flat, new long[] { ComponentCount, LatentDim }, dtype: ScalarType.Float64, device: device ?? torch.CPU);
+    }
+
+    /// <summary>Scores (N, K) = (latents − mean) · componentsᵀ, float64 on the latents' device.</summary>
+    public Tensor Transform(Tensor latents)
+    {
+        ArgumentNullException.ThrowIfNull(latents);
+        if (latents.dim() != 2 || latents.shape[1] != LatentDim)
+            throw new ArgumentException($"Latents must be (N, {LatentDim}); got shape [{string.Join(", ", latents.shape)}].", nameof(latents));
+        using var scope = torch.NewDisposeScope();
+        var mean = torch.tensor(Mean, dtype: ScalarType.Float64, device: latents.device);
+        var result = (latents.detach().to(ScalarType.Float64) - mean).matmul(ComponentsTensor(latents.device).t());
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Projects GradCAM maps (N, L, D) on the components: (N, L, K) = maps · componentsᵀ, with NO centring
+    /// (paper §3.2 step 2: the maps are not latents), float64 on the maps' device.
+    /// </summary>
+    public Tensor ProjectMaps(Tensor maps)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        if (maps.dim() != 3 || maps.shape[2] != LatentDim)
+            throw new ArgumentException($"Maps must be (N, L, {LatentDim}); got shape [{string.Join(", ", maps.shape)}].", nameof(maps));
+        using var scope = torch.NewDisposeScope();
+        var result = maps.detach().to(ScalarType.Float64).matmul(ComponentsTensor(maps.device).t());
+        return result.MoveToOuterDisposeScope();
+    }
+}
