@@ -22,6 +22,7 @@ public static class NotebookDisplay
         Html<Figure>(PlotlyHtml.NotebookFragment);
         Html<DataFrame>(frame => HtmlTable.From(frame).ToHtml(), frame => HtmlTable.From(frame).ToString());
         Html<HtmlTable>(table => table.ToHtml());
+        Html<ProgressView>(progress => progress.ToHtml());
     }
 
     /// <summary>
