@@ -148,7 +148,7 @@ public static class NotebookRunner
             foreach ((int cellNumber, object value) in group)
             {
                 k++;
-                Figure figure = value as Figure ?? Figure.FromChart((GenericChart)value, "chart");
+                Figure figure = value as Figure ?? Figure.FromChart((GenericChart)value, PlotlyHtml.Title((GenericChart)value) ?? "chart");
                 string fileName = $"{notebookName}-cell{cellNumber:D2}-{k}-{Slug(figure.Name)}.html";
                 string path = Path.GetFullPath(Path.Combine(directory, fileName));
                 AtomicFile.WriteAllText(path, figure.ToStandaloneHtml());

@@ -109,6 +109,18 @@ public static class PlotlyHtml
         return (width?.Value ?? Figure.DefaultWidth, height?.Value ?? Figure.DefaultHeight);
     }
 
+    /// <summary>The chart's layout title text, or null when it has none.</summary>
+    public static string? Title(GenericChart chart)
+    {
+        object? title = GenericChart.getLayout(chart).TryGetTypedPropertyValue<object>("title")?.Value;
+        return title switch
+        {
+            string text => text,
+            IDictionary<string, object> attributes when attributes.TryGetValue("text", out object? text) => text as string,
+            _ => null,
+        };
+    }
+
     /// <summary>Makes text safe inside a &lt;script&gt; element: no "&lt;/" can close it early.</summary>
     public static string EscapeForScript(string text) => text.Replace("</", "<\\/", StringComparison.Ordinal);
 
