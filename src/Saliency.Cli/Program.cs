@@ -7,5 +7,7 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
 {
     DoctorCommand.Create(),
     RunCommand.Create(),
+    ReproduceCommand.Create(),
+    PackCommand.Create(),
 };
 return root.Parse(args).Invoke();
