@@ -249,7 +249,7 @@ public static class BrushingTool
       margin: { l: 50, r: 10, t: 60, b: 45 }, dragmode: 'select', paper_bgcolor: '#fff', plot_bgcolor: '#fff',
       xaxis: { title: { text: 'PC1' }, autorange: 'reversed', showline: true, mirror: true, linecolor: '#444', zeroline: false },
       yaxis: { title: { text: 'PC2' }, showline: true, mirror: true, linecolor: '#444', zeroline: false },
-      legend: { orientation: 'h', y: -0.12 }, title: { text: 'latent PCA scores: drag to select', font: { size: 13 } }
+      legend: { orientation: 'h', y: -0.12 }, title: { text: 'latent PCA scores: drag to select', font: { size: 13 }, x: 0.01, xanchor: 'left' }
     }, { displaylogo: false, responsive: true });
 
     function update(selection) {
