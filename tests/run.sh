@@ -4,6 +4,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# The browser tests (brushing tool, PNG export) drive Debian's chromium; they fail without it.
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 log=$(mktemp)
 set +e
 dotnet test Saliency.slnx -c Release --nologo 2>&1 | tee "$log"

@@ -9,5 +9,8 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
     DataCommand.Create(),
     PipelineCommand.Create(),
     BenchCommand.Create(),
+    RunCommand.Create(),
+    ReproduceCommand.Create(),
+    PackCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Saliency.Runner;
+
+namespace Saliency.Cli.Commands;
+
+/// <summary><c>saliency pack</c>: packs the kit into artifacts/packages, the local feed notebooks reference.</summary>
+public static class PackCommand
+{
+    public static Command Create()
+    {
+        var outDir = new Option<string?>("--out") { Description = "package folder (default: <repo>/artifacts/packages)" };
+        var command = new Command("pack", "Pack Saliency.Notebook (with its .NET Interactive extension) into a local NuGet feed for notebooks.") { outDir };
+        command.SetAction(parse =>
+        {
+            string root = RepositoryRoot.Find();
+            string output = parse.GetValue(outDir) ?? Path.Combine(root, "artifacts", "packages");
+            string package = KitPackage.Pack(root, output);
+            Console.WriteLine($"packed {package}");
+            Console.WriteLine($"in a notebook:  #i \"nuget: {Path.GetFullPath(output)}\"");
+            Console.WriteLine($"                #r \"nuget: Saliency.Notebook, {KitReferences.KitVersion}\"");
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>Finds the repository (the folder with Saliency.slnx) from the current directory upwards.</summary>
+internal static class RepositoryRoot
+{
+    public static string Find()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Saliency.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"No Saliency.slnx in {Environment.CurrentDirectory} or above: run the command inside the repository.");
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Saliency.Runner;
+
+namespace Saliency.Cli.Commands;
+
+/// <summary><c>saliency reproduce</c>: runs every paper notebook (notebooks/&lt;dataset&gt;/) and exports its figures.</summary>
+public static class ReproduceCommand
+{
+    public static Command Create()
+    {
+        var datasets = new Option<string[]>("--dataset") { Description = $"dataset to run (repeatable; default all: {string.Join(", ", Reproduction.Datasets)})" };
+        var outDir = new Option<string>("--out") { Description = "output folder", DefaultValueFactory = _ => Path.Combine("out", "reproduce") };
+        var png = new Option<bool>("--png") { Description = "also write a PNG per figure (headless chromium)" };
+        var command = new Command("reproduce", "Run the paper's notebooks of each dataset; write executed notebooks, figures as HTML and optionally PNG.")
+        {
+            datasets, outDir, png,
+        };
+        command.SetAction(parse =>
+        {
+            string root = RepositoryRoot.Find();
+            string[] chosen = parse.GetValue(datasets) is { Length: > 0 } given ? given : Reproduction.Datasets.ToArray();
+            try
+            {
+                var plan = Reproduction.Plan(Path.Combine(root, "notebooks"), chosen);
+                var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine).GetAwaiter().GetResult();
+                foreach (ReproducedNotebook notebook in results)
+                {
+                    string state = notebook.Result.Succeeded ? "ok    " : "FAILED";
+                    Console.WriteLine($"{state} {notebook.Dataset}/{Path.GetFileName(notebook.Notebook)}: {notebook.Result.Figures.Count} figures, {notebook.Pngs.Count} PNGs -> {notebook.Result.OutputNotebook}");
+                    if (!notebook.Result.Succeeded) Console.Error.WriteLine($"  {notebook.Result.Failure}");
+                }
+                return results.All(r => r.Result.Succeeded) ? 0 : 1;
+            }
+            catch (FileNotFoundException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+}

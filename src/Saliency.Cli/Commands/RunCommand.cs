@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Saliency.Runner;
+
+namespace Saliency.Cli.Commands;
+
+/// <summary><c>saliency run NOTEBOOK.ipynb</c>: executes a C# notebook headlessly (papermill-style) and writes the executed copy.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var notebook = new Argument<string>("notebook") { Description = "the .ipynb to execute" };
+        var outDir = new Option<string>("--out") { Description = "folder for the executed notebook (and figures/)", DefaultValueFactory = _ => "out" };
+        var parameters = new Option<string[]>("--parameter", "-p") { Description = "name=value for a variable of the cell tagged 'parameters' (repeatable)" };
+        var figures = new Option<bool>("--figures") { Description = "also write each displayed figure as a standalone HTML page under OUT/figures" };
+        var command = new Command("run", "Execute a C# notebook's code cells in order and save it with its outputs; exit 1 at the first failing cell.")
+        {
+            notebook, outDir, parameters, figures,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(notebook)!;
+            string dir = parse.GetValue(outDir)!;
+            Dictionary<string, string> values;
+            try
+            {
+                values = ParseParameters(parse.GetValue(parameters) ?? Array.Empty<string>());
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+            var options = new NotebookRunOptions
+            {
+                NotebookPath = path,
+                OutputPath = Path.Combine(dir, Path.GetFileName(path)),
+                Parameters = values,
+                FigureDirectory = parse.GetValue(figures) ? Path.Combine(dir, "figures") : null,
+            };
+            return Report(path, options);
+        });
+        return command;
+    }
+
+    /// <summary>Runs one notebook and prints where it went; 0 when every cell ran, 1 otherwise.</summary>
+    internal static int Report(string path, NotebookRunOptions options)
+    {
+        NotebookRunResult result;
+        try
+        {
+            result = NotebookRunner.RunAsync(options).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is FileNotFoundException or NotebookFormatException or NotebookParameterException)
+        {
+            Console.Error.WriteLine($"{path}: {e.Message}");
+            return 1;
+        }
+        foreach (ExportedFigure figure in result.Figures) Console.WriteLine($"figure   {figure.HtmlPath}");
+        if (!result.Succeeded)
+        {
+            Console.Error.WriteLine($"{path}: {result.Failure} (executed notebook with the error: {result.OutputNotebook})");
+            return 1;
+        }
+        Console.WriteLine($"executed {path}: {result.ExecutedCells} code cells -> {result.OutputNotebook}");
+        return 0;
+    }
+
+    /// <summary>Turns <c>name=value</c> items into a dictionary; a later item overrides an earlier one.</summary>
+    internal static Dictionary<string, string> ParseParameters(IEnumerable<string> items)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string item in items)
+        {
+            int equals = item.IndexOf('=');
+            if (equals <= 0) throw new ArgumentException($"Parameter '{item}' is not name=value.");
+            values[item[..equals].Trim()] = item[(equals + 1)..];
+        }
+        return values;
+    }
+}

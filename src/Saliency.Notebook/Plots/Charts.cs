@@ -1,0 +1,286 @@
+using System.Globalization;
+using Plotly.NET;
+using static Saliency.Notebook.Plots.PlotlyObjects;
+
+namespace Saliency.Notebook.Plots;
+
+/// <summary>
+/// The kit's figures as Plotly charts, built from plain arrays so they do not depend on the data or model types:
+/// dataset plots, one sample's saliency, global map grids, combined maps, latent PCA scatters, loss curves,
+/// sanity-check line charts and bar charts. Colours follow <see cref="LabelColors"/>.
+/// </summary>
+public static class Charts
+{
+    /// <summary>matplotlib's YlOrRd as a plotly.js colour scale.</summary>
+    public static readonly object[][] YlOrRd = new[] { "#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026" }
+        .Select((colour, i) => new object[] { i / 8.0, colour }).ToArray();
+
+    /// <summary>
+    /// Time-series dataset: one panel per label (one row each), every series of that label in black with opacity
+    /// <paramref name="alpha"/> (paper: .02), so dense regions look darker.
+    /// </summary>
+    public static GenericChart DatasetSeries(double[][] series, IReadOnlyList<string> labels, string? title = "Dataset", double alpha = 0.02,
+        int panelWidth = 900, int panelHeight = 220)
+    {
+        RequireSameCount(series.Length, labels.Count, "series", "labels");
+        List<string> order = Ordered(labels);
+        var grid = new PanelGrid(order.Count, 1, verticalGap: 0.12 / order.Count + 0.04);
+        var traces = new List<Trace>();
+        var layout = BaseLayout(title, panelWidth, panelHeight * order.Count + 80);
+        var annotations = new List<object>();
+        for (int row = 0; row < order.Count; row++)
+        {
+            (string x, string y) = grid.AxisIds(row, 0);
+            for (int i = 0; i < series.Length; i++)
+                if (labels[i] == order[row])
+                    traces.Add(CurveTrace(Polyline.FromSeries(series[i]), Rgba("#000000", alpha), x, y));
+            grid.AddPanel(layout, annotations, row, 0, $"label {order[row]} ({labels.Count(l => l == order[row])} series)",
+                Axis(row == order.Count - 1 ? "time step" : null), Axis("value"));
+        }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = false;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
+    /// Trajectory dataset: x against y for every trajectory (N, L, 2), coloured by label with opacity
+    /// <paramref name="alpha"/>; <paramref name="invertY"/> for the symbols, which are drawn with y downwards.
+    /// </summary>
+    public static GenericChart DatasetTrajectories(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
+        double alpha = 0.05, bool invertY = false, int width = 700, int height = 600)
+    {
+        RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
+        IReadOnlyDictionary<string, string> colours = LabelColors.For(Ordered(labels));
+        var traces = new List<Trace>();
+        var legendShown = new HashSet<string>();
+        for (int i = 0; i < trajectories.Length; i++)
+        {
+            string label = labels[i];
+            Trace trace = CurveTrace(Polyline.FromTrajectory(trajectories[i]), Rgba(colours[label], alpha), "x", "y");
+            trace.SetProperty("name", label);
+            trace.SetProperty("legendgroup", label);
+            trace.SetProperty("showlegend", legendShown.Add(label));
+            traces.Add(trace);
+        }
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis("x");
+        layout["yaxis"] = Axis("y", reversed: invertY);
+        layout["showlegend"] = true;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>One sample's series with each time step coloured by its saliency (YlOrRd, with a colour bar).</summary>
+    public static GenericChart SampleSaliency(double[] series, double[] saliency, string? title = "Saliency of one sample", int width = 900, int height = 350)
+    {
+        RequireSameCount(series.Length, saliency.Length, "series values", "saliency values");
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis("time step");
+        layout["yaxis"] = Axis("value");
+        layout["showlegend"] = false;
+        return Chart(SaliencyTraces(Polyline.FromSeries(series), saliency), layout);
+    }
+
+    /// <summary>One trajectory (L, 2) with each point coloured by its saliency (YlOrRd, with a colour bar).</summary>
+    public static GenericChart SampleSaliency(double[][] trajectory, double[] saliency, string? title = "Saliency of one sample", bool invertY = false,
+        int width = 600, int height = 550)
+    {
+        RequireSameCount(trajectory.Length, saliency.Length, "trajectory points", "saliency values");
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis("x");
+        layout["yaxis"] = Axis("y", reversed: invertY);
+        layout["showlegend"] = false;
+        return Chart(SaliencyTraces(Polyline.FromTrajectory(trajectory), saliency), layout);
+    }
+
+    /// <summary>
+    /// The paper's global map grid: rows = principal components, columns = labels. Each panel shows the label's
+    /// curves in black (low opacity) under its binned map (origin lower, extent = the binning ranges, YlOrRd, values
+    /// below <see cref="GlobalMapStyle.TransparentBelow"/> transparent). <paramref name="maps"/> is [component, label].
+    /// </summary>
+    public static GenericChart GlobalMapGrid(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel, MapPanel[,] maps,
+        GlobalMapStyle? style = null)
+    {
+        style ??= new GlobalMapStyle();
+        RequireSameCount(curvesByLabel.Count, labels.Count, "curve groups", "labels");
+        RequireSameCount(maps.GetLength(1), labels.Count, "map columns", "labels");
+        int components = maps.GetLength(0);
+        var grid = new PanelGrid(components, labels.Count);
+        var layout = BaseLayout(style.Title, style.PanelWidth * labels.Count + 120, style.PanelHeight * components + 90);
+        var annotations = new List<object>();
+        var traces = new List<Trace>();
+        for (int c = 0; c < components; c++)
+        {
+            double componentMin = Enumerable.Range(0, labels.Count).Min(l => maps[c, l].Min);
+            double componentMax = Enumerable.Range(0, labels.Count).Max(l => maps[c, l].Max);
+            for (int l = 0; l < labels.Count; l++)
+            {
+                (string x, string y) = grid.AxisIds(c, l);
+                traces.AddRange(curvesByLabel[l].Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
+                (double? zMin, double? zMax) = style.SharedComponentScale ? (componentMin, componentMax) : ((double?)null, (double?)null);
+                bool showScale = l == labels.Count - 1;
+                traces.Add(HeatmapTrace(maps[c, l], style.TransparentBelow, zMin, zMax, x, y,
+                    showScale ? ColourBar(grid, c) : null));
+                grid.AddPanel(layout, annotations, c, l, $"PC{c + 1}, label {labels[l]}",
+                    Axis(c == components - 1 ? style.XTitle : null, range: new[] { maps[c, l].X0, maps[c, l].X1 }),
+                    Axis(l == 0 ? style.YTitle : null, reversed: style.InvertY,
+                        range: style.InvertY ? new[] { maps[c, l].Y1, maps[c, l].Y0 } : new[] { maps[c, l].Y0, maps[c, l].Y1 }));
+            }
+        }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = false;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
+    /// The paper's combined figure: first panel all curves coloured by label, then one panel per component with
+    /// that component's map combined over labels (sum for series, pixel-wise max for trajectories) over black curves.
+    /// </summary>
+    public static GenericChart CombinedMaps(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel,
+        IReadOnlyList<MapPanel> combinedByComponent, GlobalMapStyle? style = null, double labelledCurveAlpha = 0.1)
+    {
+        style ??= new GlobalMapStyle();
+        RequireSameCount(curvesByLabel.Count, labels.Count, "curve groups", "labels");
+        int panels = combinedByComponent.Count + 1;
+        var grid = new PanelGrid(1, panels, horizontalGap: 0.06);
+        var layout = BaseLayout(style.Title, style.PanelWidth * panels + 120, style.PanelHeight + 110);
+        var annotations = new List<object>();
+        var traces = new List<Trace>();
+        IReadOnlyDictionary<string, string> colours = LabelColors.For(labels);
+        for (int l = 0; l < labels.Count; l++)
+        {
+            bool first = true;
+            foreach (Polyline curve in curvesByLabel[l])
+            {
+                Trace trace = CurveTrace(curve, Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y");
+                trace.SetProperty("name", labels[l]);
+                trace.SetProperty("legendgroup", labels[l]);
+                trace.SetProperty("showlegend", first);
+                first = false;
+                traces.Add(trace);
+            }
+        }
+        Dictionary<string, object> YAxis(MapPanel? map, string? title) => Axis(title, reversed: style.InvertY,
+            range: map == null ? null : style.InvertY ? new[] { map.Y1, map.Y0 } : new[] { map.Y0, map.Y1 });
+        grid.AddPanel(layout, annotations, 0, 0, "all samples by label", Axis(style.XTitle), YAxis(null, style.YTitle));
+        for (int c = 0; c < combinedByComponent.Count; c++)
+        {
+            (string x, string y) = grid.AxisIds(0, c + 1);
+            MapPanel map = combinedByComponent[c];
+            traces.AddRange(curvesByLabel.SelectMany(curves => curves).Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
+            traces.Add(HeatmapTrace(map, style.TransparentBelow, map.Min, map.Max, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null));
+            grid.AddPanel(layout, annotations, 0, c + 1, $"PC{c + 1}, all labels", Axis(style.XTitle, range: new[] { map.X0, map.X1 }), YAxis(map, null));
+        }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = true;
+        layout["legend"] = Obj(("orientation", "h"), ("y", -0.2));
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
+    /// Latent PCA scatter: PC1 against PC2 scores (N, ≥2) coloured by label, with the explained variance ratio of
+    /// each component in its axis title. <paramref name="reverseX"/> as in the brushing tool.
+    /// </summary>
+    public static GenericChart LatentPca(double[][] scores, IReadOnlyList<string> labels, IReadOnlyList<double> explainedVarianceRatio,
+        string? title = "Latent space (PCA)", bool reverseX = false, int width = 650, int height = 550)
+    {
+        RequireSameCount(scores.Length, labels.Count, "score rows", "labels");
+        if (explainedVarianceRatio.Count < 2) throw new ArgumentException("Two explained variance ratios are needed (PC1, PC2).", nameof(explainedVarianceRatio));
+        List<string> order = Ordered(labels);
+        IReadOnlyDictionary<string, string> colours = LabelColors.For(order);
+        var traces = order.Select(label =>
+        {
+            var rows = Enumerable.Range(0, scores.Length).Where(i => labels[i] == label).ToList();
+            return Trace("scatter", ("name", label), ("mode", "markers"),
+                ("x", rows.Select(i => scores[i][0]).ToArray()), ("y", rows.Select(i => scores[i][1]).ToArray()),
+                ("marker", Obj(("color", colours[label]), ("size", 5), ("opacity", 0.8))));
+        }).ToList();
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis(string.Create(CultureInfo.InvariantCulture, $"PC1 ({explainedVarianceRatio[0] * 100:F1}% of variance)"), reversed: reverseX);
+        layout["yaxis"] = Axis(string.Create(CultureInfo.InvariantCulture, $"PC2 ({explainedVarianceRatio[1] * 100:F1}% of variance)"));
+        layout["showlegend"] = true;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>Loss curves by epoch (1-based), one line per named curve (e.g. total, reconstruction, KL).</summary>
+    public static GenericChart TrainingLoss(IEnumerable<KeyValuePair<string, double[]>> curves, string? title = "Training loss", bool logY = false,
+        int width = 800, int height = 400)
+    {
+        var list = curves.ToList();
+        int epochs = list.Count == 0 ? 0 : list.Max(curve => curve.Value.Length);
+        return Lines(Enumerable.Range(1, epochs).Select(e => (double)e).ToArray(), list, title, "epoch", "loss", logY, width, height);
+    }
+
+    /// <summary>A line chart of several named series over one x (sanity-check curves such as distance vs percentile).</summary>
+    public static GenericChart Lines(double[] x, IEnumerable<KeyValuePair<string, double[]>> series, string? title = null, string? xTitle = null,
+        string? yTitle = null, bool logY = false, int width = 800, int height = 450)
+    {
+        var list = series.ToList();
+        foreach ((string name, double[] y) in list)
+            if (y.Length > x.Length) throw new ArgumentException($"Series '{name}' has {y.Length} values for {x.Length} x values.", nameof(series));
+        IReadOnlyDictionary<string, string> colours = LabelColors.For(list.Select(s => s.Key));
+        var traces = list.Select(s => Trace("scatter", ("name", s.Key), ("mode", "lines+markers"), ("x", x[..s.Value.Length]), ("y", s.Value),
+            ("line", Obj(("color", colours[s.Key]), ("width", 2))), ("marker", Obj(("color", colours[s.Key]), ("size", 5))))).ToList();
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis(xTitle);
+        var yAxis = Axis(yTitle);
+        if (logY) yAxis["type"] = "log";
+        layout["yaxis"] = yAxis;
+        layout["showlegend"] = list.Count > 1;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>A bar chart of one value per category, coloured by <see cref="LabelColors"/>.</summary>
+    public static GenericChart Bars(IReadOnlyList<string> categories, double[] values, string? title = null, string? yTitle = null,
+        int width = 700, int height = 420)
+    {
+        RequireSameCount(categories.Count, values.Length, "categories", "values");
+        IReadOnlyDictionary<string, string> colours = LabelColors.For(categories);
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis(showGrid: false);
+        layout["yaxis"] = Axis(yTitle);
+        layout["showlegend"] = false;
+        return Chart(new[] { Trace("bar", ("x", categories.ToArray()), ("y", values), ("marker", Obj(("color", categories.Select(c => colours[c]).ToArray())))) }, layout);
+    }
+
+    private static Trace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>
+        Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("xaxis", xAxis), ("yaxis", yAxis),
+            ("line", Obj(("color", colour), ("width", 1))), ("hoverinfo", "skip"), ("showlegend", false));
+
+    private static Trace[] SaliencyTraces(Polyline curve, double[] saliency) => new[]
+    {
+        Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("line", Obj(("color", "#b0b0b0"), ("width", 1))), ("hoverinfo", "skip")),
+        Trace("scatter", ("mode", "markers"), ("x", curve.X), ("y", curve.Y), ("name", "saliency"),
+            ("marker", Obj(("color", saliency), ("colorscale", YlOrRd), ("size", 7), ("showscale", true), ("colorbar", Obj(("title", Obj(("text", "saliency")))))))),
+    };
+
+    private static Trace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis, object? colourBar)
+    {
+        int n1 = map.Map.GetLength(0), n2 = map.Map.GetLength(1);
+        double[] x = Enumerable.Range(0, n1).Select(i => map.X0 + (i + 0.5) * (map.X1 - map.X0) / n1).ToArray();
+        double[] y = Enumerable.Range(0, n2).Select(j => map.Y0 + (j + 0.5) * (map.Y1 - map.Y0) / n2).ToArray();
+        // Plotly's z is [row = y][column = x]: the transpose of [bin1, bin2], i.e. imshow(h.T, origin='lower').
+        var z = new double?[n2][];
+        for (int j = 0; j < n2; j++)
+        {
+            z[j] = new double?[n1];
+            for (int i = 0; i < n1; i++)
+            {
+                double value = map.Map[i, j];
+                z[j][i] = value < transparentBelow ? null : value;
+            }
+        }
+        return Trace("heatmap", ("x", x), ("y", y), ("z", z), ("xaxis", xAxis), ("yaxis", yAxis), ("colorscale", YlOrRd),
+            ("zmin", zMin), ("zmax", zMax), ("showscale", colourBar != null), ("colorbar", colourBar), ("opacity", 0.9),
+            ("hoverongaps", false), ("zsmooth", false));
+    }
+
+    private static object ColourBar(PanelGrid grid, int row) => Obj(("len", 1.0 / grid.Rows * 0.8), ("y", 1 - (row + 0.5) / grid.Rows),
+        ("yanchor", "middle"), ("thickness", 12), ("x", 1.01));
+
+    private static List<string> Ordered(IEnumerable<string> labels) => labels.Distinct().OrderBy(label => label, StringComparer.Ordinal).ToList();
+
+    private static void RequireSameCount(int a, int b, string what, string against)
+    {
+        if (a != b) throw new ArgumentException($"{a} {what} for {b} {against}: one each is needed.");
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Saliency.Runner;
+
+/// <summary>
+/// An nbformat 4 notebook held as JSON, with the few operations the runner needs: read cells, clear and set
+/// outputs, insert a cell, stamp the .NET kernelspec, and write atomically.
+/// </summary>
+public sealed class NotebookDocument
+{
+    private readonly JsonObject _root;
+
+    private NotebookDocument(JsonObject root) => _root = root;
+
+    /// <summary>The cells, in order (live JSON objects: changes write through).</summary>
+    public JsonArray Cells => (JsonArray)_root["cells"]!;
+
+    /// <summary>Reads an .ipynb file; only nbformat 4 is accepted.</summary>
+    public static NotebookDocument Load(string path)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new NotebookFormatException($"{path} is not valid JSON: {e.Message}");
+        }
+        if (node is not JsonObject root || root["cells"] is not JsonArray)
+            throw new NotebookFormatException($"{path} is not a Jupyter notebook (no \"cells\" array).");
+        int major = root["nbformat"]?.GetValue<int>() ?? 0;
+        if (major != 4) throw new NotebookFormatException($"{path} is nbformat {major}; the runner reads nbformat 4 only.");
+        return new NotebookDocument(root);
+    }
+
+    /// <summary>The text of a cell's "source" (a string or a list of lines in nbformat).</summary>
+    public static string Source(JsonObject cell) => cell["source"] switch
+    {
+        JsonArray lines => string.Concat(lines.Select(line => line?.GetValue<string>() ?? "")),
+        JsonValue value => value.GetValue<string>(),
+        _ => "",
+    };
+
+    /// <summary>The cell's metadata tags.</summary>
+    public static IReadOnlyList<string> Tags(JsonObject cell) =>
+        (cell["metadata"]?["tags"] as JsonArray)?.Select(tag => tag!.GetValue<string>()).ToList() ?? new List<string>();
+
+    /// <summary>
+    /// The cell's Polyglot Notebooks language (metadata dotnet_interactive.language or polyglot_notebook.kernelName),
+    /// or null when the cell does not say (then the notebook's C# kernel applies).
+    /// </summary>
+    public static string? Language(JsonObject cell) =>
+        cell["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>()
+        ?? cell["metadata"]?["polyglot_notebook"]?["kernelName"]?.GetValue<string>();
+
+    /// <summary>A new code cell (nbformat 4) with the given source and tags.</summary>
+    public JsonObject NewCodeCell(string source, params string[] tags)
+    {
+        var cell = new JsonObject
+        {
+            ["cell_type"] = "code",
+            ["execution_count"] = null,
+            ["metadata"] = new JsonObject { ["tags"] = new JsonArray(tags.Select(tag => (JsonNode)tag).ToArray()) },
+            ["outputs"] = new JsonArray(),
+            ["source"] = SourceLines(source),
+        };
+        if (NeedsCellIds) cell["id"] = Guid.NewGuid().ToString("N")[..8];
+        return cell;
+    }
+
+    /// <summary>Empties every code cell's outputs and execution count (a run starts from a clean notebook).</summary>
+    public void ClearOutputs()
+    {
+        foreach (JsonObject cell in Cells.OfType<JsonObject>().Where(cell => cell["cell_type"]?.GetValue<string>() == "code"))
+        {
+            cell["outputs"] = new JsonArray();
+            cell["execution_count"] = null;
+        }
+    }
+
+    /// <summary>Marks the notebook as a .NET (C#) notebook, as Polyglot Notebooks saves it.</summary>
+    public void StampDotNetKernel()
+    {
+        var metadata = _root["metadata"] as JsonObject ?? new JsonObject();
+        _root["metadata"] = metadata;
+        metadata["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" };
+        metadata["language_info"] = new JsonObject { ["name"] = "C#", ["file_extension"] = ".cs", ["mimetype"] = "text/x-csharp", ["pygments_lexer"] = "csharp" };
+    }
+
+    /// <summary>Writes the notebook to <paramref name="path"/> through a temporary file and a rename.</summary>
+    public void Save(string path)
+    {
+        string json = _root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        AtomicFile.WriteAllText(path, json + "\n");
+    }
+
+    /// <summary>nbformat's multi-line string form: a list of lines, each but the last ending in "\n".</summary>
+    public static JsonArray SourceLines(string text)
+    {
+        var lines = new JsonArray();
+        int start = 0;
+        while (start < text.Length)
+        {
+            int end = text.IndexOf('\n', start);
+            if (end < 0) end = text.Length - 1;
+            lines.Add((JsonNode)text.Substring(start, end - start + 1));
+            start = end + 1;
+        }
+        return lines;
+    }
+
+    private bool NeedsCellIds => (_root["nbformat_minor"]?.GetValue<int>() ?? 0) >= 5;
+}
+
+/// <summary>The file is not a notebook the runner can read.</summary>
+public sealed class NotebookFormatException(string message) : Exception(message);
+
+/// <summary>Writes files so that readers see the old file or the whole new one, never a partial one.</summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to a temporary sibling file, then renames it over <paramref name="path"/>.</summary>
+    public static void WriteAllText(string path, string text) => Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+        writer.Write(text);
+    });
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="path"/> through a temporary sibling file.</summary>
+    public static void Copy(string source, string path) => Write(path, stream =>
+    {
+        using FileStream input = File.OpenRead(source);
+        input.CopyTo(stream);
+    });
+
+    private static void Write(string path, Action<Stream> fill)
+    {
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temporary = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+                fill(stream);
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+}

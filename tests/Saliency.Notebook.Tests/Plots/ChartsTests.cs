@@ -1,0 +1,176 @@
+using System.Text.Json.Nodes;
+using Saliency.Notebook.Plots;
+
+namespace Saliency.Notebook.Tests.Plots;
+
+public class ChartsTests
+{
+    private static readonly string[] SeriesLabels = { "6", "3", "7", "3", "6", "3" };
+
+    private static double[][] Series(int n, int length) =>
+        Enumerable.Range(0, n).Select(i => Enumerable.Range(0, length).Select(t => Math.Sin(t * 0.3 + i)).ToArray()).ToArray();
+
+    [Fact]
+    public void DatasetSeries_draws_each_series_in_translucent_black_on_its_labels_panel()
+    {
+        var figure = new FigureJson(Charts.DatasetSeries(Series(6, 20), SeriesLabels, alpha: 0.02));
+
+        Assert.Equal(6, figure.Data.Count);
+        Assert.All(figure.Data, trace =>
+        {
+            Assert.Equal("scatter", (string?)trace["type"]);
+            Assert.Equal("rgba(0,0,0,0.02)", (string?)trace["line"]!["color"]);
+        });
+        // Panels in label order 3, 6, 7 (one row each): three series of 3, two of 6, one of 7.
+        Assert.Equal(new[] { "y", "y", "y", "y2", "y2", "y3" }, figure.Data.Select(trace => (string?)trace["yaxis"]).ToArray());
+        Assert.NotNull(figure.Layout["yaxis3"]);
+        Assert.Null(figure.Layout["yaxis4"]);
+    }
+
+    [Fact]
+    public void DatasetTrajectories_colours_by_label_and_inverts_y_for_symbols()
+    {
+        double[][][] trajectories = Enumerable.Range(0, 4).Select(i => Enumerable.Range(0, 10).Select(t => new[] { t * 0.1, i + t * 0.05 }).ToArray()).ToArray();
+        var figure = new FigureJson(Charts.DatasetTrajectories(trajectories, new[] { "(", ")", "\\Omega", "(" }, alpha: 0.05, invertY: true));
+
+        Assert.Equal(4, figure.Data.Count);
+        Assert.Equal("rgba(31,119,180,0.05)", (string?)figure.Data[0]["line"]!["color"]);
+        Assert.Equal("rgba(228,26,28,0.05)", (string?)figure.Data[1]["line"]!["color"]);
+        Assert.Equal("rgba(77,175,74,0.05)", (string?)figure.Data[2]["line"]!["color"]);
+        Assert.Equal(new[] { true, true, true, false }, figure.Data.Select(trace => (bool)trace["showlegend"]!).ToArray());
+        Assert.Equal("reversed", (string?)figure.Layout["yaxis"]!["autorange"]);
+        Assert.Null(figure.Layout["xaxis"]!["autorange"]);
+    }
+
+    [Fact]
+    public void GlobalMapGrid_has_one_heatmap_per_component_and_label_over_the_curves()
+    {
+        string[] labels = { "3", "6", "7" };
+        var curves = labels.Select(_ => Polyline.FromSeries(Series(2, 8))).ToList();
+        var maps = new MapPanel[2, 3];
+        for (int c = 0; c < 2; c++)
+            for (int l = 0; l < 3; l++)
+            {
+                var map = new double[8, 4];
+                for (int i = 0; i < 8; i++)
+                    for (int j = 0; j < 4; j++) map[i, j] = (c + 1) * (l + 1) * (i * 4 + j) / 31.0;
+                maps[c, l] = new MapPanel(map, 0, 8, -1, 1);
+            }
+
+        var figure = new FigureJson(Charts.GlobalMapGrid(labels, curves, maps, new GlobalMapStyle { TransparentBelow = 0.1, InvertY = true }));
+
+        var heatmaps = figure.OfType("heatmap").ToList();
+        Assert.Equal(6, heatmaps.Count);
+        Assert.Equal(12, figure.OfType("scatter").Count());
+        Assert.All(figure.OfType("scatter"), trace => Assert.Equal("rgba(0,0,0,0.01)", (string?)trace["line"]!["color"]));
+        JsonObject first = heatmaps[0];
+        Assert.Equal("#ffffcc", (string?)first["colorscale"]![0]![1]);
+        Assert.Equal("#800026", (string?)first["colorscale"]![8]![1]);
+        // z is the transpose of [bin1, bin2] (origin lower): z[j][i] = map[i, j]; values under the threshold are gaps.
+        JsonArray z = first["z"]!.AsArray();
+        Assert.Equal(4, z.Count);
+        Assert.Equal(8, z[0]!.AsArray().Count);
+        Assert.Null(z[0]![0]);
+        Assert.Equal(maps[0, 0].Map[7, 3], (double)z[3]![7]!, 12);
+        Assert.Equal(maps[0, 0].Map[5, 1], (double)z[1]![5]!, 12);
+        // Bin centres span the binning extent.
+        Assert.Equal(0.5, (double)first["x"]![0]!, 12);
+        Assert.Equal(-0.75, (double)first["y"]![0]!, 12);
+        // Shared colour range per component: row 1 spans the min/max over its three labels.
+        Assert.Equal(maps[0, 2].Max, (double)heatmaps[0]["zmax"]!, 12);
+        Assert.Equal(maps[1, 2].Max, (double)heatmaps[3]["zmax"]!, 12);
+        // y drawn downwards: range from the top of the extent to the bottom.
+        Assert.Equal(1.0, (double)figure.Layout["yaxis"]!["range"]![0]!, 12);
+        Assert.NotNull(figure.Layout["xaxis6"]);
+    }
+
+    [Fact]
+    public void GlobalMapGrid_auto_scales_each_panel_for_trajectories()
+    {
+        var maps = new MapPanel[1, 2];
+        maps[0, 0] = new MapPanel(new double[,] { { 0, 1 }, { 2, 3 } }, 0, 1, 0, 1);
+        maps[0, 1] = new MapPanel(new double[,] { { 0, 5 }, { 6, 9 } }, 0, 1, 0, 1);
+        var curves = new[] { Array.Empty<Polyline>(), Array.Empty<Polyline>() };
+
+        var figure = new FigureJson(Charts.GlobalMapGrid(new[] { "East", "West" }, curves, maps, new GlobalMapStyle { SharedComponentScale = false }));
+
+        Assert.All(figure.OfType("heatmap"), heatmap => Assert.Null(heatmap["zmax"]));
+    }
+
+    [Fact]
+    public void CombinedMaps_draws_labelled_curves_then_one_map_per_component()
+    {
+        string[] labels = { "East", "West", "South" };
+        var curves = labels.Select(_ => (IReadOnlyList<Polyline>)new[] { new Polyline(new[] { 0.0, 1 }, new[] { 0.0, 1 }) }).ToList();
+        var combined = new[] { new MapPanel(new double[,] { { 0, 1 }, { 1, 0 } }, 0, 1, 0, 1), new MapPanel(new double[,] { { 1, 1 }, { 1, 0 } }, 0, 1, 0, 1) };
+
+        var figure = new FigureJson(Charts.CombinedMaps(labels, curves, combined));
+
+        Assert.Equal(2, figure.OfType("heatmap").Count());
+        var labelled = figure.Data.Where(trace => (string?)trace["xaxis"] == "x").ToList();
+        Assert.Equal(new[] { "East", "West", "South" }, labelled.Select(trace => (string?)trace["name"]).ToArray());
+        Assert.Equal("rgba(31,119,180,0.1)", (string?)labelled[0]["line"]!["color"]);
+        Assert.Equal(3 + 2 * 3, figure.OfType("scatter").Count());
+    }
+
+    [Fact]
+    public void LatentPca_scatters_one_trace_per_label_with_paper_colours_and_variance_in_titles()
+    {
+        double[][] scores = { new[] { 1.0, 2 }, new[] { 3.0, 4 }, new[] { 5.0, 6 } };
+        var figure = new FigureJson(Charts.LatentPca(scores, new[] { "7", "3", "7" }, new[] { 0.24593, 0.23677 }, reverseX: true));
+
+        Assert.Equal(new[] { "3", "7" }, figure.Data.Select(trace => (string?)trace["name"]).ToArray());
+        Assert.Equal("#4daf4a", (string?)figure.Data[0]["marker"]!["color"]);
+        Assert.Equal("#e41a1c", (string?)figure.Data[1]["marker"]!["color"]);
+        Assert.Equal(new[] { 1.0, 5.0 }, figure.Data[1]["x"]!.AsArray().Select(v => (double)v!).ToArray());
+        Assert.Equal("markers", (string?)figure.Data[0]["mode"]);
+        Assert.Contains("24.6%", (string?)figure.Layout["xaxis"]!["title"]!["text"]);
+        Assert.Contains("23.7%", (string?)figure.Layout["yaxis"]!["title"]!["text"]);
+        Assert.Equal("reversed", (string?)figure.Layout["xaxis"]!["autorange"]);
+    }
+
+    [Fact]
+    public void SampleSaliency_colours_the_points_by_saliency()
+    {
+        var figure = new FigureJson(Charts.SampleSaliency(new[] { 0.1, 0.2, 0.3 }, new[] { 0.0, 0.5, 1.0 }));
+
+        Assert.Equal(2, figure.Data.Count);
+        JsonNode marker = figure.Data[1]["marker"]!;
+        Assert.Equal(new[] { 0.0, 0.5, 1.0 }, marker["color"]!.AsArray().Select(v => (double)v!).ToArray());
+        Assert.True((bool)marker["showscale"]!);
+    }
+
+    [Fact]
+    public void TrainingLoss_Lines_and_Bars_have_the_expected_traces()
+    {
+        var loss = new FigureJson(Charts.TrainingLoss(new Dictionary<string, double[]> { ["loss"] = new[] { 3.0, 2, 1 }, ["kl"] = new[] { 0.5, 0.4, 0.3 } }, logY: true));
+        Assert.Equal(2, loss.Data.Count);
+        Assert.Equal(new[] { 1.0, 2, 3 }, loss.Data[0]["x"]!.AsArray().Select(v => (double)v!).ToArray());
+        Assert.Equal("log", (string?)loss.Layout["yaxis"]!["type"]);
+
+        var lines = new FigureJson(Charts.Lines(new[] { 10.0, 20, 30 }, new Dictionary<string, double[]> { ["Global"] = new[] { 0.1, 0.2, 0.3 } }, "Mean latent distance", "percentile", "distance"));
+        Assert.Single(lines.Data);
+        Assert.Equal("lines+markers", (string?)lines.Data[0]["mode"]);
+
+        var bars = new FigureJson(Charts.Bars(new[] { "East", "West" }, new[] { 1.0, 2.0 }));
+        Assert.Equal("bar", (string?)bars.Data.Single()["type"]);
+        Assert.Equal(new[] { "#1f77b4", "#e41a1c" }, bars.Data[0]["marker"]!["color"]!.AsArray().Select(v => (string?)v).ToArray());
+    }
+
+    [Fact]
+    public void Mismatched_inputs_are_rejected()
+    {
+        Assert.Throws<ArgumentException>(() => Charts.DatasetSeries(Series(2, 5), new[] { "3" }));
+        Assert.Throws<ArgumentException>(() => Charts.Bars(new[] { "a" }, new[] { 1.0, 2.0 }));
+    }
+
+    [Fact]
+    public void LabelColors_follow_the_paper_and_give_unknown_labels_unused_colours()
+    {
+        IReadOnlyDictionary<string, string> colours = LabelColors.For(new[] { "Flyover", "South", "other", "Ω" });
+        Assert.Equal("#000000", colours["Flyover"]);
+        Assert.Equal("#4daf4a", colours["South"]);
+        Assert.Equal("#4daf4a", colours["Ω"]);
+        Assert.Equal("#1f77b4", colours["other"]);
+    }
+}

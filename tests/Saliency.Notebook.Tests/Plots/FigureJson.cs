@@ -1,0 +1,21 @@
+using System.Text.Json.Nodes;
+using Plotly.NET;
+
+namespace Saliency.Notebook.Tests.Plots;
+
+/// <summary>A chart as plotly.js sees it: the figure JSON (data, layout) that the page hands to Plotly.newPlot.</summary>
+internal sealed class FigureJson
+{
+    public FigureJson(GenericChart chart)
+    {
+        var root = JsonNode.Parse(GenericChart.toFigureJson(chart))!;
+        Data = root["data"]!.AsArray().Select(trace => trace!.AsObject()).ToList();
+        Layout = root["layout"]!.AsObject();
+    }
+
+    public IReadOnlyList<JsonObject> Data { get; }
+
+    public JsonObject Layout { get; }
+
+    public IEnumerable<JsonObject> OfType(string type) => Data.Where(trace => (string?)trace["type"] == type);
+}
