@@ -17,8 +17,8 @@ public enum CamMode
 
 /// <summary>
 /// Template for class-activation maps towards latent targets (pytorch-grad-cam's BaseCAM): records the named layers'
-/// activations A (R, K, W), takes ∂target/∂A for all targets in ONE backward pass (the batch is replicated T times and
-/// each block gets its own target row as grad_output), weights the channels, sums over them, resamples to L
+/// activations A (R, K, W), takes ∂target/∂A for all targets in ONE forward and ONE backward pass (the first hooked
+/// layer's output is replicated T times along the batch and each block gets its own target row as grad_output), weights the channels, sums over them, resamples to L
 /// (linear, align_corners) when W ≠ L, merges layers and applies <see cref="Mode"/>. Subclasses supply only
 /// <see cref="ChannelWeights"/> (and, for several layers, <see cref="MergeLayers"/>). Result (N, L, T).
 /// </summary>
@@ -65,12 +65,16 @@ public abstract class CamExplainer : LatentExplainer
         for (long first = 0; first < targets; first += targetsPerPass)
         {
             long count = Math.Min(targetsPerPass, targets - first);
-            // Rows are target-major: row j·B + b is sample b replicated for target first + j.
-            var replicated = x.detach().repeat(count, 1, 1);
+            // The layers before the first hooked one run once; that layer's output is repeated target-major
+            // (row j·B + b is sample b for target first + j), so one backward pass gives every target's gradient.
+            recorder.Replicas = count;
             var gradOutputs = targetWeights.narrow(0, first, count).repeat_interleave(samples, 0);
-            var latent = model.PosteriorMean(replicated);
+            var latent = model.PosteriorMean(x.detach());
             var activations = recorder.Take();
             CheckActivations(activations);
+            if (latent.shape[0] != count * samples)
+                throw new InvalidOperationException(
+                    $"The encoder returned {latent.shape[0]} rows for {samples} samples × {count} targets: a layer after '{LayerNames[0]}' mixes the batch, so the targets cannot share one pass.");
             var gradients = torch.autograd.grad(new[] { latent }, activations, new[] { gradOutputs.to(latent.dtype) });
             var maps = new Tensor[activations.Length];
             for (int layer = 0; layer < activations.Length; layer++)

@@ -6,13 +6,19 @@ namespace Saliency.Notebook.Explainers;
 /// <summary>
 /// Finds named layers of a module tree and records their outputs through forward hooks (TorchSharp has no backward
 /// hooks: gradients are taken afterwards with <c>autograd.grad</c> on the recorded outputs). Each recorded output is
-/// an <c>alias()</c>, because <c>Sequential</c> disposes its intermediate tensors.
+/// an <c>alias()</c>, because <c>Sequential</c> disposes its intermediate tensors. With <see cref="Replicas"/> &gt; 1 the
+/// first hooked layer of a pass hands its output on repeated that many times along the batch axis, so the layers
+/// before it run once while everything after it (and the gradients) sees one block of rows per latent target.
 /// </summary>
 internal sealed class LayerActivations : IDisposable
 {
     private readonly string[] _names;
     private readonly List<Tensor>[] _recorded;
     private readonly List<Action> _removers = new();
+    private bool _replicatedThisPass;
+
+    /// <summary>How many times the first hooked layer of the next pass repeats its output along the batch axis (1: not at all).</summary>
+    public long Replicas { get; set; } = 1;
 
     public LayerActivations(nn.Module root, IReadOnlyList<string> layerNames)
     {
@@ -24,8 +30,17 @@ internal sealed class LayerActivations : IDisposable
             var layer = Find(root, _names[i]);
             var remover = layer.register_forward_hook((_, _, output) =>
             {
-                _recorded[slot].Add(output.alias());
-                return output;
+                var result = output;
+                if (Replicas > 1 && !_replicatedThisPass)
+                {
+                    var repeats = new long[output.dim()];
+                    Array.Fill(repeats, 1L);
+                    repeats[0] = Replicas;
+                    result = output.repeat(repeats);
+                    _replicatedThisPass = true;
+                }
+                _recorded[slot].Add(result.alias());
+                return result;
             });
             _removers.Add(remover.remove);
         }
@@ -51,6 +66,7 @@ internal sealed class LayerActivations : IDisposable
     /// </summary>
     public Tensor[] Take()
     {
+        _replicatedThisPass = false;
         var result = new Tensor[_names.Length];
         for (int i = 0; i < _names.Length; i++)
         {
