@@ -8,6 +8,7 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
     DoctorCommand.Create(),
     DataCommand.Create(),
     PipelineCommand.Create(),
+    ExplainCommand.Create(),
     BenchCommand.Create(),
     RunCommand.Create(),
     ReproduceCommand.Create(),

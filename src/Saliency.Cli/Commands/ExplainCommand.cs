@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Saliency.Notebook.Data;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Data.Npy;
+using Saliency.Notebook.Explainers;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Native;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Cli.Commands;
+
+/// <summary><c>saliency explain</c>: one explainer over a whole dataset, written as a float32 .npy.</summary>
+public static class ExplainCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
+        var method = new Option<string>("--method") { Description = string.Join("|", ExplainerCatalog.Names), Required = true };
+        var output = new Option<string>("--out") { Description = "output .npy: (N, L, D) for gradcam/gradslam; (N, L, C) for input attributions, the L2 norm over latent dims (Fourier IG: (N, L/2+1, C) frequency bins)", Required = true };
+        var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam)", DefaultValueFactory = _ => GradCam.PaperLayer };
+        var mode = new Option<string>("--mode") { Description = "abs (the paper), signed (Grad-SLAM) or relu (Grad-CAM); gradcam only", DefaultValueFactory = _ => "abs" };
+        var steps = new Option<int>("--steps") { Description = "integration steps (ig, fourier-ig)", DefaultValueFactory = _ => 50 };
+        var batchSize = new Option<int>("--batch-size") { Description = "rows per model pass", DefaultValueFactory = _ => 4096 };
+        var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
+        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
+        var command = new Command("explain", "Attributions of the posterior mean towards every latent dimension for a whole dataset.")
+        {
+            checkpoint, dataset, method, output, layer, mode, steps, batchSize, device, data,
+        };
+        command.SetAction(parse => CommandRunner.Run("explain", () =>
+        {
+            CamMode camMode = parse.GetValue(mode)!.ToLowerInvariant() switch
+            {
+                "abs" => CamMode.Abs, "signed" => CamMode.Signed, "relu" => CamMode.Relu,
+                var other => throw new ArgumentException($"--mode must be abs, signed or relu; got '{other}'."),
+            };
+            var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
+            using var ds = DatasetRegistry.Load(parse.GetValue(dataset)!, parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
+            using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
+            var choice = ExplainerCatalog.Create(parse.GetValue(method)!, loaded.Model, parse.GetValue(layer)!, camMode, parse.GetValue(steps));
+            if (choice.Name == "csda") loaded.Model.to(ScalarType.Float64); // complex-step derivatives are exact only in double precision
+            Tensor result = null!;
+            AnsiConsole.Status().Start($"{choice.Description} on {ds.Info.Name} ({ds.N} samples, {dev})", _ =>
+            {
+                using var scope = torch.NewDisposeScope();
+                using var x = (choice.Name == "csda" ? ds.X.to(ScalarType.Float64) : ds.X).to(dev);
+                using var attribution = choice.Explainer.Explain(loaded.Model, x, LatentTarget.AllDimensions, parse.GetValue(batchSize));
+                Tensor values = attribution.Values;
+                if (choice.Kind == AttributionKind.Input && choice.Name != "csda")
+                    values = values.pow(2).sum(3).sqrt(); // (N, L, C, D) -> (N, L, C): L2 norm over the latent dims, as CSDA defines it
+                else if (choice.Kind == AttributionKind.Input)
+                    values = values.squeeze(3);
+                result = values.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope();
+            });
+            using (result)
+            {
+                NpyWriter.Write(parse.GetValue(output)!, result);
+                Console.WriteLine($"{choice.Description}: wrote {Path.GetFullPath(parse.GetValue(output)!)} float32 ({string.Join(", ", result.shape)})");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}
