@@ -6,5 +6,6 @@ using Saliency.Cli.Commands;
 var root = new RootCommand("Saliency.Notebook: global saliency maps for time-series autoencoders.")
 {
     DoctorCommand.Create(),
+    DataCommand.Create(),
 };
 return root.Parse(args).Invoke();
