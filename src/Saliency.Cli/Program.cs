@@ -7,5 +7,7 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
 {
     DoctorCommand.Create(),
     DataCommand.Create(),
+    TrainCommand.Create(),
+    EncodeCommand.Create(),
 };
 return root.Parse(args).Invoke();
