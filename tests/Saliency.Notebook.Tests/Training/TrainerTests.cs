@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Saliency.Notebook.Tests.Training;
 
+[Collection(GlobalTorchRandomness.Name)]
 public sealed class TrainerTests
 {
     // 16 channels and kernel 17 as the paper: libtorch 2.10 CPU computes ConvTranspose1d (and so Conv1d input gradients) wrongly,
