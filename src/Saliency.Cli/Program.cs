@@ -7,6 +7,8 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
 {
     DoctorCommand.Create(),
     DataCommand.Create(),
+    TrainCommand.Create(),
+    EncodeCommand.Create(),
     PipelineCommand.Create(),
     ExplainCommand.Create(),
     BenchCommand.Create(),

@@ -26,7 +26,7 @@ public sealed record LoadedModel(CVAE Model, ModelCard Card, string Path) : IDis
 /// <summary>
 /// The kit's model format and loader. A kit model is a folder holding <c>model.pt</c> (TorchSharp's <c>save</c> of the CVAE's
 /// state_dict, PyTorch names) and <c>model.json</c> (its <see cref="ModelCard"/>), each written atomically (temp + rename).
-/// <see cref="Load"/> also accepts the authors' Lightning <c>.ckpt</c> files.
+/// <see cref="Load(string, Device?, int?)"/> also accepts the authors' Lightning <c>.ckpt</c> files.
 /// </summary>
 public static class ModelStore
 {

@@ -22,7 +22,8 @@ public sealed record TrainingResult(CVAE Model, double BestValidationLogMse, int
 /// Trains the CVAE as the paper's Lightning module did (§2.3): per-sample loss kld_coef·(log q(z|x) − log p(z)) + llv_coef·Σ −log N(x; x̂, σ),
 /// single-sample Monte-Carlo KL, learned decoder σ, Adam, gradient-norm clipping, the best epoch by validation log MSE kept.
 /// Every epoch draws its randomness (shuffle, dropout, latent samples) from a seed derived from (seed, epoch), so a run resumed
-/// from a checkpoint repeats an uninterrupted one exactly without saving any RNG state.
+/// from a checkpoint repeats an uninterrupted one exactly without saving any RNG state. That randomness is torch's process-wide
+/// generator: runs repeat exactly when nothing else in the process draws from it meanwhile (run one training at a time).
 /// </summary>
 public sealed class Trainer
 {
@@ -188,8 +189,9 @@ public sealed class Trainer
         return (long)((z ^ (z >> 31)) & 0x7FFF_FFFF_FFFF_FFFFUL);
     }
 
+    /// <summary>A copy of the weights that outlives the epoch's dispose scope.</summary>
     private static Dictionary<string, Tensor> CloneState(CVAE model) =>
-        model.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone());
+        model.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
 
     private static void DisposeState(Dictionary<string, Tensor> state)
     {

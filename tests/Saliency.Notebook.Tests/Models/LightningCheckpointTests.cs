@@ -50,7 +50,7 @@ public sealed class LightningCheckpointTests
         Assert.Equal(new[] { 16, 16, 16 }, config.HiddenDims);
         Assert.Equal((17, 10, LatentPrior.Standard), (config.KernelSize, config.SamplingFactor, config.Prior));
         Assert.Equal(0.0145952f, checkpoint.StateDict["scale"].item<float>(), 6);
-        if (checkpoint.BestModelScore is { } best) Assert.Equal(-9.1710, best, 3);
+        Assert.Equal(-9.1710, checkpoint.BestModelScore!.Value, 3);
     }
 
     [Fact]

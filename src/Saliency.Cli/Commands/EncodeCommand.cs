@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Saliency.Notebook.Data;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Data.Npy;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Native;
+using static TorchSharp.torch;
+
+namespace Saliency.Cli.Commands;
+
+/// <summary><c>saliency encode</c>: posterior means (N, D) float32 of a dataset, in dataset order, from a kit model or an original .ckpt.</summary>
+public static class EncodeCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "kit model folder, its model.json, or an original .ckpt", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
+        var output = new Option<string>("--out") { Description = "output .npy file (N, D) float32", Required = true };
+        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
+        var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
+        var command = new Command("encode", "Write the posterior means of a dataset under a model as an (N, D) float32 .npy.") { checkpoint, dataset, output, data, device };
+        command.SetAction(parse => CommandErrors.Run("encode", () =>
+        {
+            var info = DatasetRegistry.Get(parse.GetValue(dataset)!);
+            using var set = info.Load(parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
+            var torchDevice = TorchRuntime.ResolveDevice(parse.GetValue(device));
+            using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, set.X.shape[1], set.X.shape[2], info.Name, torchDevice);
+            using var noGrad = no_grad();
+            const long batch = 512;
+            var means = new List<Tensor>();
+            for (long start = 0; start < set.N; start += batch)
+            {
+                using var x = set.X.narrow(0, start, Math.Min(batch, set.N - start)).to(torchDevice);
+                means.Add(loaded.Model.PosteriorMean(x).cpu());
+            }
+            using var all = cat(means, 0);
+            foreach (var m in means) m.Dispose();
+            NpyWriter.Write(parse.GetValue(output)!, all);
+            Console.WriteLine($"{set.N}×{loaded.Model.LatentDim} posterior means → {parse.GetValue(output)}");
+        }));
+        return command;
+    }
+}

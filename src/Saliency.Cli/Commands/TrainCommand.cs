@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using Saliency.Notebook.Data;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Native;
+using Saliency.Notebook.Training;
+using Spectre.Console;
+
+namespace Saliency.Cli.Commands;
+
+/// <summary><c>saliency train</c>: train the paper's CVAE on a dataset and write a kit model (model.pt + model.json) with a resumable checkpoint.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
+        var epochs = new Option<int?>("--epochs") { Description = "epochs in total (default 1000)" };
+        var output = new Option<string?>("--out") { Description = "model folder (default: <repo root>/models/<dataset>)" };
+        var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
+        var seed = new Option<long?>("--seed") { Description = "seed of initialisation, split, shuffling, dropout and samples (default 42)" };
+        var latentDim = new Option<int?>("--latent-dim") { Description = "latent size D (default: the dataset's preset)" };
+        var hiddenDims = new Option<string?>("--h-dims") { Description = "conv widths, e.g. 16,16,16" };
+        var kernel = new Option<int?>("--kernel") { Description = "odd conv kernel size (default 17)" };
+        var dropout = new Option<double?>("--dropout") { Description = "encoder dropout" };
+        var kldCoef = new Option<double?>("--kld-coef") { Description = "weight of the KL term" };
+        var prior = new Option<string?>("--prior") { Description = "standard or vampprior" };
+        var components = new Option<int?>("--components") { Description = "VampPrior components K" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "batch size (default 500)" };
+        var learningRate = new Option<double?>("--lr") { Description = "Adam learning rate (default 1e-3)" };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "write the resumable checkpoint every N epochs (default 100)" };
+        var resume = new Option<bool>("--resume") { Description = "continue from <out>/training.ckpt" };
+        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
+        var command = new Command("train", "Train the CVAE on a dataset; writes <out>/model.pt, <out>/model.json and <out>/training.ckpt.")
+        {
+            dataset, epochs, output, device, seed, latentDim, hiddenDims, kernel, dropout, kldCoef, prior, components, batchSize, learningRate, checkpointEvery, resume, data,
+        };
+        command.SetAction(parse => CommandErrors.Run("train", () =>
+        {
+            string name = parse.GetValue(dataset)!;
+            string dataDirectory = parse.GetValue(data) ?? DataPaths.DefaultDataDirectory();
+            var info = DatasetRegistry.Get(name);
+            using var set = info.Load(dataDirectory);
+            var preset = TrainingPresets.For(info.Name, (int)set.X.shape[1], (int)set.X.shape[2]);
+            string outDirectory = parse.GetValue(output)
+                                  ?? Path.Combine(DataPaths.FindRepoRoot(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory(), "models", info.Name);
+            var config = preset.Config with
+            {
+                LatentDim = parse.GetValue(latentDim) ?? preset.Config.LatentDim,
+                HiddenDims = parse.GetValue(hiddenDims) is { } dims ? dims.Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray() : preset.Config.HiddenDims,
+                KernelSize = parse.GetValue(kernel) ?? preset.Config.KernelSize,
+                Dropout = parse.GetValue(dropout) ?? preset.Config.Dropout,
+                Prior = parse.GetValue(prior) switch
+                {
+                    null => preset.Config.Prior,
+                    "standard" => LatentPrior.Standard,
+                    "vampprior" => LatentPrior.VampPrior,
+                    var p => throw new ArgumentException($"--prior must be standard or vampprior, not '{p}'."),
+                },
+                Components = parse.GetValue(components) ?? preset.Config.Components,
+            };
+            var options = preset.Options with
+            {
+                Epochs = parse.GetValue(epochs) ?? preset.Options.Epochs,
+                Seed = parse.GetValue(seed) ?? preset.Options.Seed,
+                KldCoef = parse.GetValue(kldCoef) ?? preset.Options.KldCoef,
+                BatchSize = parse.GetValue(batchSize) ?? preset.Options.BatchSize,
+                LearningRate = parse.GetValue(learningRate) ?? preset.Options.LearningRate,
+                CheckpointEvery = parse.GetValue(checkpointEvery) ?? preset.Options.CheckpointEvery,
+                CheckpointPath = Path.Combine(outDirectory, "training.ckpt"),
+                Resume = parse.GetValue(resume),
+            };
+            var torchDevice = TorchRuntime.ResolveDevice(parse.GetValue(device));
+            AnsiConsole.MarkupLine($"Training [bold]{info.Name}[/] {set.X.shape[0]}×{config.Channels}×{config.Length} → D={config.LatentDim}, {config.Prior}, {options.Epochs} epochs on {torchDevice}");
+
+            TrainingResult result = null!;
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("epochs", maxValue: options.Epochs);
+                    var progress = new InlineProgress(p =>
+                    {
+                        task.Value = p.Epoch;
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch} loss {p.TrainLoss:F1} val log-MSE {p.ValidationLogMse:F3} (best {p.BestValidationLogMse:F3} @ {p.BestEpoch})");
+                    });
+                    result = new Trainer(config, options, torchDevice).Train(set.X, progress);
+                });
+            using var model = result.Model;
+            var card = new ModelCard
+            {
+                Config = config,
+                Dataset = info.Name,
+                DatasetSha256 = Sha256(info.PositionsPath(dataDirectory)),
+                Training = options with { CheckpointPath = null, Resume = false },
+                Epochs = result.EpochsRun,
+                BestEpoch = result.BestEpoch,
+                BestValidationLogMse = result.BestValidationLogMse,
+                TestLogMse = result.TestLogMse,
+                TrainingSeconds = result.Elapsed.TotalSeconds,
+                Device = torchDevice.ToString(),
+                Notes = preset.Notes,
+            };
+            ModelStore.Save(outDirectory, model, card);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"best validation log-MSE {result.BestValidationLogMse:F4} at epoch {result.BestEpoch}; test log-MSE {result.TestLogMse:F4}; {result.Elapsed.TotalSeconds:F0} s → {outDirectory}"));
+        }));
+        return command;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>IProgress that reports on the training thread, so the bar updates in order.</summary>
+    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
