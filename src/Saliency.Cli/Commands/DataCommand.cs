@@ -28,7 +28,7 @@ public static class DataCommand
         var data = DataOption();
         var baseUrl = new Option<string?>("--base-url") { Description = $"upstream base URL (default: {DataFetcher.BaseUrlVariable} or the original repository at commit 87f42d9)" };
         var command = new Command("fetch", "Put the 11 data files into the data directory, verified by SHA-256 (copy from a mirror or download).") { mirror, data, baseUrl };
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandRunner.Run("data", () =>
         {
             string directory = parse.GetValue(data) ?? DataPaths.DefaultDataDirectory();
             FetchReport report = null!;
@@ -71,7 +71,7 @@ public static class DataCommand
     {
         var file = new Argument<string>("file") { Description = "a .npy file" };
         var command = new Command("inspect", "Print a .npy file's dtype, shape, order and byte order; for 1-D arrays, the distinct values with counts.") { file };
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandRunner.Run("data", () =>
         {
             string path = parse.GetValue(file)!;
             NpyHeader header = NpyReader.ReadHeader(path);
@@ -106,7 +106,7 @@ public static class DataCommand
         var dataset = new Option<string?>("--dataset") { Description = $"one of {string.Join(", ", DatasetRegistry.All.Select(d => d.Name))} (default: all)" };
         var data = DataOption();
         var command = new Command("summary", "Print, per dataset, the label counts and per-channel mean/min/max.") { dataset, data };
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandRunner.Run("data", () =>
         {
             string directory = parse.GetValue(data) ?? DataPaths.DefaultDataDirectory();
             string? name = parse.GetValue(dataset);
@@ -160,27 +160,6 @@ public static class DataCommand
         '>' => "big-endian (>)",
         _ => "not applicable (|)",
     };
-
-    private static int Run(Action action) => Run(() =>
-    {
-        action();
-        return 0;
-    });
-
-    /// <summary>Runs a command body; a bad input becomes a one-line error on stderr and exit code 1.</summary>
-    private static int Run(Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
-            Console.Error.WriteLine($"saliency data: {message.ReplaceLineEndings(" ")}");
-            return 1;
-        }
-    }
 
     /// <summary>IProgress that reports on the reporting thread.</summary>
     private sealed class InlineProgress(Action<FetchProgress> report) : IProgress<FetchProgress>

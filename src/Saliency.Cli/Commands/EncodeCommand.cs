@@ -19,7 +19,7 @@ public static class EncodeCommand
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var command = new Command("encode", "Write the posterior means of a dataset under a model as an (N, D) float32 .npy.") { checkpoint, dataset, output, data, device };
-        command.SetAction(parse => CommandErrors.Run("encode", () =>
+        command.SetAction(parse => CommandRunner.Run("encode", () =>
         {
             var info = DatasetRegistry.Get(parse.GetValue(dataset)!);
             using var set = info.Load(parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());

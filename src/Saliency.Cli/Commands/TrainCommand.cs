@@ -32,11 +32,12 @@ public static class TrainCommand
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "write the resumable checkpoint every N epochs (default 100)" };
         var resume = new Option<bool>("--resume") { Description = "continue from <out>/training.ckpt" };
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "stop after this many minutes (after the running epoch) and save the best model so far; Ctrl+C does the same" };
         var command = new Command("train", "Train the CVAE on a dataset; writes <out>/model.pt, <out>/model.json and <out>/training.ckpt.")
         {
-            dataset, epochs, output, device, seed, latentDim, hiddenDims, kernel, dropout, kldCoef, prior, components, batchSize, learningRate, checkpointEvery, resume, data,
+            dataset, epochs, output, device, seed, latentDim, hiddenDims, kernel, dropout, kldCoef, prior, components, batchSize, learningRate, checkpointEvery, resume, data, timeLimit,
         };
-        command.SetAction(parse => CommandErrors.Run("train", () =>
+        command.SetAction(parse => CommandRunner.Run("train", () =>
         {
             string name = parse.GetValue(dataset)!;
             string dataDirectory = parse.GetValue(data) ?? DataPaths.DefaultDataDirectory();
@@ -74,6 +75,10 @@ public static class TrainCommand
             var torchDevice = TorchRuntime.ResolveDevice(parse.GetValue(device));
             AnsiConsole.MarkupLine($"Training [bold]{info.Name}[/] {set.X.shape[0]}×{config.Channels}×{config.Length} → D={config.LatentDim}, {config.Prior}, {options.Epochs} epochs on {torchDevice}");
 
+            using var stop = new CancellationTokenSource();
+            if (parse.GetValue(timeLimit) is { } minutes) stop.CancelAfter(TimeSpan.FromMinutes(minutes));
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+            Console.CancelKeyPress += onCancel;
             TrainingResult result = null!;
             AnsiConsole.Progress()
                 .AutoClear(false)
@@ -86,8 +91,9 @@ public static class TrainCommand
                         task.Value = p.Epoch;
                         task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch} loss {p.TrainLoss:F1} val log-MSE {p.ValidationLogMse:F3} (best {p.BestValidationLogMse:F3} @ {p.BestEpoch})");
                     });
-                    result = new Trainer(config, options, torchDevice).Train(set.X, progress);
+                    result = new Trainer(config, options, torchDevice).Train(set.X, progress, stop.Token);
                 });
+            Console.CancelKeyPress -= onCancel;
             using var model = result.Model;
             var card = new ModelCard
             {
