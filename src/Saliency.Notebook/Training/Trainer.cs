@@ -188,8 +188,9 @@ public sealed class Trainer
         return (long)((z ^ (z >> 31)) & 0x7FFF_FFFF_FFFF_FFFFUL);
     }
 
+    /// <summary>A copy of the weights that outlives the epoch's dispose scope.</summary>
     private static Dictionary<string, Tensor> CloneState(CVAE model) =>
-        model.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone());
+        model.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
 
     private static void DisposeState(Dictionary<string, Tensor> state)
     {
