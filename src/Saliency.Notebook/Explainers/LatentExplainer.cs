@@ -68,11 +68,14 @@ public abstract class LatentExplainer : IExplainer
         }
         var result = (values.Count == 1 ? values[0] : torch.cat(values, 0)).MoveToOuterDisposeScope();
         var error = errors.Count == 0 ? null : (errors.Count == 1 ? errors[0] : torch.cat(errors, 0)).MoveToOuterDisposeScope();
-        return new Attribution(result, Layout, names, error);
+        return new Attribution(result, Layout, ResultTargetNames(names), error);
     }
 
     /// <summary>The floating type the explanation runs in: x's own when floating, else float32.</summary>
     protected virtual ScalarType ResultType(Tensor x) => x.is_floating_point() ? x.dtype : ScalarType.Float32;
+
+    /// <summary>Names along the result's target axis; methods that reduce over targets rename them.</summary>
+    protected virtual IReadOnlyList<string> ResultTargetNames(IReadOnlyList<string> targetNames) => targetNames;
 
     /// <summary>How many model rows one sample costs for T targets (sizes the sample chunks).</summary>
     protected virtual int RowsPerSample(ILatentEncoder model, int targetCount) => targetCount;

@@ -36,24 +36,42 @@ internal sealed class TestEncoder : nn.Module<Tensor, Tensor>, IComplexStepEncod
 
     public Tensor PosteriorMean(Tensor x) => call(x);
 
+    /// <remarks>
+    /// Real weights act on the real and imaginary parts separately: libtorch's complex conv1d uses Gauss's
+    /// three-multiplication trick, whose (a + b) sums round a 1e−20 imaginary part away.
+    /// </remarks>
     public Tensor PosteriorMeanComplex(Tensor x)
     {
-        var h = x;
+        var re = torch.real(x);
+        var im = torch.imag(x);
         foreach (var (_, module) in encoder.named_children())
         {
-            h = module switch
+            switch (module)
             {
-                Conv1d conv => nn.functional.conv1d_padding(h, conv.weight!.to(ScalarType.ComplexFloat64),
-                    conv.bias!.to(ScalarType.ComplexFloat64), padding: Padding.Same),
-                ReLU => h * h.real.gt(0).to(ScalarType.ComplexFloat64),
-                Dropout => h,
-                AvgPool1d => h.view(h.shape[0], h.shape[1], h.shape[2] / _poolSize, _poolSize).mean(new long[] { 3 }),
-                Flatten => h.flatten(1),
-                _ => throw new NotSupportedException(module.GetType().Name),
-            };
+                case Conv1d conv:
+                    re = nn.functional.conv1d_padding(re, conv.weight!, conv.bias!, padding: Padding.Same);
+                    im = nn.functional.conv1d_padding(im, conv.weight!, null, padding: Padding.Same);
+                    break;
+                case ReLU:
+                    var keep = re.gt(0).to(re.dtype);
+                    (re, im) = (re * keep, im * keep);
+                    break;
+                case Dropout:
+                    break;
+                case AvgPool1d:
+                    (re, im) = (Pool(re), Pool(im));
+                    break;
+                case Flatten:
+                    (re, im) = (re.flatten(1), im.flatten(1));
+                    break;
+                default:
+                    throw new NotSupportedException(module.GetType().Name);
+            }
         }
-        return h.matmul(head.weight!.to(ScalarType.ComplexFloat64).t()) + head.bias!.to(ScalarType.ComplexFloat64);
+        return torch.complex(nn.functional.linear(re, head.weight!, head.bias!), nn.functional.linear(im, head.weight!));
     }
+
+    private Tensor Pool(Tensor h) => h.view(h.shape[0], h.shape[1], h.shape[2] / _poolSize, _poolSize).mean(new long[] { 3 });
 
     /// <summary>
     /// Random conv encoder: Conv1d(C→4,k3) ReLU Conv1d(4→3,k3) [Dropout] AvgPool1d(pool) Flatten, Linear(3·L/pool → D).
