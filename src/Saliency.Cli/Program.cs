@@ -8,5 +8,6 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
     DoctorCommand.Create(),
     DataCommand.Create(),
     PipelineCommand.Create(),
+    SanityCommand.Create(),
 };
 return root.Parse(args).Invoke();
