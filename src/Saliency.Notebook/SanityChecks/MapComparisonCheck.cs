@@ -1,3 +1,6 @@
+using Saliency.Notebook.GlobalMaps;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Pipeline;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,6 +30,53 @@ public abstract class MapComparisonCheck : SanityCheck
         var chosen = randperm(n, generator: generator).narrow(0, 0, SampleCount).sort().Values;
         return inputs.Data.X.index_select(0, chosen);
     }
+
+    /// <summary>Bins per axis of the binned global maps (the paper's 200).</summary>
+    public int GridSize { get; init; } = 200;
+
+    /// <summary>Gaussian filter sigma of the binned maps, in bins (the paper's 5).</summary>
+    public double Sigma { get; init; } = 5;
+
+    /// <summary>
+    /// The paper's binned global maps (§3.2) of x (n, C, L) with labels: |maps| of <paramref name="model"/> projected on
+    /// <paramref name="pca"/>, binned as trajectories (C ≥ 2) or time series (C = 1), ranges from x itself.
+    /// </summary>
+    protected GlobalSaliencyMap BinnedMaps(SanityCheckInputs inputs, SaliencyMethod method, ILatentEncoder model, LatentPca pca, Tensor x, IReadOnlyList<string> labels)
+    {
+        using var maps = method.Compute(model, x, inputs.Device, inputs.BatchSize, inputs.Layer);
+        using var projections = pca.ProjectMaps(maps.Absolute);
+        using var positions = x.permute(0, 2, 1);
+        return x.shape[1] >= 2
+            ? GlobalSaliencyMaps.Trajectories(positions, projections, labels, GridSize, Sigma)
+            : GlobalSaliencyMaps.TimeSeries(positions, projections, labels, GridSize, Sigma);
+    }
+
+    /// <summary>
+    /// Point density of x (n, C, L) on the bins of <paramref name="map"/> — counts of (ch0, ch1) points for trajectories, of
+    /// (t, ch0) for time series — Gaussian-filtered with <see cref="Sigma"/>, as the maps are.
+    /// </summary>
+    protected double[,] Density(GlobalSaliencyMap map, Tensor x)
+    {
+        using var host = x.permute(0, 2, 1).to(ScalarType.Float64).contiguous();
+        var values = host.data<double>().ToArray();
+        long n = x.shape[0], length = x.shape[2], channels = x.shape[1];
+        var counts = new double[map.FirstAxisEdges.Length - 1, map.SecondAxisEdges.Length - 1];
+        for (long p = 0; p < n * length; p++)
+        {
+            double first = channels >= 2 ? values[p * channels] : p % length;
+            double second = channels >= 2 ? values[p * channels + 1] : values[p * channels];
+            int i = BinnedStatistic2D.BinIndex(first, map.FirstAxisEdges), j = BinnedStatistic2D.BinIndex(second, map.SecondAxisEdges);
+            if (i >= 0 && j >= 0) counts[i, j]++;
+        }
+        return GaussianFilter.Apply(counts, Sigma);
+    }
+
+    /// <summary>Posterior means (N, D) of x under <paramref name="model"/>, float32 on the CPU.</summary>
+    protected static Tensor EncodeWith(SanityCheckInputs inputs, ILatentEncoder model, Tensor x) =>
+        GlobalSaliencyPipeline.Encode(model, x, inputs.Device, inputs.BatchSize);
+
+    /// <summary>The values of a 2-D array in row-major order.</summary>
+    protected static double[] Flatten(double[,] values) => values.Cast<double>().ToArray();
 
     /// <summary>Similarity of two (N, L, D) map pairs.</summary>
     public static MapSimilarity Compare(MethodMaps first, MethodMaps second)

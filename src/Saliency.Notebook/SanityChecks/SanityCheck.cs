@@ -156,7 +156,8 @@ public static class SanityCheckCatalog
     /// <summary>Every check with its default settings, in the order of the documentation.</summary>
     public static IReadOnlyList<SanityCheck> All { get; } =
     [
-        new GlobalMaskingCheck(), new LocalMaskingCheck(), new KeptRemovedCheck(), new TranslationCheck(), new RandomisationCheck(),
+        new GlobalMaskingCheck(), new LocalMaskingCheck(), new KeptRemovedCheck(), new FlyoverModelsCheck(),
+        new SingleClassCheck(), new TranslationCheck(), new CorruptionCheck(), new RandomisationCheck(),
     ];
 
     /// <summary>The check called <paramref name="name"/> (case-insensitive), or an error listing the names.</summary>

@@ -147,6 +147,7 @@ public sealed class SanityCheckResult
         double d => d.ToString("G6", CultureInfo.InvariantCulture),
         float f => f.ToString("G6", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable<string> strings => string.Join(", ", strings),
         _ => value.ToString() ?? "",
     };
 

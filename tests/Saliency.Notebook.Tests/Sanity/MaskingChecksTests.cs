@@ -1,3 +1,4 @@
+using TorchSharp;
 using Saliency.Notebook.GlobalMaps;
 using Saliency.Notebook.SanityChecks;
 using static TorchSharp.torch;
@@ -73,5 +74,53 @@ public class MaskingChecksTests
             Assert.Equal(6, result.Curves[0].Series.Count);                       // 5 references + their mean
             Assert.Equal(5, result.Summary["a.references"]);
         }
+    }
+}
+
+/// <summary>The corruption check on data whose class lives in the planted segment only.</summary>
+public class CorruptionCheckTests
+{
+    /// <summary>
+    /// 200 two-channel series of length 40: 0.5 + small noise, except steps 20–29 which alternate 0.5 ± 0.4 with the phase
+    /// set by the class, so the class is visible only in the segment and both classes have the same mean.
+    /// </summary>
+    private static SanityData PhaseInSegment()
+    {
+        var generator = new Generator(9);
+        var x = torch.rand(new long[] { 200, 2, 40 }, generator: generator) * 0.1 + 0.45;
+        var labels = Enumerable.Range(0, 200).Select(i => i % 2 == 0 ? "a" : "b").ToArray();
+        var phase = torch.tensor(labels.Select(l => l == "a" ? 1f : -1f).ToArray()).view(200, 1, 1);
+        var pattern = torch.tensor(Enumerable.Range(0, 10).Select(t => t % 2 == 0 ? 0.4f : -0.4f).ToArray()).view(1, 1, 10);
+        x.narrow(2, 20, 10).copy_(0.5f + phase * pattern + x.narrow(2, 20, 10) - 0.5f);
+        return new SanityData(x, labels, "symbols");
+    }
+
+    [Fact]
+    public void Corrupting_the_most_important_steps_hurts_far_more_than_the_least()
+    {
+        using var model = SyntheticEncoder.PlantedSegment(40, 20, 30);
+        var result = new CorruptionCheck { ClassifierEpochs = 150 }.Run(new SanityCheckInputs { Model = model, Data = PhaseInSegment(), Layer = "encoder.0" });
+        var accuracy = result.Rows["accuracy"].Cast<double?>().Select(v => v!.Value).ToArray();        // most: 0,10,20,30 %; least: same
+        var displacement = result.Rows["latent_displacement"].Cast<double?>().Select(v => v!.Value).ToArray();
+
+        Assert.True(accuracy[0] > 0.95, $"clean accuracy {accuracy[0]}");
+        Assert.True(accuracy[3] < 0.7, $"30 % most important corrupted (the whole segment): {accuracy[3]}");
+        Assert.All(accuracy.Skip(4), a => Assert.True(a > 0.95, $"least important corrupted: {a}"));
+        Assert.All(displacement.Skip(5), d => Assert.Equal(0, d, 9));            // the encoder never sees the noise steps
+        // The planted encoder is linear with equal segment weights: replacing the whole alternating segment by its mean (30 %)
+        // barely moves z, while removing only its high half (10 %) moves it most; so only "> 0" is asserted, not a rise.
+        Assert.All(displacement.Skip(1).Take(3), d => Assert.True(d > 0.1, $"most important corrupted: ‖Δz‖ = {d}"));
+        Assert.Equal(true, result.Summary["most_hurts_more"]);
+        Assert.True((double)result.Summary["accuracy_area_gap"] > 0.05);
+        Assert.Equal(2, result.Curves.Count);
+    }
+
+    [Fact]
+    public void Corrupt_replaces_the_chosen_steps_by_the_sample_mean()
+    {
+        var x = torch.tensor(new float[] { 0, 4, 8, 4 }).view(1, 1, 4);
+        var importance = torch.tensor(new double[] { 0.1, 0.3, 0.9, 0.2 }).view(1, 4);
+        Assert.Equal(new float[] { 0, 4, 4, 4 }, CorruptionCheck.Corrupt(x, importance, 1, most: true).data<float>().ToArray());
+        Assert.Equal(new float[] { 4, 4, 8, 4 }, CorruptionCheck.Corrupt(x, importance, 1, most: false).data<float>().ToArray());
     }
 }

@@ -77,17 +77,27 @@ internal sealed class SyntheticEncoder : nn.Module<Tensor, Tensor>, ILatentEncod
     /// </summary>
     public static SyntheticEncoder ShiftEquivariant(int channels, int length, int latentDim, long seed)
     {
-        torch.manual_seed(seed);
         var encoder = nn.Sequential(("0", nn.Conv1d(channels, 4, 5, padding: 2)), ("1", nn.ReLU()), ("2", nn.Conv1d(4, 4, 5, padding: 2)));
-        return new SyntheticEncoder(encoder, nn.Linear(4, latentDim), null, globalPool: true, channels, length);
+        return Seeded(new SyntheticEncoder(encoder, nn.Linear(4, latentDim), null, globalPool: true, channels, length), seed);
     }
 
     /// <summary>A random small conv encoder (Conv1d k5 → ReLU → Conv1d k5 → flatten → Linear): for randomisation tests.</summary>
     public static SyntheticEncoder RandomConv(int channels, int length, int latentDim, long seed)
     {
-        torch.manual_seed(seed);
         var encoder = nn.Sequential(("0", nn.Conv1d(channels, 4, 5, padding: 2)), ("1", nn.ReLU()), ("2", nn.Conv1d(4, 4, 5, padding: 2)));
-        return new SyntheticEncoder(encoder, nn.Linear(4 * length, latentDim), null, globalPool: false, channels, length);
+        return Seeded(new SyntheticEncoder(encoder, nn.Linear(4 * length, latentDim), null, globalPool: false, channels, length), seed);
+    }
+
+    /// <summary>
+    /// Re-draws every layer with PyTorch's default init from its own generator: tests run in parallel and share the global
+    /// torch RNG, so a manual_seed before construction would not make the weights repeatable.
+    /// </summary>
+    private static SyntheticEncoder Seeded(SyntheticEncoder model, long seed)
+    {
+        var generator = new Generator((ulong)seed);
+        foreach (var (_, module) in model.named_modules())
+            if (module is Conv1d or Linear) RandomisationCheck.PyTorchDefaultInit(module, generator);
+        return model;
     }
 }
 
