@@ -11,6 +11,7 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
     EncodeCommand.Create(),
     PipelineCommand.Create(),
     ExplainCommand.Create(),
+    SanityCommand.Create(),
     BenchCommand.Create(),
     RunCommand.Create(),
     ReproduceCommand.Create(),

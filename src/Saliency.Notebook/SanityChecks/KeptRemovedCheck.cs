@@ -1,0 +1,112 @@
+using Microsoft.Data.Analysis;
+using Saliency.Notebook.GlobalMaps;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>
+/// Keep-salient vs keep-non-salient (explain/pruned_trajectories.py apply_pruning_mask, symbols/apply_gradcam_mask): |GradCAM|
+/// min-max normalised per latent dimension over all samples and steps, |G_norm · PC1| per sample and step, mask = value ≥
+/// 0.2 · global max; "kept" = positions · mask and "removed" = positions · (1 − mask) (zeros elsewhere, as the original).
+/// Both and the originals are re-encoded and placed in the PCA fitted on the originals; the metric is how far each group
+/// moves from its originals, in latent and in PCA space, per label.
+/// </summary>
+public sealed class KeptRemovedCheck : LatentPerturbationCheck
+{
+    /// <summary>The mask threshold as a fraction of the global maximum (the original's 0.2).</summary>
+    public double ThresholdFraction { get; init; } = 0.2;
+
+    /// <inheritdoc/>
+    public override string Name => "kept-removed";
+
+    /// <inheritdoc/>
+    public override string Description =>
+        "Re-encodes the series with only the salient steps kept (0.2·max of normalised |PC1| GradCAM; others zeroed) and with only " +
+        "the non-salient steps kept; the headline is the removed/kept ratio of the mean latent displacement from the originals.";
+
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Higher;
+
+    /// <summary>
+    /// The original's pruning mask (N, L): per-dimension min-max normalised maps (N, L, D) (denominator + 1e−8), their |PC1|
+    /// projection, and value ≥ <paramref name="fraction"/> · its global max.
+    /// </summary>
+    public static Tensor PruningMask(Tensor absoluteMaps, LatentPca pca, double fraction)
+    {
+        ArgumentNullException.ThrowIfNull(absoluteMaps);
+        ArgumentNullException.ThrowIfNull(pca);
+        using var scope = NewDisposeScope();
+        var maps = absoluteMaps.to(ScalarType.Float64);
+        var minimum = maps.amin(new long[] { 0, 1 }, keepdim: true);
+        var maximum = maps.amax(new long[] { 0, 1 }, keepdim: true);
+        var normalised = (maps - minimum) / (maximum - minimum + 1e-8);
+        var first = pca.ProjectMaps(normalised).select(-1, 0).abs();
+        return first.ge(first.max() * fraction).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    protected override SanityCheckResult Execute(SanityCheckInputs inputs, IReadOnlyList<SaliencyMethod> methods)
+    {
+        var data = inputs.Data;
+        var saliency = ComputeSaliency(inputs, methods[0], data.X);
+        var mask = PruningMask(saliency.AbsoluteMaps, saliency.Pca, ThresholdFraction).unsqueeze(1).to(data.X.dtype);   // (N, 1, L)
+        var kept = data.X * mask;
+        var removed = data.X * (1 - mask);
+        double zeroPercent = kept.eq(0).to(ScalarType.Float64).mean().item<double>() * 100;
+
+        var groups = new (string Name, Tensor Latents)[]
+        {
+            ("original", saliency.Latents),
+            ("kept", Encode(inputs, kept)),
+            ("removed", Encode(inputs, removed)),
+        };
+        var originalLatents = saliency.Latents.to(ScalarType.Float64);
+        var groupColumn = new List<string>();
+        var labelColumn = new List<string>();
+        var sampleColumn = new List<int>();
+        var pc1Column = new List<double>();
+        var pc2Column = new List<double>();
+        var latentColumn = new List<double>();
+        var pcaColumn = new List<double>();
+        var summary = new Dictionary<string, object> { ["zero_percent"] = zeroPercent };
+        var perGroupLatent = new Dictionary<string, double[]>();
+        var labels = LabelsOf(inputs);
+        foreach (var (group, latents) in groups)
+        {
+            var scores = saliency.Pca.Transform(latents);
+            var latentShift = ToArray((latents.to(ScalarType.Float64) - originalLatents).square().sum(1).sqrt());
+            var pcaShift = ToArray((scores - saliency.Scores).square().sum(1).sqrt());
+            var pc1 = ToArray(scores.select(1, 0));
+            var pc2 = ToArray(scores.select(1, Math.Min(1, scores.shape[1] - 1)));
+            var means = new double[labels.Count];
+            for (int l = 0; l < labels.Count; l++)
+            {
+                var members = data.IndicesOf(labels[l]);
+                foreach (long i in members)
+                {
+                    groupColumn.Add(group); labelColumn.Add(labels[l]); sampleColumn.Add((int)i);
+                    pc1Column.Add(pc1[i]); pc2Column.Add(pc2[i]); latentColumn.Add(latentShift[i]); pcaColumn.Add(pcaShift[i]);
+                }
+                means[l] = members.Average(i => latentShift[i]);
+                summary[$"{group}.{labels[l]}.latent_displacement"] = means[l];
+                summary[$"{group}.{labels[l]}.pca_displacement"] = members.Average(i => pcaShift[i]);
+            }
+            perGroupLatent[group] = means;
+        }
+        double keptMean = perGroupLatent["kept"].Average(), removedMean = perGroupLatent["removed"].Average();
+        summary["removed_over_kept_latent_displacement"] = removedMean / keptMean;
+
+        var rows = new DataFrame(
+            new StringDataFrameColumn("group", groupColumn),
+            new StringDataFrameColumn("label", labelColumn),
+            new Int32DataFrameColumn("sample", sampleColumn),
+            new DoubleDataFrameColumn("pc1", pc1Column),
+            new DoubleDataFrameColumn("pc2", pc2Column),
+            new DoubleDataFrameColumn("latent_displacement", latentColumn),
+            new DoubleDataFrameColumn("pca_displacement", pcaColumn));
+        var chart = new SanityCurve($"Mean latent displacement from the originals per label ({string.Join(", ", labels)})", "label index", "mean ‖Δz‖",
+            Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray(),
+            [new CurveSeries("kept (salient steps)", perGroupLatent["kept"]), new CurveSeries("removed (non-salient steps)", perGroupLatent["removed"])]);
+        return Result(inputs, methods, rows, summary, chart);
+    }
+}

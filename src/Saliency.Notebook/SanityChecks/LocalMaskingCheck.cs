@@ -1,0 +1,105 @@
+using Microsoft.Data.Analysis;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>
+/// The local counterpart of global masking (explain/local.py): the mask comes from ONE reference sample's own raw PC1
+/// projection (keep steps whose value is &gt; its own p-th percentile, the rest set to −1) and is applied to every sample
+/// of the reference's class; the metric is the mean Euclidean distance in the 2-D PCA space between the masked and the
+/// original samples. About 20 seeded reference samples per class give the grey "Local" curves of the paper's comparison figure.
+/// </summary>
+public sealed class LocalMaskingCheck : LatentPerturbationCheck
+{
+    /// <summary>The paper's percentiles.</summary>
+    public IReadOnlyList<double> Percentiles { get; init; } = [10, 20, 30, 40, 50, 60, 70, 80, 90, 99];
+
+    /// <summary>Reference samples per class (fewer when the class is smaller).</summary>
+    public int ReferencesPerClass { get; init; } = 20;
+
+    /// <inheritdoc/>
+    public override string Name => "local-masking";
+
+    /// <inheritdoc/>
+    public override string Description =>
+        "Mean 2-D PCA distance of a class's samples after masking them (−1) with one reference sample's own PC1 saliency mask " +
+        "(steps > its p-th percentile kept), per reference and percentile; compare with global-masking.";
+
+    /// <inheritdoc/>
+    public override MetricDirection Direction => MetricDirection.Lower;
+
+    /// <inheritdoc/>
+    protected override SanityCheckResult Execute(SanityCheckInputs inputs, IReadOnlyList<SaliencyMethod> methods)
+    {
+        var data = inputs.Data;
+        var saliency = ComputeSaliency(inputs, methods[0], data.X);
+        var pc1 = saliency.Projections.select(-1, 0);
+        int percentileCount = Percentiles.Count;
+
+        var labelColumn = new List<string>();
+        var referenceColumn = new List<int>();
+        var percentileColumn = new List<double>();
+        var thresholdColumn = new List<double>();
+        var keptColumn = new List<int>();
+        var distanceColumn = new List<double>();
+        var summary = new Dictionary<string, object>();
+        var series = new List<CurveSeries>();
+        var generator = new Generator((ulong)inputs.Seed);
+        foreach (var label in LabelsOf(inputs))
+        {
+            using var scope = NewDisposeScope();
+            var members = data.IndicesOf(label);
+            var order = randperm(members.Length, generator: generator).data<long>().ToArray();
+            var references = order.Take(Math.Min(ReferencesPerClass, members.Length)).Select(i => members[i]).ToArray();
+
+            // Keep masks (R·P, L): row r·P + p is reference r's own map thresholded at its p-th percentile (strict >).
+            var referenceMaps = pc1.index_select(0, tensor(references));
+            var thresholds = new double[references.Length * percentileCount];
+            for (int r = 0; r < references.Length; r++)
+            {
+                var own = ToArray(referenceMaps[r]);
+                for (int p = 0; p < percentileCount; p++) thresholds[r * percentileCount + p] = SanityStatistics.Percentile(own, Percentiles[p]);
+            }
+            var keep = referenceMaps.repeat_interleave(percentileCount, 0).gt(tensor(thresholds, ScalarType.Float64).unsqueeze(1));
+
+            var indices = tensor(members);
+            var masked = ScoresOf(inputs, saliency.Pca, Masked(data.X.index_select(0, indices), keep)).view(keep.shape[0], members.Length, -1);
+            var original = saliency.Scores.index_select(0, indices).unsqueeze(0);
+            var distances = ToArray((masked - original).square().sum(2).sqrt().mean(new long[] { 1 }));   // (R·P)
+            var kept = ToArray(keep.to(ScalarType.Float64).sum(1));
+
+            var meanCurve = new double[percentileCount];
+            for (int r = 0; r < references.Length; r++)
+            {
+                var curve = new double[percentileCount];
+                for (int p = 0; p < percentileCount; p++)
+                {
+                    int row = r * percentileCount + p;
+                    labelColumn.Add(label);
+                    referenceColumn.Add((int)references[r]);
+                    percentileColumn.Add(Percentiles[p]);
+                    thresholdColumn.Add(thresholds[row]);
+                    keptColumn.Add((int)kept[row]);
+                    distanceColumn.Add(distances[row]);
+                    curve[p] = distances[row];
+                    meanCurve[p] += distances[row] / references.Length;
+                }
+                series.Add(new CurveSeries($"{label} / sample {references[r]}", curve));
+            }
+            series.Add(new CurveSeries($"{label} (mean of {references.Length})", meanCurve));
+            summary[$"{label}.references"] = references.Length;
+            summary[$"{label}.mean_area"] = SanityStatistics.Trapezoid(Percentiles.Select(p => p / 100).ToArray(), meanCurve);
+            summary[$"{label}.mean_first"] = meanCurve[0];
+            summary[$"{label}.mean_last"] = meanCurve[^1];
+        }
+        var rows = new DataFrame(
+            new StringDataFrameColumn("label", labelColumn),
+            new Int32DataFrameColumn("reference", referenceColumn),
+            new DoubleDataFrameColumn("percentile", percentileColumn),
+            new DoubleDataFrameColumn("threshold", thresholdColumn),
+            new Int32DataFrameColumn("kept_steps", keptColumn),
+            new DoubleDataFrameColumn("mean_pca_distance", distanceColumn));
+        var chart = new SanityCurve("PCA distance vs threshold percentile (local masks)", "threshold percentile", "mean Euclidean distance in PCA space", Percentiles, series);
+        return Result(inputs, methods, rows, summary, chart);
+    }
+}

@@ -1,0 +1,86 @@
+using Saliency.Notebook.Models;
+using Saliency.Notebook.SanityChecks;
+using Saliency.Notebook.Training;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Tests.Sanity;
+
+/// <summary>The two-model checks on synthetic data, and the errors every check gives for inputs it cannot take.</summary>
+public class ComparisonChecksTests
+{
+    private static SanityData Flyovers()
+    {
+        var data = SyntheticData.Uniform(40, 20, seed: 4, name: "aircraft-flyover");
+        return data with { Labels = data.Labels.Select(l => l == "a" ? "Flyover" : "East").ToArray() };
+    }
+
+    [Fact]
+    public void Flyover_models_compare_two_models_and_a_model_with_itself_differs_by_nothing()
+    {
+        using var trained = SyntheticEncoder.RandomConv(2, 20, 4, seed: 1);
+        using var landing = SyntheticEncoder.RandomConv(2, 20, 4, seed: 2);
+        var check = new FlyoverModelsCheck { GridSize = 30, Sigma = 1 };
+        var inputs = new SanityCheckInputs { Model = trained, BaselineModel = landing, Data = Flyovers(), Layer = "encoder.2" };
+
+        var different = check.Run(inputs);
+        var same = check.Run(inputs with { BaselineModel = trained });
+
+        Assert.Equal(2 * 4, different.Rows.Rows.Count);                         // 2 models × min(8, D = 4) components
+        double distance = (double)different.Summary["flyover_map_one_minus_cosine"];
+        Assert.InRange(distance, 1e-6, 1);                                       // non-negative maps: cosine in [0, 1]
+        foreach (var model in new[] { "flyover-trained", "landing-only" })
+            Assert.InRange((double)different.Summary[$"{model}.flyover_mass_inside_box"], 0.5, 1);
+        // Same model, but the landing-only PCA is fitted without flyovers: the maps may differ a little, never more than for another model.
+        Assert.True((double)same.Summary["flyover_map_one_minus_cosine"] < distance);
+    }
+
+    [Fact]
+    public void Single_class_training_is_seeded_and_reports_every_model()
+    {
+        var config = new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4], KernelSize = 5, SamplingFactor = 10 };
+        manual_seed(3);
+        using var checkpoint = new CVAE(config);
+        var check = new SingleClassCheck { TrainingEpochs = 4, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 20, Sigma = 1 };
+        var inputs = new SanityCheckInputs { Model = checkpoint, Data = SyntheticData.Uniform(60, 20, seed: 5), Layer = "encoder.0.layers.2", Labels = ["a"] };
+
+        var first = check.Run(inputs);
+        var second = check.Run(inputs);
+
+        Assert.Equal(new[] { "single-class", "all-classes", "checkpoint" }, first.Rows["model"].Cast<string>());
+        var values = first.Rows["map_density_pearson"].Cast<double?>().Select(v => v!.Value).ToArray();
+        Assert.All(values, v => Assert.InRange(v, -1, 1));
+        // Same seed, same numbers up to libtorch's multithreaded CPU reductions in training (not bit-reproducible: ~1e-3 here).
+        var repeated = second.Rows["map_density_pearson"].Cast<double?>().Select(v => v!.Value).ToArray();
+        for (int i = 0; i < values.Length; i++) Assert.Equal(values[i], repeated[i], 0.01);
+    }
+
+    [Fact]
+    public void Bad_inputs_give_clear_errors()
+    {
+        using var model = SyntheticEncoder.RandomConv(2, 20, 4, seed: 1);
+        var symbols = SyntheticData.Uniform(20, 20, seed: 1);
+
+        var unknown = Assert.Throws<ArgumentException>(() => SanityCheckCatalog.Get("nonsense"));
+        Assert.Contains("unknown check 'nonsense'", unknown.Message);
+        Assert.Contains("randomisation", unknown.Message);
+
+        var wrongDataset = Assert.Throws<ArgumentException>(() =>
+            new FlyoverModelsCheck().Run(new SanityCheckInputs { Model = model, BaselineModel = model, Data = symbols }));
+        Assert.Contains("does not apply to dataset 'symbols'", wrongDataset.Message);
+
+        var noBaseline = Assert.Throws<ArgumentException>(() =>
+            new FlyoverModelsCheck().Run(new SanityCheckInputs { Model = model, Data = Flyovers() }));
+        Assert.Contains("needs a baseline model", noBaseline.Message);
+
+        var wrongMethod = Assert.Throws<ArgumentException>(() =>
+            new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Methods = ["ig"] }));
+        Assert.Contains("does not apply to method 'ig'", wrongMethod.Message);
+
+        var unknownLabel = Assert.Throws<ArgumentException>(() =>
+            new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Labels = ["zzz"] }));
+        Assert.Contains("labelled 'zzz'", unknownLabel.Message);
+
+        Assert.Equal(8, SanityCheckCatalog.All.Count);
+        Assert.All(SanityCheckCatalog.All, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));
+    }
+}

@@ -1,0 +1,61 @@
+using Saliency.Notebook.SanityChecks;
+
+namespace Saliency.Notebook.Tests.Sanity;
+
+/// <summary>The statistics against values computed by hand with the Python functions' definitions.</summary>
+public class SanityStatisticsTests
+{
+    [Theory]
+    [InlineData(0, 1.0)]
+    [InlineData(10, 1.3)]      // h = 3·0.1 = 0.3 → 1 + 0.3·(2 − 1)
+    [InlineData(50, 2.5)]      // h = 1.5
+    [InlineData(99, 3.97)]     // h = 2.97 → 3 + 0.97·(4 − 3)
+    [InlineData(100, 4.0)]
+    public void Percentile_interpolates_linearly_like_numpy(double p, double expected) =>
+        Assert.Equal(expected, SanityStatistics.Percentile([4.0, 1.0, 3.0, 2.0], p), 12);
+
+    [Fact]
+    public void Percentile_of_repeated_values_and_errors()
+    {
+        Assert.Equal(0, SanityStatistics.Percentile([0, 0, 0, 5], 60), 12);              // h = 1.8 lies between two zeros
+        Assert.Equal(2.0, SanityStatistics.Percentile([0, 0, 0, 5], 80), 12);            // h = 2.4 → 0 + 0.4·(5 − 0)
+        Assert.Throws<ArgumentException>(() => SanityStatistics.Percentile([], 50));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SanityStatistics.Percentile([1.0], 101));
+    }
+
+    [Fact]
+    public void Spearman_averages_tied_ranks()
+    {
+        Assert.Equal(new[] { 1, 2.5, 2.5, 4 }, SanityStatistics.AverageRanks([1, 2, 2, 3]));
+        // ranks x = (1, 2.5, 2.5, 4), y = (1, 3, 2, 4): Σdxdy = 4.5, Σdx² = 4.5, Σdy² = 5 → r = 4.5/√22.5
+        Assert.Equal(4.5 / Math.Sqrt(22.5), SanityStatistics.Spearman([1, 2, 2, 3], [1, 3, 2, 4]), 12);
+        Assert.Equal(-1, SanityStatistics.Spearman([1, 2, 3], [30, 20, 10]), 12);
+        Assert.True(double.IsNaN(SanityStatistics.Spearman([1, 1, 1], [1, 2, 3])));
+    }
+
+    [Fact]
+    public void Trapezoid_integrates_piecewise_linear_curves() =>
+        Assert.Equal(0.5 * (0 + 1) + 1 * (1 + 3) / 2.0, SanityStatistics.Trapezoid([0, 1, 2], [0, 1, 3]), 12);
+
+    [Fact]
+    public void Ssim_of_identical_images_is_one_and_of_a_reversed_ramp_matches_the_hand_value()
+    {
+        var ramp = new double[7, 7];
+        var reversed = new double[7, 7];
+        for (int i = 0; i < 7; i++)
+            for (int j = 0; j < 7; j++)
+            {
+                ramp[i, j] = (i * 7 + j) / 48.0;
+                reversed[i, j] = 1 - ramp[i, j];
+            }
+        Assert.Equal(1, SanityStatistics.Ssim(ramp, ramp, 1), 12);
+
+        // One valid pixel (3, 3) whose 7×7 window is the whole image: μ = 0.5 for both; the sample variance of 0..48 is
+        // 200·49/48, so σ² = 204.1667/48² and σxy = −σ². C1 = 0.01², C2 = 0.03².
+        double variance = 200.0 * 49 / 48 / (48 * 48);
+        double c1 = 1e-4, c2 = 9e-4;
+        double expected = (2 * 0.25 + c1) * (-2 * variance + c2) / ((0.25 + 0.25 + c1) * (2 * variance + c2));
+        Assert.Equal(expected, SanityStatistics.Ssim(ramp, reversed, 1), 12);
+        Assert.Equal(-0.9898949, expected, 6);
+    }
+}
