@@ -6,7 +6,7 @@ namespace Saliency.Notebook.Tests.Models;
 /// <summary>The read-only shared folder beside the repository: the authors' checkpoints and the paper's data as stored.</summary>
 internal static class OriginalFiles
 {
-    public static string SharedDirectory { get; } = FindShared();
+    public static string SharedDirectory => TestData.SharedDirectory;
 
     public static string Checkpoint(string name) => Path.Combine(SharedDirectory, "reference", "original_checkpoints", name + ".ckpt");
 
@@ -16,13 +16,5 @@ internal static class OriginalFiles
         var array = NpyReader.Read(Path.Combine(SharedDirectory, "data", relativePath));
         using var stored = tensor(array.ToSingleArray()).reshape(array.Shape);
         return stored.permute(0, 2, 1).contiguous();
-    }
-
-    private static string FindShared()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Saliency.slnx")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
-        throw new InvalidOperationException($"No Saliency.slnx above {AppContext.BaseDirectory}.");
     }
 }
