@@ -242,6 +242,53 @@ public static class Charts
         return Chart(new[] { Trace("bar", ("x", categories.ToArray()), ("y", values), ("marker", Obj(("color", categories.Select(c => colours[c]).ToArray())))) }, layout);
     }
 
+    /// <summary>
+    /// A plain heatmap of <paramref name="z"/> [row, column] (YlOrRd, colour bar), row 0 at the top, e.g. one sample's
+    /// |GradCAM| with a row per latent dimension and a column per time step.
+    /// </summary>
+    public static GenericChart Heatmap(double[,] z, string? title = null, string? xTitle = null, string? yTitle = null,
+        IReadOnlyList<string>? rowNames = null, int width = 900, int height = 420)
+    {
+        int rows = z.GetLength(0), columns = z.GetLength(1);
+        if (rowNames != null) RequireSameCount(rowNames.Count, rows, "row names", "rows");
+        var values = Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, columns).Select(c => z[r, c]).ToArray()).ToArray();
+        object y = rowNames != null ? rowNames.ToArray() : Steps(rows);
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis(xTitle, showGrid: false);
+        layout["yaxis"] = Axis(yTitle, reversed: true, showGrid: false);
+        layout["showlegend"] = false;
+        return Chart(new[] { Trace("heatmap", ("z", values), ("x", Steps(columns)), ("y", y), ("colorscale", YlOrRd), ("zsmooth", false),
+            ("colorbar", Obj(("thickness", 12)))) }, layout);
+    }
+
+    /// <summary>
+    /// Point clouds in a row of panels, one panel per entry of <paramref name="panels"/>, each with named, coloured groups of
+    /// points (e.g. per label: the kept and the removed points of a masking), drawn as small markers.
+    /// </summary>
+    public static GenericChart PointGroups(IReadOnlyList<string> panels, IReadOnlyList<IReadOnlyList<(string Name, string Colour, Polyline Points)>> groups,
+        string? title = null, string? xTitle = null, string? yTitle = null, bool invertY = false, int panelWidth = 330, int panelHeight = 330)
+    {
+        RequireSameCount(groups.Count, panels.Count, "point group lists", "panels");
+        var grid = new PanelGrid(1, panels.Count, horizontalGap: 0.06);
+        var layout = BaseLayout(title, panelWidth * panels.Count + 80, panelHeight + 130);
+        var annotations = new List<object>();
+        var traces = new List<Trace>();
+        var legendShown = new HashSet<string>();
+        for (int p = 0; p < panels.Count; p++)
+        {
+            (string x, string y) = grid.AxisIds(0, p);
+            foreach ((string name, string colour, Polyline points) in groups[p])
+                traces.Add(Trace("scatter", ("mode", "markers"), ("name", name), ("legendgroup", name), ("showlegend", legendShown.Add(name)),
+                    ("x", points.X), ("y", points.Y), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"),
+                    ("marker", Obj(("color", colour), ("size", 3), ("opacity", 0.5)))));
+            grid.AddPanel(layout, annotations, 0, p, panels[p], Axis(xTitle), Axis(p == 0 ? yTitle : null, reversed: invertY));
+        }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = true;
+        layout["legend"] = Obj(("orientation", "h"), ("y", -0.18));
+        return Chart(traces, layout);
+    }
+
     private static Trace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>
         Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("xaxis", xAxis), ("yaxis", yAxis),
             ("line", Obj(("color", colour), ("width", 1))), ("hoverinfo", "skip"), ("showlegend", false));
