@@ -49,7 +49,7 @@ public static class Views
         }
         else
         {
-            (int[] rows, double alpha) = CurveSample(labels, maxCurvesPerLabel, TrajectoryDatasetAlpha * 3);
+            (int[] rows, double alpha) = CurveSample(labels, maxCurvesPerLabel, TrajectoryDatasetAlpha * 5);
             double[][][] trajectories = Trajectories(data.X);
             var chart = Charts.DatasetTrajectories(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
                 $"{info.Name}: trajectories by label ({Shown(rows.Length, data.N)})", alpha, info.InvertYAxis);
@@ -383,8 +383,15 @@ public static class Views
         return (labels.Select(label => (IReadOnlyList<Polyline>)rows.Where(i => data.Labels[i] == label).Select(i => all[i]).ToList()).ToList(), alpha);
     }
 
-    private static MapPanel Panel(GlobalSaliencyMap maps, double[,] map) =>
-        new(map, maps.FirstAxisEdges[0], maps.FirstAxisEdges[^1], maps.SecondAxisEdges[0], maps.SecondAxisEdges[^1]);
+    /// <summary>A map for drawing, its values rounded to 4 decimals: the colours cannot show more, and a 200 × 200 map shrinks from about 700 kB of JSON to about 250 kB.</summary>
+    private static MapPanel Panel(GlobalSaliencyMap maps, double[,] map)
+    {
+        var rounded = new double[map.GetLength(0), map.GetLength(1)];
+        for (int i = 0; i < map.GetLength(0); i++)
+            for (int j = 0; j < map.GetLength(1); j++)
+                rounded[i, j] = Math.Round(map[i, j], 4);
+        return new MapPanel(rounded, maps.FirstAxisEdges[0], maps.FirstAxisEdges[^1], maps.SecondAxisEdges[0], maps.SecondAxisEdges[^1]);
+    }
 
     /// <summary>For rows with group, label, pc1 and pc2 columns (kept-removed): one PCA scatter panel per group, points coloured by label.</summary>
     private static Figure? GroupScores(DataFrame rows)
@@ -403,7 +410,7 @@ public static class Views
             var members = Enumerable.Range(0, (int)rows.Rows.Count).Where(i => groupColumn[i] == group && labelColumn[i] == label).ToList();
             return (label, colours[label], new Polyline(members.Select(i => pc1[i] ?? double.NaN).ToArray(), members.Select(i => pc2[i] ?? double.NaN).ToArray()));
         }).ToList()).ToList();
-        var chart = Charts.PointGroups(groups.Select(g => $"{g} series").ToArray(), panels, "Re-encoded series in the PCA of the originals", "PC1", "PC2");
+        var chart = Charts.PointGroups(groups.Select(g => $"{g} series").ToArray(), panels, "Re-encoded series in the PCA of the originals", "PC1", "PC2", shareAxes: true);
         return Figure.FromChart(chart, "sanity-group-scores");
     }
 

@@ -263,12 +263,19 @@ public static class Charts
 
     /// <summary>
     /// Point clouds in a row of panels, one panel per entry of <paramref name="panels"/>, each with named, coloured groups of
-    /// points (e.g. per label: the kept and the removed points of a masking), drawn as small markers.
+    /// points (e.g. per label: the kept and the removed points of a masking), drawn as small markers. With
+    /// <paramref name="shareAxes"/> every panel gets the same ranges, so positions compare across panels.
     /// </summary>
     public static GenericChart PointGroups(IReadOnlyList<string> panels, IReadOnlyList<IReadOnlyList<(string Name, string Colour, Polyline Points)>> groups,
-        string? title = null, string? xTitle = null, string? yTitle = null, bool invertY = false, int panelWidth = 330, int panelHeight = 330)
+        string? title = null, string? xTitle = null, string? yTitle = null, bool invertY = false, bool shareAxes = false, int panelWidth = 330, int panelHeight = 330)
     {
         RequireSameCount(groups.Count, panels.Count, "point group lists", "panels");
+        var all = groups.SelectMany(g => g).Select(g => g.Points).ToList();
+        double[] xs = all.SelectMany(p => p.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double[] ys = all.SelectMany(p => p.Y).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double padX = (xs.Max() - xs.Min()) * 0.04 + 1e-9, padY = (ys.Max() - ys.Min()) * 0.04 + 1e-9;
+        double[]? xRange = shareAxes ? new[] { xs.Min() - padX, xs.Max() + padX } : null;
+        double[]? yRange = shareAxes ? (invertY ? new[] { ys.Max() + padY, ys.Min() - padY } : new[] { ys.Min() - padY, ys.Max() + padY }) : null;
         var grid = new PanelGrid(1, panels.Count, horizontalGap: 0.06);
         var layout = BaseLayout(title, panelWidth * panels.Count + 80, panelHeight + 130);
         var annotations = new List<object>();
@@ -281,7 +288,7 @@ public static class Charts
                 traces.Add(Trace("scatter", ("mode", "markers"), ("name", name), ("legendgroup", name), ("showlegend", legendShown.Add(name)),
                     ("x", points.X), ("y", points.Y), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"),
                     ("marker", Obj(("color", colour), ("size", 3), ("opacity", 0.5)))));
-            grid.AddPanel(layout, annotations, 0, p, panels[p], Axis(xTitle), Axis(p == 0 ? yTitle : null, reversed: invertY));
+            grid.AddPanel(layout, annotations, 0, p, panels[p], Axis(xTitle, range: xRange), Axis(p == 0 ? yTitle : null, reversed: invertY, range: yRange));
         }
         layout["annotations"] = annotations;
         layout["showlegend"] = true;
