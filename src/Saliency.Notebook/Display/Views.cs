@@ -52,7 +52,8 @@ public static class Views
             (int[] rows, double alpha) = CurveSample(labels, maxCurvesPerLabel, TrajectoryDatasetAlpha * 5);
             double[][][] trajectories = Trajectories(data.X);
             var chart = Charts.DatasetTrajectories(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
-                $"{info.Name}: trajectories by label ({Shown(rows.Length, data.N)})", alpha, info.InvertYAxis);
+                $"{info.Name}: trajectories by label ({Shown(rows.Length, data.N)})", alpha, info.InvertYAxis,
+                xTitle: info.XAxisTitle, yTitle: info.YAxisTitle);
             view.Add(Figure.FromChart(chart, $"{info.Name}-dataset"));
         }
         return view;

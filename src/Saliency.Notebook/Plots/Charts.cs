@@ -44,10 +44,11 @@ public static class Charts
 
     /// <summary>
     /// Trajectory dataset: x against y for every trajectory (N, L, 2), coloured by label with opacity
-    /// <paramref name="alpha"/>; <paramref name="invertY"/> for the symbols, which are drawn with y downwards.
+    /// <paramref name="alpha"/>; <paramref name="invertY"/> for the symbols, which are drawn with y downwards; axis titles
+    /// <paramref name="xTitle"/> and <paramref name="yTitle"/> (e.g. longitude and latitude).
     /// </summary>
     public static GenericChart DatasetTrajectories(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
-        double alpha = 0.05, bool invertY = false, int width = 700, int height = 600)
+        double alpha = 0.05, bool invertY = false, int width = 700, int height = 600, string xTitle = "x", string yTitle = "y")
     {
         RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
         IReadOnlyDictionary<string, string> colours = LabelColors.For(Ordered(labels));
@@ -63,8 +64,8 @@ public static class Charts
             traces.Add(trace);
         }
         var layout = BaseLayout(title, width, height);
-        layout["xaxis"] = Axis("x");
-        layout["yaxis"] = Axis("y", reversed: invertY);
+        layout["xaxis"] = Axis(xTitle);
+        layout["yaxis"] = Axis(yTitle, reversed: invertY);
         layout["showlegend"] = true;
         return Chart(traces, layout);
     }
