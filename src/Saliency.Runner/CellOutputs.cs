@@ -21,7 +21,7 @@ public sealed class CellOutputs
         get { lock (_gate) return _outputs.ToList(); }
     }
 
-    /// <summary>Displayed or returned values that are figures (kit <c>Figure</c>s or Plotly charts), for export.</summary>
+    /// <summary>Displayed or returned values that are figures (kit <c>Figure</c>s, Plotly charts, the figures of a <c>KitView</c>), for export.</summary>
     public IReadOnlyList<object> Figures
     {
         get { lock (_gate) return _figures.ToList(); }
@@ -98,7 +98,9 @@ public sealed class CellOutputs
 
     private void RememberFigure(object? value)
     {
-        if (value is Saliency.Notebook.Display.Figure or Plotly.NET.GenericChart && !_figures.Contains(value)) _figures.Add(value);
+        if (value is Saliency.Notebook.Display.KitView view)
+            foreach (object figure in view.Figures.Where(figure => !_figures.Contains(figure))) _figures.Add(figure);
+        else if (value is Saliency.Notebook.Display.Figure or Plotly.NET.GenericChart && !_figures.Contains(value)) _figures.Add(value);
     }
 
     private void AppendStream(string streamName, string text)

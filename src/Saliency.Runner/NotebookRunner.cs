@@ -59,6 +59,9 @@ public static class NotebookRunner
     public static async Task<NotebookRunResult> RunAsync(NotebookRunOptions options, CancellationToken cancellation = default)
     {
         string notebookPath = Path.GetFullPath(options.NotebookPath);
+        // Resolved now: the cells run in the notebook's folder, and relative outputs mean the caller's folder.
+        string outputPath = Path.GetFullPath(options.OutputPath);
+        string? figureDirectory = options.FigureDirectory == null ? null : Path.GetFullPath(options.FigureDirectory);
         if (!File.Exists(notebookPath)) throw new FileNotFoundException($"Notebook not found: {notebookPath}", notebookPath);
         NotebookDocument notebook = NotebookDocument.Load(notebookPath);
         notebook.ClearOutputs();
@@ -110,11 +113,11 @@ public static class NotebookRunner
                     notebook.Cells.Insert(index + 1, notebook.NewCodeCell(injected, NotebookParameters.InjectedTag));
                 }
             }
-            notebook.Save(options.OutputPath);
-            IReadOnlyList<ExportedFigure> exported = options.FigureDirectory == null
+            notebook.Save(outputPath);
+            IReadOnlyList<ExportedFigure> exported = figureDirectory == null
                 ? Array.Empty<ExportedFigure>()
-                : ExportFigures(figures, options.FigureDirectory, Path.GetFileNameWithoutExtension(notebookPath));
-            return new NotebookRunResult(Path.GetFullPath(options.OutputPath), executed, failure, exported);
+                : ExportFigures(figures, figureDirectory, Path.GetFileNameWithoutExtension(notebookPath));
+            return new NotebookRunResult(outputPath, executed, failure, exported);
         }
         finally
         {

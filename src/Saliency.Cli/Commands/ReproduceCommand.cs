@@ -1,9 +1,13 @@
 using System.CommandLine;
+using Saliency.Notebook.Data.Fetch;
 using Saliency.Runner;
 
 namespace Saliency.Cli.Commands;
 
-/// <summary><c>saliency reproduce</c>: runs every paper notebook (notebooks/&lt;dataset&gt;/) and exports its figures.</summary>
+/// <summary>
+/// <c>saliency reproduce</c>: runs every paper notebook (notebooks/&lt;dataset&gt;/) and exports its figures; fetches the data and
+/// packs the kit first when they are missing, so it works on a fresh clone.
+/// </summary>
 public static class ReproduceCommand
 {
     public static Command Create()
@@ -22,6 +26,8 @@ public static class ReproduceCommand
             try
             {
                 var plan = Reproduction.Plan(Path.Combine(root, "notebooks"), chosen);
+                PrepareData(root);
+                PreparePackage(root);
                 var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine).GetAwaiter().GetResult();
                 foreach (ReproducedNotebook notebook in results)
                 {
@@ -38,5 +44,30 @@ public static class ReproduceCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The notebooks read the repository's data/: when a file is missing, fetch it as <c>data fetch</c> does
+    /// (SALIENCY_DATA_MIRROR when set, else the authors' repository), SHA-256 checked.
+    /// </summary>
+    private static void PrepareData(string root)
+    {
+        string data = Path.Combine(root, "data");
+        if (DataFetcher.Manifest.All(file => File.Exists(Path.Combine(data, file.RelativePath)))) return;
+        Console.WriteLine($"fetching the paper's data into {data} ...");
+        FetchReport report = DataFetcher.Fetch(data);
+        Console.WriteLine($"{report.FetchedCount} fetched, {report.AlreadyPresentCount} already present, all verified (SHA-256)");
+    }
+
+    /// <summary>
+    /// The notebooks' first cell references the kit's package in artifacts/packages (for VS Code); pack it when it is not
+    /// there, so a reproduced notebook also opens and runs as it is.
+    /// </summary>
+    private static void PreparePackage(string root)
+    {
+        string packages = Path.Combine(root, "artifacts", "packages");
+        if (File.Exists(Path.Combine(packages, $"Saliency.Notebook.{KitReferences.KitVersion}.nupkg"))) return;
+        Console.WriteLine($"packing the kit into {packages} ...");
+        Console.WriteLine($"packed {KitPackage.Pack(root, packages)}");
     }
 }

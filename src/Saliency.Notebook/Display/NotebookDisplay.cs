@@ -1,6 +1,10 @@
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
 using Plotly.NET;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Pipeline;
+using Saliency.Notebook.SanityChecks;
 
 namespace Saliency.Notebook.Display;
 
@@ -23,7 +27,18 @@ public static class NotebookDisplay
         Html<DataFrame>(frame => HtmlTable.From(frame).ToHtml(), frame => HtmlTable.From(frame).ToString());
         Html<HtmlTable>(table => table.ToHtml());
         Html<ProgressView>(progress => progress.ToHtml());
+        Html<KitView>(view => view.ToHtml());
+        Html<TimeSeriesDataset>(data => Views.Dataset(data).ToHtml(), data => $"{data.Info.Name}: X (N, C, L) = ({data.N}, {data.C}, {data.L})\n{HtmlTable.From(data.Summary())}");
+        Html<LoadedModel>(model => Views.Model(model).ToHtml(), model => Views.Model(model).ToString());
+        Html<ModelCard>(card => Views.ModelCard(card).ToHtml(), card => Views.ModelCard(card).ToString());
+        Html<GlobalSaliencyResult>(result => GlobalSaliencyView(result).ToHtml(),
+            result => $"Global saliency of {result.Dataset}: {result.Variant} maps, {result.Maps.Labels.Count} labels × {result.Maps.ComponentCount} components, GradCAM on {result.Device}");
+        Html<SanityCheckResult>(result => Views.SanityCheck(result).ToHtml(), result => Views.SanityCheck(result).ToString());
     }
+
+    /// <summary>A pipeline result on its own (no dataset at hand): the latent PCA, the map grid and the combined maps, without curves.</summary>
+    private static KitView GlobalSaliencyView(GlobalSaliencyResult result) =>
+        new KitView($"Global saliency of {result.Dataset}").Row(Views.LatentSpace(result)).Row(Views.GlobalMaps(result)).Row(Views.CombinedMaps(result));
 
     /// <summary>
     /// Registers <paramref name="toHtml"/> as <typeparamref name="T"/>'s <c>text/html</c> formatter and

@@ -44,10 +44,11 @@ public static class Charts
 
     /// <summary>
     /// Trajectory dataset: x against y for every trajectory (N, L, 2), coloured by label with opacity
-    /// <paramref name="alpha"/>; <paramref name="invertY"/> for the symbols, which are drawn with y downwards.
+    /// <paramref name="alpha"/>; <paramref name="invertY"/> for the symbols, which are drawn with y downwards; axis titles
+    /// <paramref name="xTitle"/> and <paramref name="yTitle"/> (e.g. longitude and latitude).
     /// </summary>
     public static GenericChart DatasetTrajectories(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
-        double alpha = 0.05, bool invertY = false, int width = 700, int height = 600)
+        double alpha = 0.05, bool invertY = false, int width = 700, int height = 600, string xTitle = "x", string yTitle = "y")
     {
         RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
         IReadOnlyDictionary<string, string> colours = LabelColors.For(Ordered(labels));
@@ -63,8 +64,8 @@ public static class Charts
             traces.Add(trace);
         }
         var layout = BaseLayout(title, width, height);
-        layout["xaxis"] = Axis("x");
-        layout["yaxis"] = Axis("y", reversed: invertY);
+        layout["xaxis"] = Axis(xTitle);
+        layout["yaxis"] = Axis(yTitle, reversed: invertY);
         layout["showlegend"] = true;
         return Chart(traces, layout);
     }
@@ -240,6 +241,60 @@ public static class Charts
         layout["yaxis"] = Axis(yTitle);
         layout["showlegend"] = false;
         return Chart(new[] { Trace("bar", ("x", categories.ToArray()), ("y", values), ("marker", Obj(("color", categories.Select(c => colours[c]).ToArray())))) }, layout);
+    }
+
+    /// <summary>
+    /// A plain heatmap of <paramref name="z"/> [row, column] (YlOrRd, colour bar), row 0 at the top, e.g. one sample's
+    /// |GradCAM| with a row per latent dimension and a column per time step.
+    /// </summary>
+    public static GenericChart Heatmap(double[,] z, string? title = null, string? xTitle = null, string? yTitle = null,
+        IReadOnlyList<string>? rowNames = null, int width = 900, int height = 420)
+    {
+        int rows = z.GetLength(0), columns = z.GetLength(1);
+        if (rowNames != null) RequireSameCount(rowNames.Count, rows, "row names", "rows");
+        var values = Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, columns).Select(c => z[r, c]).ToArray()).ToArray();
+        object y = rowNames != null ? rowNames.ToArray() : Steps(rows);
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis(xTitle, showGrid: false);
+        layout["yaxis"] = Axis(yTitle, reversed: true, showGrid: false);
+        layout["showlegend"] = false;
+        return Chart(new[] { Trace("heatmap", ("z", values), ("x", Steps(columns)), ("y", y), ("colorscale", YlOrRd), ("zsmooth", false),
+            ("colorbar", Obj(("thickness", 12)))) }, layout);
+    }
+
+    /// <summary>
+    /// Point clouds in a row of panels, one panel per entry of <paramref name="panels"/>, each with named, coloured groups of
+    /// points (e.g. per label: the kept and the removed points of a masking), drawn as small markers. With
+    /// <paramref name="shareAxes"/> every panel gets the same ranges, so positions compare across panels.
+    /// </summary>
+    public static GenericChart PointGroups(IReadOnlyList<string> panels, IReadOnlyList<IReadOnlyList<(string Name, string Colour, Polyline Points)>> groups,
+        string? title = null, string? xTitle = null, string? yTitle = null, bool invertY = false, bool shareAxes = false, int panelWidth = 330, int panelHeight = 330)
+    {
+        RequireSameCount(groups.Count, panels.Count, "point group lists", "panels");
+        var all = groups.SelectMany(g => g).Select(g => g.Points).ToList();
+        double[] xs = all.SelectMany(p => p.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double[] ys = all.SelectMany(p => p.Y).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double padX = (xs.Max() - xs.Min()) * 0.04 + 1e-9, padY = (ys.Max() - ys.Min()) * 0.04 + 1e-9;
+        double[]? xRange = shareAxes ? new[] { xs.Min() - padX, xs.Max() + padX } : null;
+        double[]? yRange = shareAxes ? (invertY ? new[] { ys.Max() + padY, ys.Min() - padY } : new[] { ys.Min() - padY, ys.Max() + padY }) : null;
+        var grid = new PanelGrid(1, panels.Count, horizontalGap: 0.06);
+        var layout = BaseLayout(title, panelWidth * panels.Count + 80, panelHeight + 130);
+        var annotations = new List<object>();
+        var traces = new List<Trace>();
+        var legendShown = new HashSet<string>();
+        for (int p = 0; p < panels.Count; p++)
+        {
+            (string x, string y) = grid.AxisIds(0, p);
+            foreach ((string name, string colour, Polyline points) in groups[p])
+                traces.Add(Trace("scatter", ("mode", "markers"), ("name", name), ("legendgroup", name), ("showlegend", legendShown.Add(name)),
+                    ("x", points.X), ("y", points.Y), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"),
+                    ("marker", Obj(("color", colour), ("size", 3), ("opacity", 0.5)))));
+            grid.AddPanel(layout, annotations, 0, p, panels[p], Axis(xTitle, range: xRange), Axis(p == 0 ? yTitle : null, reversed: invertY, range: yRange));
+        }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = true;
+        layout["legend"] = Obj(("orientation", "h"), ("y", -0.18));
+        return Chart(traces, layout);
     }
 
     private static Trace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>

@@ -23,6 +23,26 @@ public sealed record SanityData(Tensor X, IReadOnlyList<string> Labels, string D
         return new SanityData(dataset.X, dataset.Labels, dataset.Info.Name);
     }
 
+    /// <summary>
+    /// At most <paramref name="maxPerLabel"/> samples of each label, evenly spaced in dataset order (so augmentations of every
+    /// original stay represented), to keep a slow check short; the whole data when every label is that small.
+    /// </summary>
+    public SanityData Sample(int maxPerLabel)
+    {
+        if (maxPerLabel < 1) throw new ArgumentOutOfRangeException(nameof(maxPerLabel), maxPerLabel, "At least one sample per label is needed.");
+        var rows = new List<long>();
+        foreach (var group in Enumerable.Range(0, Labels.Count).GroupBy(i => Labels[i]))
+        {
+            int[] members = group.ToArray();
+            int kept = Math.Min(maxPerLabel, members.Length);
+            rows.AddRange(Enumerable.Range(0, kept).Select(k => (long)members[(int)((long)k * members.Length / kept)]));
+        }
+        if (rows.Count == Labels.Count) return this;
+        rows.Sort();
+        using var index = tensor(rows.ToArray());
+        return new SanityData(X.index_select(0, index), rows.Select(i => Labels[(int)i]).ToArray(), DatasetName);
+    }
+
     /// <summary>The distinct labels in numpy.unique order.</summary>
     public IReadOnlyList<string> ClassNames => Labels.Distinct().OrderBy(l => l, StringComparer.Ordinal).ToArray();
 

@@ -230,6 +230,32 @@ public sealed class RunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Relative_output_paths_are_the_callers_not_the_notebooks_folder()
+    {
+        Directory.CreateDirectory(_out);
+        string original = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = _out;
+        try
+        {
+            NotebookRunResult result = await NotebookRunner.RunAsync(new NotebookRunOptions
+            {
+                NotebookPath = Repository.TestNotebook("kit.ipynb"),
+                OutputPath = Path.Combine("relative", "kit.ipynb"),
+                FigureDirectory = Path.Combine("relative", "figures"),
+            });
+
+            Assert.True(result.Succeeded, result.Failure?.ToString());
+            Assert.Equal(Path.Combine(_out, "relative", "kit.ipynb"), result.OutputNotebook);
+            Assert.True(File.Exists(result.OutputNotebook));
+            Assert.All(result.Figures, figure => Assert.StartsWith(Path.Combine(_out, "relative", "figures"), figure.HtmlPath));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = original;
+        }
+    }
+
+    [Fact]
     public void A_kit_version_other_than_the_tools_is_an_error()
     {
         string notebook = Path.Combine(_out, "input", "version.ipynb");

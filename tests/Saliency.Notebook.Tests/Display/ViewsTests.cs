@@ -1,0 +1,258 @@
+using System.Text.Json.Nodes;
+using Microsoft.Data.Analysis;
+using Microsoft.DotNet.Interactive.Formatting;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Display;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Pipeline;
+using Saliency.Notebook.SanityChecks;
+using Saliency.Notebook.Tests.Plots;
+using static TorchSharp.torch;
+using Figure = Saliency.Notebook.Display.Figure;
+
+namespace Saliency.Notebook.Tests.Display;
+
+/// <summary>The symbols (trajectories) and eog (time series) data, their kit models and pipeline runs, built once for the view tests.</summary>
+public sealed class ViewsFixture : IDisposable
+{
+    public ViewsFixture()
+    {
+        Symbols = DatasetRegistry.Load("symbols", TestData.DataDirectory);
+        SymbolsModel = ModelStore.Load(Path.Combine(TestData.RepoRoot, "models", "symbols"), Symbols.C, Symbols.L, "symbols");
+        SymbolsResult = GlobalSaliencyPipeline.Run(SymbolsModel.Model, Symbols);
+        Eog = DatasetRegistry.Load("eog", TestData.DataDirectory);
+        EogModel = ModelStore.Load(Path.Combine(TestData.RepoRoot, "models", "eog"), Eog.C, Eog.L, "eog");
+        EogResult = GlobalSaliencyPipeline.Run(EogModel.Model, Eog);
+    }
+
+    public TimeSeriesDataset Symbols { get; }
+    public LoadedModel SymbolsModel { get; }
+    public GlobalSaliencyResult SymbolsResult { get; }
+    public TimeSeriesDataset Eog { get; }
+    public LoadedModel EogModel { get; }
+    public GlobalSaliencyResult EogResult { get; }
+
+    public void Dispose()
+    {
+        SymbolsResult.Dispose(); SymbolsModel.Dispose(); Symbols.Dispose();
+        EogResult.Dispose(); EogModel.Dispose(); Eog.Dispose();
+    }
+}
+
+[Collection(NotebookSessionCollection.Name)]
+public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixture<ViewsFixture>
+{
+    private static readonly string PlotlyJsMarker = PlotlyHtml.EscapeForScript(PlotlyHtml.PlotlyJs)[..400];
+
+    public void Dispose() => Formatter.ResetToDefault();
+
+    private static int Count(string text, string part) => text.Split(part).Length - 1;
+
+    private static FigureJson Json(Figure figure) => new(figure.Chart ?? throw new InvalidOperationException($"{figure.Name} is not a chart."));
+
+    [Fact]
+    public void The_dataset_view_has_the_summary_table_and_the_papers_plot_of_each_kind()
+    {
+        KitView symbols = Views.Dataset(fixture.Symbols);
+        KitView eog = Views.Dataset(fixture.Eog);
+
+        Assert.Equal(new[] { "label" }, symbols.Tables.Single().Columns.Take(1));
+        Assert.Equal(3, symbols.Tables.Single().Rows.Count(row => row[0] is string label && fixture.Symbols.ClassNames.Contains(label)));
+        FigureJson trajectories = Json(symbols.Figures.Single());
+        Assert.Equal("symbols-dataset", symbols.Figures.Single().Name);
+        Assert.Equal("reversed", (string?)trajectories.Layout["yaxis"]!["autorange"]);      // the symbols are drawn with y downwards
+        Assert.Equal(3 * Views.DefaultMaxCurvesPerLabel, trajectories.OfType("scatter").Count());
+        FigureJson series = Json(eog.Figures.Single());
+        Assert.Equal(3, series.Layout["annotations"]!.AsArray().Count);                      // one panel per digit
+        Assert.Equal(3 * Views.DefaultMaxCurvesPerLabel, series.OfType("scatter").Count());
+    }
+
+    [Fact]
+    public void The_model_view_tabulates_the_card()
+    {
+        HtmlTable card = Views.Model(fixture.SymbolsModel).Tables.Single();
+        var facts = card.Rows.ToDictionary(row => (string)row[0]!, row => row[1]);
+
+        Assert.Equal(16, facts["latent dimensions D"]);
+        Assert.Equal("2 × 60", facts["input (C × L)"]);
+        Assert.Equal("standard normal", facts["prior"]);
+        Assert.Contains("best validation log-MSE", facts.Keys);
+    }
+
+    [Fact]
+    public void The_latent_space_is_a_scatter_per_label_with_the_explained_variance_in_the_axis_titles()
+    {
+        FigureJson pca = Json(Views.LatentSpace(fixture.SymbolsResult).Figures.Single());
+
+        Assert.Equal(new[] { "(", ")", "\\Omega" }, pca.OfType("scatter").Select(t => (string?)t["name"]).ToArray());
+        Assert.Equal(1100, pca.OfType("scatter").Sum(t => t["x"]!.AsArray().Count));
+        Assert.Matches(@"^PC1 \(\d+\.\d% of variance\)$", (string?)pca.Layout["xaxis"]!["title"]!["text"]);
+    }
+
+    [Fact]
+    public void A_pca_fitted_without_a_label_is_fitted_on_the_other_samples_and_applied_to_all()
+    {
+        int withoutOmega = fixture.Symbols.Labels.Count(l => l != "\\Omega");
+        KitView view = Views.LatentSpace(fixture.SymbolsResult, fitWithout: "\\Omega");
+
+        Assert.Contains($"fitted on {withoutOmega} samples", (string)view.Parts[0]);
+        Assert.Equal(1100, Json(view.Figures.Single()).OfType("scatter").Sum(t => t["x"]!.AsArray().Count));
+        Assert.Throws<ArgumentException>(() => Views.LatentSpace(fixture.SymbolsResult, fitWithout: "no such label"));
+    }
+
+    [Fact]
+    public void Global_maps_are_a_grid_of_labels_by_components_with_curves_under_them()
+    {
+        FigureJson symbols = Json(Views.GlobalMaps(fixture.SymbolsResult, fixture.Symbols).Figures.Single());
+        FigureJson eog = Json(Views.GlobalMaps(fixture.EogResult, fixture.Eog).Figures.Single());
+        FigureJson firstComponent = Json(Views.GlobalMaps(fixture.EogResult, fixture.Eog, components: 1).Figures.Single());
+
+        Assert.Equal(2 * 3, symbols.OfType("heatmap").Count());
+        Assert.Equal(2 * 3 * Views.DefaultMaxCurvesPerLabel, symbols.OfType("scatter").Count());
+        JsonArray yRange = symbols.Layout["yaxis"]!["range"]!.AsArray();
+        Assert.True((double)yRange[0]! > (double)yRange[1]!);                                 // y inverted for the symbols
+        Assert.All(symbols.OfType("heatmap"), map => Assert.Null(map["zmax"]));              // trajectories: each panel on its own scale
+        Assert.Equal(6, eog.OfType("heatmap").Count());
+        Assert.All(eog.OfType("heatmap"), map => Assert.NotNull(map["zmax"]));               // time series: one range per component
+        Assert.Equal(200, eog.OfType("heatmap").First()["z"]!.AsArray()[0]!.AsArray().Count); // one column per time step
+        Assert.Equal(3, firstComponent.OfType("heatmap").Count());
+    }
+
+    [Fact]
+    public void Combined_maps_have_the_labelled_curves_and_one_map_per_component()
+    {
+        FigureJson combined = Json(Views.CombinedMaps(fixture.EogResult, fixture.Eog).Figures.Single());
+
+        Assert.Equal(2, combined.OfType("heatmap").Count());
+        Assert.Equal(new[] { "3", "6", "7" }, combined.Data.Where(t => (bool?)t["showlegend"] == true).Select(t => (string?)t["name"]).ToArray());
+    }
+
+    [Fact]
+    public void One_samples_saliency_colours_the_sample_and_maps_every_latent_dimension()
+    {
+        KitView view = Views.SampleSaliency(fixture.EogResult, fixture.Eog, 5);
+
+        Assert.Equal(2, view.Figures.Count);
+        JsonObject coloured = Json(view.Figures[0]).Data.Single(t => (string?)t["mode"] == "markers");
+        Assert.Equal(200, coloured["marker"]!["color"]!.AsArray().Count);
+        JsonObject heatmap = Json(view.Figures[1]).OfType("heatmap").Single();
+        Assert.Equal(fixture.EogModel.Model.LatentDim, heatmap["z"]!.AsArray().Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Views.SampleSaliency(fixture.EogResult, fixture.Eog, fixture.Eog.N));
+    }
+
+    [Fact]
+    public void Kept_and_removed_parts_split_every_drawn_point_per_label()
+    {
+        FigureJson parts = Json(Views.KeptRemovedParts(fixture.SymbolsResult, fixture.Symbols).Figures.Single());
+
+        Assert.Equal(3 * 2, parts.OfType("scatter").Count());
+        Assert.Equal(3 * Views.DefaultMaxCurvesPerLabel * fixture.Symbols.L, parts.OfType("scatter").Sum(t => t["x"]!.AsArray().Count));
+    }
+
+    [Fact]
+    public void The_brushing_view_holds_the_tool_for_the_run()
+    {
+        Figure tool = Views.Brushing(fixture.EogResult, fixture.Eog).Figures.Single();
+
+        Assert.Null(tool.Chart);
+        Assert.Contains("saliency-brushing", tool.BodyHtml);
+    }
+
+    [Fact]
+    public void A_sanity_check_view_shows_the_summary_the_curves_and_the_rows()
+    {
+        SanityCheckResult masking = SanityCheckCatalog.Get("global-masking").Run(new SanityCheckInputs
+        {
+            Model = fixture.SymbolsModel.Model, Data = SanityData.From(fixture.Symbols).Sample(40), Labels = new[] { "\\Omega" },
+        });
+        SanityCheckResult keptRemoved = SanityCheckCatalog.Get("kept-removed").Run(new SanityCheckInputs
+        {
+            Model = fixture.SymbolsModel.Model, Data = SanityData.From(fixture.Symbols).Sample(40),
+        });
+
+        KitView view = Views.SanityCheck(masking);
+        Assert.Equal(2, view.Tables.Count);                                                   // summary, rows
+        FigureJson curve = Json(view.Figures.Single());
+        Assert.Equal(10, curve.Data.Single()["x"]!.AsArray().Count);                          // the paper's ten percentiles
+        KitView keptView = Views.SanityCheck(keptRemoved);
+        Assert.Equal(2, keptView.Figures.Count);                                              // its curve and the PCA of each group
+        Assert.Equal(3, Json(keptView.Figures[1]).Layout["annotations"]!.AsArray().Count);    // original, kept, removed
+    }
+
+    [Fact]
+    public void The_summary_frame_names_the_dataset_the_model_the_run_and_each_check()
+    {
+        SanityCheckResult masking = SanityCheckCatalog.Get("global-masking").Run(new SanityCheckInputs
+        {
+            Model = fixture.SymbolsModel.Model, Data = SanityData.From(fixture.Symbols).Sample(20), Labels = new[] { "\\Omega" },
+        });
+
+        DataFrame summary = Views.Summary(fixture.Symbols, fixture.SymbolsModel, fixture.SymbolsResult, masking);
+        var quantities = Enumerable.Range(0, (int)summary.Rows.Count).Select(i => (string)summary["quantity"][i]).ToList();
+
+        Assert.Equal(new[] { "quantity", "value" }, summary.Columns.Select(c => c.Name));
+        Assert.Contains("explained variance ratio PC1", quantities);
+        Assert.Contains("global-masking: \\Omega.area", quantities);
+        Assert.StartsWith("symbols: 1100 samples", (string)summary["value"][0]);
+    }
+
+    [Fact]
+    public void Registered_formatters_show_the_kits_objects_with_plotly_js_once_per_session()
+    {
+        NotebookDisplay.Register();
+        string dataset = fixture.Symbols.ToDisplayString("text/html");
+        string model = fixture.SymbolsModel.ToDisplayString("text/html");
+        string result = fixture.SymbolsResult.ToDisplayString("text/html");
+        string view = Views.CombinedMaps(fixture.SymbolsResult).ToDisplayString("text/html");
+
+        Assert.Contains("saliency-table", dataset);
+        Assert.Equal(1, Count(dataset, PlotlyJsMarker));
+        Assert.Contains("latent dimensions D", model);
+        Assert.Equal(3, Count(result, "class=\"saliency-plot\""));                               // PCA, map grid, combined maps
+        Assert.Equal(0, Count(result + view, PlotlyJsMarker));
+        Assert.StartsWith("Global saliency of symbols: Trajectories maps", fixture.SymbolsResult.ToDisplayString("text/plain"));
+    }
+
+    [Fact]
+    public void Training_from_a_notebook_shows_live_progress_then_the_curves_and_returns_a_carded_model()
+    {
+        var shown = new List<object>();
+        using LoadedModel trained = TrainingDisplay.Train(fixture.Symbols, 2, CPU, view =>
+        {
+            shown.Add(view);
+            return update => shown.Add(update);
+        });
+
+        Assert.IsType<ProgressView>(shown[0]);
+        KitView final = Assert.IsType<KitView>(shown[^1]);
+        Assert.Equal(2, final.Figures.Count);                                                 // training loss, validation log-MSE
+        Assert.Equal(2, trained.Card.Epochs);
+        Assert.Equal("symbols", trained.Card.Dataset);
+        Assert.Equal(2, ((ProgressView)shown[0]).Curves["validation log-MSE"].Count);
+    }
+
+    [Fact]
+    public void Curve_sampling_keeps_every_label_and_the_ink_of_all_curves()
+    {
+        string[] labels = Enumerable.Repeat("a", 300).Concat(Enumerable.Repeat("b", 50)).ToArray();
+
+        (int[] rows, double alpha) = Views.CurveSample(labels, 100, 0.01);
+
+        Assert.Equal(100, rows.Count(i => labels[i] == "a"));
+        Assert.Equal(50, rows.Count(i => labels[i] == "b"));
+        Assert.Equal(1 - Math.Pow(0.99, 3), alpha, 12);                                      // 300 curves drawn as 100
+        Assert.Equal(0.01, Views.CurveSample(labels, 400, 0.01).Alpha, 12);
+    }
+
+    [Fact]
+    public void Sampling_check_data_keeps_at_most_n_per_label_in_dataset_order()
+    {
+        SanityData all = SanityData.From(fixture.Symbols);
+        SanityData sampled = all.Sample(25);
+
+        Assert.Equal(75, sampled.Labels.Count);
+        Assert.Equal(75, sampled.X.shape[0]);
+        Assert.All(all.ClassNames, label => Assert.Equal(25, sampled.Labels.Count(l => l == label)));
+        Assert.Same(all, all.Sample(1000));
+    }
+}
