@@ -19,7 +19,7 @@ public static class BenchCommand
         var models = new Option<string?>("--models") { Description = "folder with one kit model per dataset (default: <repo root>/models); a dataset without one uses the paper's architecture, randomly initialised" };
         var checkpoint = new Option<string[]>("--checkpoint") { Description = "NAME=FILE: use this model (e.g. an original .ckpt) for dataset NAME", AllowMultipleArgumentsPerToken = true };
         var repeats = new Option<int>("--repeats") { Description = "timed runs per dataset (best and median reported)", DefaultValueFactory = _ => 5 };
-        var batchSize = new Option<int>("--batch-size") { Description = "rows per pass (samples × latent dims)", DefaultValueFactory = _ => 4096 };
+        var batchSize = new Option<int?>("--batch-size") { Description = "rows per pass (samples × latent dims) (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var output = new Option<string?>("--out") { Description = "also write the results as JSON to this file" };

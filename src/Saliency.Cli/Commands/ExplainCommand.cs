@@ -23,7 +23,7 @@ public static class ExplainCommand
         var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam)", DefaultValueFactory = _ => GradCam.PaperLayer };
         var mode = new Option<string>("--mode") { Description = "abs (the paper), signed (Grad-SLAM) or relu (Grad-CAM); gradcam only", DefaultValueFactory = _ => "abs" };
         var steps = new Option<int>("--steps") { Description = "integration steps (ig, fourier-ig)", DefaultValueFactory = _ => 50 };
-        var batchSize = new Option<int>("--batch-size") { Description = "rows per model pass", DefaultValueFactory = _ => 4096 };
+        var batchSize = new Option<int?>("--batch-size") { Description = "rows per model pass (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var command = new Command("explain", "Attributions of the posterior mean towards every latent dimension for a whole dataset.")
@@ -47,7 +47,7 @@ public static class ExplainCommand
             {
                 using var scope = torch.NewDisposeScope();
                 using var x = (choice.Name == "csda" ? ds.X.to(ScalarType.Float64) : ds.X).to(dev);
-                using var attribution = choice.Explainer.Explain(loaded.Model, x, LatentTarget.AllDimensions, parse.GetValue(batchSize));
+                using var attribution = choice.Explainer.Explain(loaded.Model, x, LatentTarget.AllDimensions, parse.GetValue(batchSize) ?? LatentExplainer.DefaultBatchSizeFor(dev));
                 Tensor values = attribution.Values;
                 if (choice.Kind == AttributionKind.Input && choice.Name != "csda")
                     values = values.pow(2).sum(3).sqrt(); // (N, L, C, D) -> (N, L, C): L2 norm over the latent dims, as CSDA defines it

@@ -23,7 +23,7 @@ public static class PipelineCommand
         var sigma = new Option<double>("--sigma") { Description = "Gaussian filter sigma in bins", DefaultValueFactory = _ => 5.0 };
         var layer = new Option<string>("--layer") { Description = "hooked encoder layer", DefaultValueFactory = _ => GradCam.PaperLayer };
         var variant = new Option<string?>("--variant") { Description = "time-series or trajectories (default: the dataset's own)" };
-        var batchSize = new Option<int>("--batch-size") { Description = "rows per pass (samples × latent dims)", DefaultValueFactory = _ => 4096 };
+        var batchSize = new Option<int?>("--batch-size") { Description = "rows per pass (samples × latent dims) (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var command = new Command("pipeline", "Encode, |GradCAM| towards every latent dim, PCA, projection and binned global maps per label and component.")

@@ -34,18 +34,19 @@ public static class GradCamBenchmark
 
     /// <summary>Runs the benchmark of <paramref name="model"/> on <paramref name="data"/>, on <paramref name="device"/>.</summary>
     public static GradCamBenchmarkResult Run(ILatentEncoder model, string modelDescription, TimeSeriesDataset data, Device device,
-        int repeats = 5, int batchSize = 4096)
+        int repeats = 5, int? batchSize = null)
     {
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), "repeats must be at least 1.");
         var explainer = new GradCam();
+        int rows = batchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
         using var x = data.X.to(device);
-        using (var warm = explainer.Explain(model, x.narrow(0, 0, Math.Min(8, data.N)), LatentTarget.AllDimensions, batchSize)) { }
+        using (var warm = explainer.Explain(model, x.narrow(0, 0, Math.Min(8, data.N)), LatentTarget.AllDimensions, rows)) { }
         var times = new List<double>();
         for (int r = 0; r < repeats; r++)
         {
             Sync(device);
             var clock = Stopwatch.StartNew();
-            using (var maps = explainer.Explain(model, x, LatentTarget.AllDimensions, batchSize)) Sync(device);
+            using (var maps = explainer.Explain(model, x, LatentTarget.AllDimensions, rows)) Sync(device);
             times.Add(clock.Elapsed.TotalSeconds);
         }
         times.Sort();

@@ -25,6 +25,12 @@ public abstract class LatentExplainer : IExplainer
     /// <summary>Default bound on the rows sent through the model in one pass.</summary>
     public const int DefaultBatchSize = 1024;
 
+    /// <summary>
+    /// A good bound on rows per pass for <paramref name="device"/>: 1024 on a CPU (larger chunks leave the caches: on 2 cores
+    /// the whole eog GradCAM takes 0.95 s at 1024 and 2.3 s at 4096), 16384 on CUDA (fewer, larger kernel launches).
+    /// </summary>
+    public static int DefaultBatchSizeFor(Device device) => device.type == DeviceType.CUDA ? 16384 : DefaultBatchSize;
+
     /// <summary>Axis names of the result (see <see cref="Attribution.Layout"/>).</summary>
     protected abstract string Layout { get; }
 

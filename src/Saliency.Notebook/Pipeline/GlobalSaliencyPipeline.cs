@@ -28,8 +28,8 @@ public sealed record PipelineOptions
     public double Sigma { get; init; } = 5;
     /// <summary>The hooked encoder layer.</summary>
     public string Layer { get; init; } = GradCam.PaperLayer;
-    /// <summary>Rows per forward/backward pass (samples × latent targets), bounding memory.</summary>
-    public int BatchSize { get; init; } = 4096;
+    /// <summary>Rows per forward/backward pass (samples × latent targets), bounding memory; null picks the device's default.</summary>
+    public int? BatchSize { get; init; }
     /// <summary>The binning variant; null picks the dataset's own (time series for eog, trajectories for the others).</summary>
     public MapVariant? Variant { get; init; }
 
@@ -40,7 +40,7 @@ public sealed record PipelineOptions
             throw new ArgumentException($"--components must be between 1 and the latent size {latentDim}; got {Components}.");
         if (GridSize < 2) throw new ArgumentException($"--grid must be at least 2; got {GridSize}.");
         if (!(Sigma >= 0) || double.IsInfinity(Sigma)) throw new ArgumentException($"--sigma must be a finite number ≥ 0; got {Sigma}.");
-        if (BatchSize < 1) throw new ArgumentException($"--batch-size must be positive; got {BatchSize}.");
+        if (BatchSize is < 1) throw new ArgumentException($"--batch-size must be positive; got {BatchSize}.");
     }
 }
 
@@ -142,13 +142,14 @@ public static class GlobalSaliencyPipeline
 
         var clock = Stopwatch.StartNew();
         progress?.Report("encode");
-        Tensor latents = Encode(model, data.X, device, options.BatchSize);
+        int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
+        Tensor latents = Encode(model, data.X, device, batchSize);
         double encodeSeconds = Lap(clock, device);
 
         progress?.Report("gradcam");
         Tensor gradCam;
         using (var x = data.X.to(device))
-        using (var attribution = new GradCam(options.Layer, CamMode.Abs).Explain(model, x, LatentTarget.AllDimensions, options.BatchSize))
+        using (var attribution = new GradCam(options.Layer, CamMode.Abs).Explain(model, x, LatentTarget.AllDimensions, batchSize))
             gradCam = attribution.Values.to(ScalarType.Float32).cpu().DetachFromDisposeScope();
         double gradCamSeconds = Lap(clock, device);
 
