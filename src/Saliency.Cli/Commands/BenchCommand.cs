@@ -6,6 +6,7 @@ using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
+using Saliency.Notebook.Training;
 using TorchSharp;
 
 namespace Saliency.Cli.Commands;
@@ -52,7 +53,7 @@ public static class BenchCommand
                 else
                 {
                     torch.manual_seed(0);
-                    model = new CVAE(GradCamBenchmark.PaperConfig(ds.Info, ds.C, ds.L));
+                    model = new CVAE(TrainingPresets.For(name, ds.C, ds.L).Config); // the architecture `saliency train` would build
                     model.to(dev).eval();
                     description = "paper architecture, random weights";
                 }

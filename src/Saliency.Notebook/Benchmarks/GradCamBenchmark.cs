@@ -24,14 +24,6 @@ public sealed record GradCamBenchmarkResult(
 /// </summary>
 public static class GradCamBenchmark
 {
-    /// <summary>The paper's architecture for a dataset (§2.2, §2.4) when no trained model is at hand; throughput does not depend on the weights.</summary>
-    public static CvaeConfig PaperConfig(DatasetInfo dataset, int channels, int length) => dataset.Name switch
-    {
-        "symbols" => new CvaeConfig { Channels = channels, Length = length, LatentDim = 16, Dropout = 0.1 },
-        "eog" => new CvaeConfig { Channels = channels, Length = length, LatentDim = 32, Dropout = 0.2 },
-        _ => new CvaeConfig { Channels = channels, Length = length, LatentDim = 64, Dropout = 0.1 },
-    };
-
     /// <summary>Runs the benchmark of <paramref name="model"/> on <paramref name="data"/>, on <paramref name="device"/>.</summary>
     public static GradCamBenchmarkResult Run(ILatentEncoder model, string modelDescription, TimeSeriesDataset data, Device device,
         int repeats = 5, int? batchSize = null)
