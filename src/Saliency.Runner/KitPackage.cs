@@ -4,9 +4,10 @@ using System.IO.Compression;
 namespace Saliency.Runner;
 
 /// <summary>
-/// Packs the kit (Saliency.Notebook) into a local NuGet feed that notebooks use with
-/// <c>#i "nuget: &lt;repo&gt;/artifacts/packages"</c> and <c>#r "nuget: Saliency.Notebook, 0.1.0"</c>,
-/// and checks that the package carries the .NET Interactive extension.
+/// Packs the kit (Saliency.Notebook) into the local NuGet feed <c>artifacts/packages</c>, which notebooks find through
+/// <c>notebooks/nuget.config</c> and reference as <c>#r "nuget: Saliency.Notebook, *-*"</c> (the newest). Every pack
+/// gets a new version (<c>0.1.0-dev.&lt;UTC time&gt;</c>), because the NuGet global packages folder keeps serving the
+/// first copy of a version it extracted: a re-pack must reach the next kernel. Older kit packages in the feed are removed.
 /// </summary>
 public static class KitPackage
 {
@@ -17,24 +18,38 @@ public static class KitPackage
     /// Runs <c>dotnet pack</c> (Release) on the kit project of <paramref name="repositoryRoot"/> into
     /// <paramref name="outputDirectory"/>, checks the extension entry and returns the package's path.
     /// </summary>
-    public static string Pack(string repositoryRoot, string outputDirectory)
+    public static string Pack(string repositoryRoot, string outputDirectory, string? buildStamp = null)
     {
         string project = Path.Combine(repositoryRoot, "src", "Saliency.Notebook", "Saliency.Notebook.csproj");
         if (!File.Exists(project)) throw new FileNotFoundException($"The kit project is not at {project}.", project);
         string output = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(output);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repositoryRoot };
-        foreach (string argument in new[] { "pack", project, "-c", "Release", "-o", output, "-nologo", "-v", "quiet" }) start.ArgumentList.Add(argument);
+        string version = NewVersion();
+        foreach (string argument in new[] { "pack", project, "-c", "Release", "-o", output, "-nologo", "-v", "quiet", $"-p:PackageVersion={version}" })
+            start.ArgumentList.Add(argument);
+        if (buildStamp != null) start.ArgumentList.Add($"-p:SaliencyBuildStamp={buildStamp}");
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
         Task<string> errors = process.StandardError.ReadToEndAsync();
         string log = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet pack failed (exit {process.ExitCode}):\n{log}{errors.Result}");
-        string package = Path.Combine(output, $"Saliency.Notebook.{KitReferences.KitVersion}.nupkg");
+        string package = Path.Combine(output, $"{PackageId}.{version}.nupkg");
         if (!File.Exists(package)) throw new FileNotFoundException($"dotnet pack did not write {package}.", package);
         RequireExtension(package);
+        foreach (string older in Directory.GetFiles(output, $"{PackageId}.*.nupkg").Where(path => path != package)) File.Delete(older);
         return package;
     }
+
+    /// <summary>The kit's package id.</summary>
+    public const string PackageId = "Saliency.Notebook";
+
+    /// <summary>The newest kit package in <paramref name="feed"/>, or null when there is none.</summary>
+    public static string? Newest(string feed) => Directory.Exists(feed)
+        ? Directory.GetFiles(feed, $"{PackageId}.*.nupkg").OrderByDescending(path => File.GetLastWriteTimeUtc(path)).FirstOrDefault()
+        : null;
+
+    private static string NewVersion() => "0.1.0-dev." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Throws unless <paramref name="package"/> holds the extension at <see cref="ExtensionEntry"/> with the kit's registration call.</summary>
     public static void RequireExtension(string package)
@@ -44,7 +59,7 @@ public static class KitPackage
             ?? throw new InvalidOperationException($"{package} has no {ExtensionEntry}: .NET Interactive would load the kit without its formatters.");
         using var reader = new StreamReader(entry.Open());
         string text = reader.ReadToEnd();
-        if (!text.Contains("NotebookDisplay.Register()", StringComparison.Ordinal) || !text.Contains("TorchRuntime.EnsureLoaded()", StringComparison.Ordinal))
-            throw new InvalidOperationException($"{package}'s {ExtensionEntry} does not load torch and register the kit's formatters.");
+        if (!text.Contains("NotebookDisplay.Register()", StringComparison.Ordinal))
+            throw new InvalidOperationException($"{package}'s {ExtensionEntry} does not register the kit's formatters.");
     }
 }

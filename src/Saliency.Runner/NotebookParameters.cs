@@ -1,13 +1,12 @@
 using System.Globalization;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Scripting;
+using System.Text.Json;
 
 namespace Saliency.Runner;
 
 /// <summary>
 /// Papermill's parameter convention for C# notebooks: the cell tagged <c>parameters</c> declares variables with
-/// defaults; <c>-p name=value</c> values are converted to each variable's declared type and written as C# into a
-/// cell tagged <c>injected-parameters</c> right after it.
+/// defaults; <c>-p name=value</c> values are converted to each variable's type (as the kernel reports it after that
+/// cell ran) and written as C# into a cell tagged <c>injected-parameters</c> right after it.
 /// </summary>
 public static class NotebookParameters
 {
@@ -18,18 +17,21 @@ public static class NotebookParameters
     public const string InjectedTag = "injected-parameters";
 
     /// <summary>
-    /// The injected cell's C#: one typed declaration per parameter, typed as the parameters cell declared it.
-    /// Throws <see cref="ArgumentException"/> for a name the parameters cell does not declare or a value that does
-    /// not convert.
+    /// The injected cell's C#: one typed declaration per parameter, typed as the kernel reports the variable
+    /// (<paramref name="declared"/>: name → .NET type name such as <c>System.Int32</c> or <c>System.String[]</c>).
+    /// Throws <see cref="ArgumentException"/> for a name that is not declared, a type that is not supported or a
+    /// value that does not convert.
     /// </summary>
-    public static string InjectedSource(IReadOnlyDictionary<string, string> values, IReadOnlyList<ScriptVariable> declared)
+    public static string InjectedSource(IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string> declared)
     {
         var lines = new List<string> { "// Parameters injected by `saliency run -p`" };
         foreach ((string name, string text) in values)
         {
-            ScriptVariable variable = declared.LastOrDefault(v => v.Name == name)
-                ?? throw new ArgumentException($"Parameter '{name}' is not declared in the cell tagged '{ParametersTag}' (it declares: {string.Join(", ", declared.Select(v => v.Name).Distinct())}).");
-            lines.Add($"{TypeName(variable.Type)} {name} = {Literal(Convert(name, text, variable.Type), variable.Type)};");
+            if (!declared.TryGetValue(name, out string? typeName))
+                throw new ArgumentException($"Parameter '{name}' is not declared in the cell tagged '{ParametersTag}' (it declares: {string.Join(", ", declared.Keys.Order(StringComparer.Ordinal))}).");
+            Type type = Type.GetType(typeName)
+                ?? throw new ArgumentException($"Parameter '{name}' has type {typeName}; parameters may be numbers, bool, string or arrays of these.");
+            lines.Add($"{TypeName(type)} {name} = {Literal(Convert(name, text, type), type)};");
         }
         return string.Join("\n", lines);
     }
@@ -64,8 +66,9 @@ public static class NotebookParameters
         Type target = Nullable.GetUnderlyingType(type) ?? type;
         return value switch
         {
-            string s => SymbolDisplay.FormatLiteral(s, quote: true),
-            char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            // A JSON string is a valid C# string literal (its escapes are a subset of C#'s; '/' is not escaped).
+            string s => JsonSerializer.Serialize(s),
+            char c => "'" + JsonSerializer.Serialize(c.ToString())[1..^1].Replace("'", "\\'") + "'",
             bool b => b ? "true" : "false",
             Array array => $"new {TypeName(target.GetElementType()!)}[] {{ {string.Join(", ", array.Cast<object>().Select(item => Literal(item, target.GetElementType()!)))} }}",
             Enum e => $"{TypeName(target)}.{e}",

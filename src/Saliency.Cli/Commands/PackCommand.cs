@@ -16,8 +16,8 @@ public static class PackCommand
             string output = parse.GetValue(outDir) ?? Path.Combine(root, "artifacts", "packages");
             string package = KitPackage.Pack(root, output);
             Console.WriteLine($"packed {package}");
-            Console.WriteLine($"in a notebook:  #i \"nuget: {Path.GetFullPath(output)}\"");
-            Console.WriteLine($"                #r \"nuget: Saliency.Notebook, {KitReferences.KitVersion}\"");
+            Console.WriteLine("notebooks under notebooks/ find this feed through notebooks/nuget.config; in a notebook:");
+            Console.WriteLine($"    #r \"nuget: {KitPackage.PackageId}, *-*\"   (the newest kit in the feed)");
             return 0;
         });
         return command;

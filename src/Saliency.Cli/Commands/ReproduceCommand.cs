@@ -60,13 +60,12 @@ public static class ReproduceCommand
     }
 
     /// <summary>
-    /// The notebooks' first cell references the kit's package in artifacts/packages (for VS Code); pack it when it is not
-    /// there, so a reproduced notebook also opens and runs as it is.
+    /// The notebooks reference the newest kit package in artifacts/packages (through notebooks/nuget.config): pack the
+    /// current sources first, so the kernel runs this code and never a stale copy.
     /// </summary>
     private static void PreparePackage(string root)
     {
         string packages = Path.Combine(root, "artifacts", "packages");
-        if (File.Exists(Path.Combine(packages, $"Saliency.Notebook.{KitReferences.KitVersion}.nupkg"))) return;
         Console.WriteLine($"packing the kit into {packages} ...");
         Console.WriteLine($"packed {KitPackage.Pack(root, packages)}");
     }

@@ -1,9 +1,10 @@
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
-using Plotly.NET;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Models;
+using Saliency.Notebook.Native;
 using Saliency.Notebook.Pipeline;
+using Saliency.Notebook.Plots;
 using Saliency.Notebook.SanityChecks;
 
 namespace Saliency.Notebook.Display;
@@ -21,8 +22,7 @@ public static class NotebookDisplay
     public static void Register(PlotlyJsSource plotlyJs = PlotlyJsSource.Inline)
     {
         PlotlyHtml.StartNotebookSession(plotlyJs);
-        Html<GenericChart>(chart => PlotlyHtml.NotebookFragment(Figure.FromChart(chart, "chart")),
-            chart => $"Plotly chart ({GenericChart.countTrace(chart)} traces)");
+        Html<PlotlyFigure>(chart => PlotlyHtml.NotebookFragment(Figure.FromChart(chart, chart.Title ?? "chart")));
         Html<Figure>(PlotlyHtml.NotebookFragment);
         Html<DataFrame>(frame => HtmlTable.From(frame).ToHtml(), frame => HtmlTable.From(frame).ToString());
         Html<HtmlTable>(table => table.ToHtml());
@@ -33,12 +33,29 @@ public static class NotebookDisplay
         Html<ModelCard>(card => Views.ModelCard(card).ToHtml(), card => Views.ModelCard(card).ToString());
         Html<GlobalSaliencyResult>(result => GlobalSaliencyView(result).ToHtml(),
             result => $"Global saliency of {result.Dataset}: {result.Variant} maps, {result.Maps.Labels.Count} labels × {result.Maps.ComponentCount} components, GradCAM on {result.Device}");
+        Html<TorchReport>(report => TorchView(report).ToHtml(), report => TorchView(report).ToString());
         Html<SanityCheckResult>(result => Views.SanityCheck(result).ToHtml(), result => Views.SanityCheck(result).ToString());
     }
 
     /// <summary>A pipeline result on its own (no dataset at hand): the latent PCA, the map grid and the combined maps, without curves.</summary>
     private static KitView GlobalSaliencyView(GlobalSaliencyResult result) =>
         new KitView($"Global saliency of {result.Dataset}").Row(Views.LatentSpace(result)).Row(Views.GlobalMaps(result)).Row(Views.CombinedMaps(result));
+
+    /// <summary>Which TorchSharp and libtorch the kernel loaded, from which files, and whether CUDA is usable.</summary>
+    private static KitView TorchView(TorchReport report)
+    {
+        var rows = new List<IReadOnlyList<object?>>
+        {
+            new object?[] { "works", report.Works ? "yes" : "no: " + report.Failure },
+            new object?[] { "TorchSharp", report.TorchSharpVersion },
+            new object?[] { "libtorch", report.LibTorchVersion },
+            new object?[] { "device", report.Device },
+            new object?[] { "CUDA usable", report.CudaAvailable ? "yes" : "no" },
+            new object?[] { "CPU threads", report.Threads },
+        };
+        rows.AddRange(report.NativeLibraries.Select(path => (IReadOnlyList<object?>)new object?[] { "native library", path }));
+        return new KitView("Torch runtime").Add(new HtmlTable(new[] { "", "" }, rows));
+    }
 
     /// <summary>
     /// Registers <paramref name="toHtml"/> as <typeparamref name="T"/>'s <c>text/html</c> formatter and
@@ -48,5 +65,7 @@ public static class NotebookDisplay
     {
         Formatter.Register<T>(toHtml, "text/html");
         Formatter.Register<T>(toText ?? (value => value?.ToString() ?? ""), "text/plain");
+        // The kernel sends only a type's preferred MIME types: both, so a Jupyter client keeps a text fallback.
+        Formatter.SetPreferredMimeTypesFor(typeof(T), "text/html", "text/plain");
     }
 }

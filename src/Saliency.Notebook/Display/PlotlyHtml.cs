@@ -1,29 +1,38 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
-using Plotly.NET;
+using Saliency.Notebook.Plots;
 
 namespace Saliency.Notebook.Display;
 
 /// <summary>
-/// Turns Plotly charts and figures into HTML: chart bodies without plotly.js, notebook outputs that carry plotly.js
-/// once per notebook session, and standalone pages that carry it once per page.
+/// Turns figures into HTML: figure bodies without plotly.js, notebook outputs that carry plotly.js once per notebook
+/// session, and standalone pages that carry it once per page. Each figure body sits between
+/// <see cref="FigureStartMarker"/> and <see cref="FigureEndMarker"/> comments, so a runner can export it from a
+/// notebook's HTML output.
 /// </summary>
 public static class PlotlyHtml
 {
-    /// <summary>The plotly.js version that Plotly.NET 6.0.0 embeds and targets.</summary>
-    public const string PlotlyJsVersion = "2.28.0";
+    /// <summary>The plotly.js version embedded in the kit (npm package plotly.js-dist-min).</summary>
+    public const string PlotlyJsVersion = "2.35.3";
 
     /// <summary>CDN address used by <see cref="PlotlyJsSource.Cdn"/>.</summary>
     public const string CdnUrl = "https://cdn.plot.ly/plotly-" + PlotlyJsVersion + ".min.js";
 
-    private const string EmbeddedResourceName = "Plotly.NET.plotly-" + PlotlyJsVersion + ".min.js";
+    /// <summary>Opening comment of a figure body: <c>&lt;!--saliency-figure name="..." width="W" height="H"--&gt;</c>.</summary>
+    public const string FigureStartMarker = "<!--saliency-figure ";
+
+    /// <summary>Closing comment of a figure body.</summary>
+    public const string FigureEndMarker = "<!--/saliency-figure-->";
+
+    private const string EmbeddedResourceName = "Saliency.Notebook.plotly.min.js";
 
     private static readonly Lazy<string> InlineSource = new(ReadEmbeddedPlotlyJs);
     private static readonly object SessionGate = new();
     private static PlotlyJsSource _sessionSource = PlotlyJsSource.Inline;
     private static bool _sessionHasPlotlyJs;
 
-    /// <summary>plotly.js itself (minified, about 3.6 MB), read from Plotly.NET.dll's embedded resource.</summary>
+    /// <summary>plotly.js itself (minified, about 4.5 MB), embedded in the kit assembly at build time.</summary>
     public static string PlotlyJs => InlineSource.Value;
 
     /// <summary>Where the current notebook session takes plotly.js from.</summary>
@@ -45,10 +54,13 @@ public static class PlotlyHtml
         }
     }
 
-    /// <summary>The script tag(s) that load plotly.js from <paramref name="source"/>.</summary>
+    /// <summary>
+    /// The script tag that loads plotly.js from <paramref name="source"/>. The inline copy hides an AMD loader
+    /// (classic Jupyter's require.js) so plotly.js always sets <c>window.Plotly</c>.
+    /// </summary>
     public static string ScriptTag(PlotlyJsSource source) => source switch
     {
-        PlotlyJsSource.Inline => "<script type=\"text/javascript\">" + EscapeForScript(PlotlyJs) + "</script>",
+        PlotlyJsSource.Inline => "<script type=\"text/javascript\">(function(define,module,exports){" + EscapeForScript(PlotlyJs) + "\n}).call(window);</script>",
         PlotlyJsSource.Cdn => $"<script src=\"{CdnUrl}\" charset=\"utf-8\"></script>",
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, "Unknown plotly.js source."),
     };
@@ -72,7 +84,11 @@ public static class PlotlyHtml
     }
 
     /// <summary>A standalone HTML page with plotly.js loaded once in its head and every figure in order.</summary>
-    public static string Page(string title, IEnumerable<Figure> figures, PlotlyJsSource source = PlotlyJsSource.Inline)
+    public static string Page(string title, IEnumerable<Figure> figures, PlotlyJsSource source = PlotlyJsSource.Inline) =>
+        Page(title, figures.Select(figure => figure.BodyHtml), source);
+
+    /// <summary>A standalone HTML page with plotly.js loaded once in its head and the given figure bodies in order.</summary>
+    public static string Page(string title, IEnumerable<string> figureBodies, PlotlyJsSource source = PlotlyJsSource.Inline)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>")
@@ -80,45 +96,32 @@ public static class PlotlyHtml
             .Append("</title>\n<style>body{margin:8px;font-family:sans-serif;background:#fff}</style>\n")
             .Append(ScriptTag(source))
             .Append("\n</head>\n<body>\n");
-        foreach (Figure figure in figures) html.Append(figure.BodyHtml).Append('\n');
+        foreach (string body in figureBodies) html.Append(body).Append('\n');
         html.Append("</body>\n</html>\n");
         return html.ToString();
     }
 
+    /// <summary>Wraps a figure body between the export markers, carrying its name and size.</summary>
+    public static string Marked(string name, int width, int height, string body) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{FigureStartMarker}name=\"{WebUtility.HtmlEncode(name)}\" width=\"{width}\" height=\"{height}\"-->\n{body}\n{FigureEndMarker}");
+
     /// <summary>
-    /// The div and script that draw <paramref name="chart"/> with an already loaded plotly.js. When plotly.js is
-    /// missing from the page the div says so instead of staying blank.
+    /// The div and script that draw <paramref name="figure"/> with an already loaded plotly.js (no mode bar: the
+    /// figures are meant for reading and for papers). When plotly.js is missing from the page the div says so instead
+    /// of staying blank.
     /// </summary>
-    public static string ChartBody(GenericChart chart, int width, int height)
+    public static string FigureBody(PlotlyFigure figure, int width, int height)
     {
         string id = "saliency-plot-" + Guid.NewGuid().ToString("N");
-        string figureJson = EscapeForScript(GenericChart.toFigureJson(chart));
+        string figureJson = EscapeForScript(figure.ToJson());
         return $"<div id=\"{id}\" class=\"saliency-plot\" style=\"width:{width}px;height:{height}px\"></div>\n" +
                "<script type=\"text/javascript\">(function(){" +
                $"var el=document.getElementById('{id}');" +
                "if(typeof Plotly==='undefined'){el.textContent='plotly.js is not loaded in this page: re-run the cell that references Saliency.Notebook (it loads plotly.js once per session).';return;}" +
                $"var fig={figureJson};" +
-               "Plotly.newPlot(el,fig.data,fig.layout,{responsive:true,displaylogo:false});" +
+               "Plotly.newPlot(el,fig.data,fig.layout,{displayModeBar:false,displaylogo:false});" +
                "})();</script>";
-    }
-
-    /// <summary>The chart's layout width and height, or the figure defaults where the layout sets none.</summary>
-    public static (int Width, int Height) LayoutSize(GenericChart chart)
-    {
-        var (width, height) = GenericChart.tryGetLayoutSize(chart);
-        return (width?.Value ?? Figure.DefaultWidth, height?.Value ?? Figure.DefaultHeight);
-    }
-
-    /// <summary>The chart's layout title text, or null when it has none.</summary>
-    public static string? Title(GenericChart chart)
-    {
-        object? title = GenericChart.getLayout(chart).TryGetTypedPropertyValue<object>("title")?.Value;
-        return title switch
-        {
-            string text => text,
-            IDictionary<string, object> attributes when attributes.TryGetValue("text", out object? text) => text as string,
-            _ => null,
-        };
     }
 
     /// <summary>Makes text safe inside a &lt;script&gt; element: no "&lt;/" can close it early.</summary>
@@ -126,8 +129,8 @@ public static class PlotlyHtml
 
     private static string ReadEmbeddedPlotlyJs()
     {
-        using Stream stream = typeof(GenericChart).Assembly.GetManifestResourceStream(EmbeddedResourceName)
-            ?? throw new InvalidOperationException($"Plotly.NET.dll has no embedded resource '{EmbeddedResourceName}': the Plotly.NET version does not match the kit's.");
+        using Stream stream = typeof(PlotlyHtml).Assembly.GetManifestResourceStream(EmbeddedResourceName)
+            ?? throw new InvalidOperationException($"The kit assembly has no embedded resource '{EmbeddedResourceName}': it was built without plotly.js (see Saliency.Notebook.csproj, target FetchPlotlyJs).");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }

@@ -3,7 +3,7 @@ namespace Saliency.Notebook.Display;
 /// <summary>Where a notebook or page gets plotly.js from: inlined once (works offline) or the plotly CDN (small outputs, needs the network).</summary>
 public enum PlotlyJsSource
 {
-    /// <summary>plotly.js 2.28.0 embedded in Plotly.NET.dll, written inline once per notebook or page.</summary>
+    /// <summary>plotly.js embedded in the kit assembly, written inline once per notebook or page.</summary>
     Inline,
 
     /// <summary>One <c>&lt;script src&gt;</c> tag pointing at the plotly CDN, once per notebook or page.</summary>

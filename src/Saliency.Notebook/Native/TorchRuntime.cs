@@ -21,6 +21,34 @@ public static class TorchRuntime
     private static string? _nativeLibraryPath;
     private static string? _loadFailure;
     private static bool _cudaBackend;
+    private static string? _libTorchFolder;
+
+    /// <summary>
+    /// Loads libtorch from <paramref name="folder"/> (a PyTorch install's <c>torch/lib</c>, say) instead of a NuGet
+    /// backend package. Must come before the first use of torch; throws when the folder has no libtorch.so.
+    /// </summary>
+    public static void UseLibTorchFolder(string folder)
+    {
+        string full = Path.GetFullPath(folder);
+        if (!File.Exists(Path.Combine(full, "libtorch.so")))
+            throw new ArgumentException($"{full} has no libtorch.so: pass the folder of a PyTorch 2.10-compatible libtorch (e.g. .../site-packages/torch/lib).", nameof(folder));
+        lock (Gate)
+        {
+            if (_loaded && _libTorchFolder != full)
+                throw new InvalidOperationException($"torch is already loaded{(_libTorchFolder == null ? "" : $" from {_libTorchFolder}")}: restart the kernel to load libtorch from {full}.");
+            _libTorchFolder = full;
+        }
+    }
+
+    /// <summary>True when the loaded libtorch has CUDA and a GPU is visible.</summary>
+    public static bool CudaUsable
+    {
+        get
+        {
+            EnsureLoaded();
+            return torch.cuda.is_available();
+        }
+    }
 
     /// <summary>Path of the libLibTorchSharp.so the kit loaded itself, or null when TorchSharp loaded its own.</summary>
     public static string? NativeLibraryPath => _nativeLibraryPath;
@@ -123,9 +151,9 @@ public static class TorchRuntime
             toLoad = PatchedCopyOf(shipped);
         // libtorch first, from the folder TorchSharp itself would use, so that the DT_NEEDED entries of
         // libLibTorchSharp.so resolve by SONAME to the files that match it.
-        string? libtorchDir = FindLibTorchDirectory(Path.GetDirectoryName(shipped)!);
+        string? libtorchDir = _libTorchFolder ?? FindLibTorchDirectory(Path.GetDirectoryName(shipped)!);
         if (libtorchDir != null)
-            foreach (string name in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+            foreach (string name in new[] { "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" })
             {
                 string candidate = Path.Combine(libtorchDir, name);
                 if (File.Exists(candidate)) LoadOrExplain(candidate);
@@ -162,12 +190,14 @@ public static class TorchRuntime
     private static string? FindLibTorchDirectory(string nativeDir)
     {
         if (File.Exists(Path.Combine(nativeDir, "libtorch_cpu.so"))) return nativeDir;
-        // NuGet cache layout: .../torchsharp/0.107.0/runtimes/linux-x64/native -> .../libtorch-cpu-linux-x64/<v>/runtimes/linux-x64/native
+        // NuGet cache layout: .../torchsharp/0.107.0/runtimes/linux-x64/native -> .../libtorch-<cpu|cuda-12.x>-linux-x64/<v>/runtimes/linux-x64/native,
+        // the CUDA packages first (they are there only when a notebook or build asked for the CUDA backend).
         string packages = Path.GetFullPath(Path.Combine(nativeDir, "..", "..", "..", "..", ".."));
-        string libtorchPackage = Path.Combine(packages, "libtorch-cpu-linux-x64");
-        if (!Directory.Exists(libtorchPackage)) return null;
-        return Directory.GetDirectories(libtorchPackage)
-            .OrderByDescending(d => Version.TryParse(Path.GetFileName(d), out var v) ? v : new Version(0, 0))
+        if (!Directory.Exists(packages)) return null;
+        return Directory.GetDirectories(packages, "libtorch-*-linux-x64")
+            .OrderBy(package => Path.GetFileName(package).StartsWith("libtorch-cpu", StringComparison.Ordinal) ? 1 : 0)
+            .SelectMany(package => Directory.GetDirectories(package)
+                .Where(d => Path.GetFileName(d) == TorchBackend.CpuVersion || !Path.GetFileName(package).StartsWith("libtorch-cpu", StringComparison.Ordinal)))
             .Select(d => Path.Combine(d, "runtimes", "linux-x64", "native"))
             .FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")));
     }

@@ -1,11 +1,10 @@
 using System.Globalization;
-using Plotly.NET;
 using static Saliency.Notebook.Plots.PlotlyObjects;
 
 namespace Saliency.Notebook.Plots;
 
 /// <summary>
-/// The kit's figures as Plotly charts, built from plain arrays so they do not depend on the data or model types:
+/// The kit's figures as plotly.js figures, built from plain arrays so they do not depend on the data or model types:
 /// dataset plots, one sample's saliency, global map grids, combined maps, latent PCA scatters, loss curves,
 /// sanity-check line charts and bar charts. Colours follow <see cref="LabelColors"/>.
 /// </summary>
@@ -19,13 +18,13 @@ public static class Charts
     /// Time-series dataset: one panel per label (one row each), every series of that label in black with opacity
     /// <paramref name="alpha"/> (paper: .02), so dense regions look darker.
     /// </summary>
-    public static GenericChart DatasetSeries(double[][] series, IReadOnlyList<string> labels, string? title = "Dataset", double alpha = 0.02,
+    public static PlotlyFigure DatasetSeries(double[][] series, IReadOnlyList<string> labels, string? title = "Dataset", double alpha = 0.02,
         int panelWidth = 900, int panelHeight = 220)
     {
         RequireSameCount(series.Length, labels.Count, "series", "labels");
         List<string> order = Ordered(labels);
         var grid = new PanelGrid(order.Count, 1, verticalGap: 0.12 / order.Count + 0.04);
-        var traces = new List<Trace>();
+        var traces = new List<PlotlyTrace>();
         var layout = BaseLayout(title, panelWidth, panelHeight * order.Count + 80);
         var annotations = new List<object>();
         for (int row = 0; row < order.Count; row++)
@@ -47,20 +46,20 @@ public static class Charts
     /// <paramref name="alpha"/>; <paramref name="invertY"/> for the symbols, which are drawn with y downwards; axis titles
     /// <paramref name="xTitle"/> and <paramref name="yTitle"/> (e.g. longitude and latitude).
     /// </summary>
-    public static GenericChart DatasetTrajectories(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
+    public static PlotlyFigure DatasetTrajectories(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
         double alpha = 0.05, bool invertY = false, int width = 700, int height = 600, string xTitle = "x", string yTitle = "y")
     {
         RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
         IReadOnlyDictionary<string, string> colours = LabelColors.For(Ordered(labels));
-        var traces = new List<Trace>();
+        var traces = new List<PlotlyTrace>();
         var legendShown = new HashSet<string>();
         for (int i = 0; i < trajectories.Length; i++)
         {
             string label = labels[i];
-            Trace trace = CurveTrace(Polyline.FromTrajectory(trajectories[i]), Rgba(colours[label], alpha), "x", "y");
-            trace.SetProperty("name", label);
-            trace.SetProperty("legendgroup", label);
-            trace.SetProperty("showlegend", legendShown.Add(label));
+            PlotlyTrace trace = CurveTrace(Polyline.FromTrajectory(trajectories[i]), Rgba(colours[label], alpha), "x", "y");
+            trace.Set("name", label);
+            trace.Set("legendgroup", label);
+            trace.Set("showlegend", legendShown.Add(label));
             traces.Add(trace);
         }
         var layout = BaseLayout(title, width, height);
@@ -71,7 +70,7 @@ public static class Charts
     }
 
     /// <summary>One sample's series with each time step coloured by its saliency (YlOrRd, with a colour bar).</summary>
-    public static GenericChart SampleSaliency(double[] series, double[] saliency, string? title = "Saliency of one sample", int width = 900, int height = 350)
+    public static PlotlyFigure SampleSaliency(double[] series, double[] saliency, string? title = "Saliency of one sample", int width = 900, int height = 350)
     {
         RequireSameCount(series.Length, saliency.Length, "series values", "saliency values");
         var layout = BaseLayout(title, width, height);
@@ -82,7 +81,7 @@ public static class Charts
     }
 
     /// <summary>One trajectory (L, 2) with each point coloured by its saliency (YlOrRd, with a colour bar).</summary>
-    public static GenericChart SampleSaliency(double[][] trajectory, double[] saliency, string? title = "Saliency of one sample", bool invertY = false,
+    public static PlotlyFigure SampleSaliency(double[][] trajectory, double[] saliency, string? title = "Saliency of one sample", bool invertY = false,
         int width = 600, int height = 550)
     {
         RequireSameCount(trajectory.Length, saliency.Length, "trajectory points", "saliency values");
@@ -98,7 +97,7 @@ public static class Charts
     /// curves in black (low opacity) under its binned map (origin lower, extent = the binning ranges, YlOrRd, values
     /// below <see cref="GlobalMapStyle.TransparentBelow"/> transparent). <paramref name="maps"/> is [component, label].
     /// </summary>
-    public static GenericChart GlobalMapGrid(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel, MapPanel[,] maps,
+    public static PlotlyFigure GlobalMapGrid(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel, MapPanel[,] maps,
         GlobalMapStyle? style = null)
     {
         style ??= new GlobalMapStyle();
@@ -108,7 +107,7 @@ public static class Charts
         var grid = new PanelGrid(components, labels.Count);
         var layout = BaseLayout(style.Title, style.PanelWidth * labels.Count + 120, style.PanelHeight * components + 90);
         var annotations = new List<object>();
-        var traces = new List<Trace>();
+        var traces = new List<PlotlyTrace>();
         for (int c = 0; c < components; c++)
         {
             double componentMin = Enumerable.Range(0, labels.Count).Min(l => maps[c, l].Min);
@@ -136,7 +135,7 @@ public static class Charts
     /// The paper's combined figure: first panel all curves coloured by label, then one panel per component with
     /// that component's map combined over labels (sum for series, pixel-wise max for trajectories) over black curves.
     /// </summary>
-    public static GenericChart CombinedMaps(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel,
+    public static PlotlyFigure CombinedMaps(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel,
         IReadOnlyList<MapPanel> combinedByComponent, GlobalMapStyle? style = null, double labelledCurveAlpha = 0.1)
     {
         style ??= new GlobalMapStyle();
@@ -145,17 +144,17 @@ public static class Charts
         var grid = new PanelGrid(1, panels, horizontalGap: 0.06);
         var layout = BaseLayout(style.Title, style.PanelWidth * panels + 120, style.PanelHeight + 110);
         var annotations = new List<object>();
-        var traces = new List<Trace>();
+        var traces = new List<PlotlyTrace>();
         IReadOnlyDictionary<string, string> colours = LabelColors.For(labels);
         for (int l = 0; l < labels.Count; l++)
         {
             bool first = true;
             foreach (Polyline curve in curvesByLabel[l])
             {
-                Trace trace = CurveTrace(curve, Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y");
-                trace.SetProperty("name", labels[l]);
-                trace.SetProperty("legendgroup", labels[l]);
-                trace.SetProperty("showlegend", first);
+                PlotlyTrace trace = CurveTrace(curve, Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y");
+                trace.Set("name", labels[l]);
+                trace.Set("legendgroup", labels[l]);
+                trace.Set("showlegend", first);
                 first = false;
                 traces.Add(trace);
             }
@@ -181,7 +180,7 @@ public static class Charts
     /// Latent PCA scatter: PC1 against PC2 scores (N, ≥2) coloured by label, with the explained variance ratio of
     /// each component in its axis title. <paramref name="reverseX"/> as in the brushing tool.
     /// </summary>
-    public static GenericChart LatentPca(double[][] scores, IReadOnlyList<string> labels, IReadOnlyList<double> explainedVarianceRatio,
+    public static PlotlyFigure LatentPca(double[][] scores, IReadOnlyList<string> labels, IReadOnlyList<double> explainedVarianceRatio,
         string? title = "Latent space (PCA)", bool reverseX = false, int width = 650, int height = 550)
     {
         RequireSameCount(scores.Length, labels.Count, "score rows", "labels");
@@ -203,7 +202,7 @@ public static class Charts
     }
 
     /// <summary>Loss curves by epoch (1-based), one line per named curve (e.g. total, reconstruction, KL).</summary>
-    public static GenericChart TrainingLoss(IEnumerable<KeyValuePair<string, double[]>> curves, string? title = "Training loss", bool logY = false,
+    public static PlotlyFigure TrainingLoss(IEnumerable<KeyValuePair<string, double[]>> curves, string? title = "Training loss", bool logY = false,
         int width = 800, int height = 400)
     {
         var list = curves.ToList();
@@ -212,7 +211,7 @@ public static class Charts
     }
 
     /// <summary>A line chart of several named series over one x (sanity-check curves such as distance vs percentile).</summary>
-    public static GenericChart Lines(double[] x, IEnumerable<KeyValuePair<string, double[]>> series, string? title = null, string? xTitle = null,
+    public static PlotlyFigure Lines(double[] x, IEnumerable<KeyValuePair<string, double[]>> series, string? title = null, string? xTitle = null,
         string? yTitle = null, bool logY = false, int width = 800, int height = 450)
     {
         var list = series.ToList();
@@ -231,7 +230,7 @@ public static class Charts
     }
 
     /// <summary>A bar chart of one value per category, coloured by <see cref="LabelColors"/>.</summary>
-    public static GenericChart Bars(IReadOnlyList<string> categories, double[] values, string? title = null, string? yTitle = null,
+    public static PlotlyFigure Bars(IReadOnlyList<string> categories, double[] values, string? title = null, string? yTitle = null,
         int width = 700, int height = 420)
     {
         RequireSameCount(categories.Count, values.Length, "categories", "values");
@@ -247,7 +246,7 @@ public static class Charts
     /// A plain heatmap of <paramref name="z"/> [row, column] (YlOrRd, colour bar), row 0 at the top, e.g. one sample's
     /// |GradCAM| with a row per latent dimension and a column per time step.
     /// </summary>
-    public static GenericChart Heatmap(double[,] z, string? title = null, string? xTitle = null, string? yTitle = null,
+    public static PlotlyFigure Heatmap(double[,] z, string? title = null, string? xTitle = null, string? yTitle = null,
         IReadOnlyList<string>? rowNames = null, int width = 900, int height = 420)
     {
         int rows = z.GetLength(0), columns = z.GetLength(1);
@@ -267,7 +266,7 @@ public static class Charts
     /// points (e.g. per label: the kept and the removed points of a masking), drawn as small markers. With
     /// <paramref name="shareAxes"/> every panel gets the same ranges, so positions compare across panels.
     /// </summary>
-    public static GenericChart PointGroups(IReadOnlyList<string> panels, IReadOnlyList<IReadOnlyList<(string Name, string Colour, Polyline Points)>> groups,
+    public static PlotlyFigure PointGroups(IReadOnlyList<string> panels, IReadOnlyList<IReadOnlyList<(string Name, string Colour, Polyline Points)>> groups,
         string? title = null, string? xTitle = null, string? yTitle = null, bool invertY = false, bool shareAxes = false, int panelWidth = 330, int panelHeight = 330)
     {
         RequireSameCount(groups.Count, panels.Count, "point group lists", "panels");
@@ -280,7 +279,7 @@ public static class Charts
         var grid = new PanelGrid(1, panels.Count, horizontalGap: 0.06);
         var layout = BaseLayout(title, panelWidth * panels.Count + 80, panelHeight + 130);
         var annotations = new List<object>();
-        var traces = new List<Trace>();
+        var traces = new List<PlotlyTrace>();
         var legendShown = new HashSet<string>();
         for (int p = 0; p < panels.Count; p++)
         {
@@ -297,18 +296,18 @@ public static class Charts
         return Chart(traces, layout);
     }
 
-    private static Trace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>
+    private static PlotlyTrace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>
         Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("xaxis", xAxis), ("yaxis", yAxis),
             ("line", Obj(("color", colour), ("width", 1))), ("hoverinfo", "skip"), ("showlegend", false));
 
-    private static Trace[] SaliencyTraces(Polyline curve, double[] saliency) => new[]
+    private static PlotlyTrace[] SaliencyTraces(Polyline curve, double[] saliency) => new[]
     {
         Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("line", Obj(("color", "#b0b0b0"), ("width", 1))), ("hoverinfo", "skip")),
         Trace("scatter", ("mode", "markers"), ("x", curve.X), ("y", curve.Y), ("name", "saliency"),
             ("marker", Obj(("color", saliency), ("colorscale", YlOrRd), ("size", 7), ("showscale", true), ("colorbar", Obj(("title", Obj(("text", "saliency")))))))),
     };
 
-    private static Trace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis, object? colourBar)
+    private static PlotlyTrace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis, object? colourBar)
     {
         int n1 = map.Map.GetLength(0), n2 = map.Map.GetLength(1);
         double[] x = Enumerable.Range(0, n1).Select(i => map.X0 + (i + 0.5) * (map.X1 - map.X0) / n1).ToArray();

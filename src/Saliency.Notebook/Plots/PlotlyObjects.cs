@@ -1,32 +1,23 @@
 using System.Globalization;
-using Plotly.NET;
 
 namespace Saliency.Notebook.Plots;
 
 /// <summary>
-/// Builds Plotly.NET charts from plotly.js attribute names (traces and layout as dynamic objects), because the
-/// F# typed API has no optional parameters from C#. Kept internal: callers see <see cref="GenericChart"/>s.
+/// Builds <see cref="PlotlyFigure"/>s from plotly.js attribute names: traces, layouts, axes and colours shared by
+/// every chart of the kit. Kept internal: callers see <see cref="PlotlyFigure"/>s.
 /// </summary>
 internal static class PlotlyObjects
 {
     /// <summary>A trace of plotly.js type <paramref name="type"/> with the given attributes (nulls are left out).</summary>
-    public static Trace Trace(string type, params (string Name, object? Value)[] attributes)
+    public static PlotlyTrace Trace(string type, params (string Name, object? Value)[] attributes)
     {
-        var trace = new Trace2D(type);
-        foreach ((string name, object? value) in attributes)
-            if (value != null) trace.SetProperty(name, value);
+        var trace = new PlotlyTrace(type);
+        foreach ((string name, object? value) in attributes) trace.Set(name, value);
         return trace;
     }
 
-    /// <summary>A chart of <paramref name="traces"/> with <paramref name="layout"/> (plotly.js layout attributes), no Plotly.NET template.</summary>
-    public static GenericChart Chart(IEnumerable<Trace> traces, IDictionary<string, object?> layout)
-    {
-        var plotlyLayout = new Layout();
-        foreach ((string name, object? value) in layout)
-            if (value != null) plotlyLayout.SetProperty(name, value);
-        GenericChart chart = GenericChart.ofTraceObjects(false, traces.ToList());
-        return GenericChart.setLayout(plotlyLayout, chart);
-    }
+    /// <summary>A figure of <paramref name="traces"/> with <paramref name="layout"/> (plotly.js layout attributes), no template.</summary>
+    public static PlotlyFigure Chart(IEnumerable<PlotlyTrace> traces, IDictionary<string, object?> layout) => new(traces, layout);
 
     /// <summary>A plotly.js object attribute (e.g. <c>line</c>, <c>xaxis</c>) from name/value pairs; nulls are left out.</summary>
     public static Dictionary<string, object> Obj(params (string Name, object? Value)[] attributes)

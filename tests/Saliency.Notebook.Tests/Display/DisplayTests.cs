@@ -1,6 +1,5 @@
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
-using Plotly.NET;
 using Saliency.Notebook.Display;
 using Saliency.Notebook.Plots;
 using Figure = Saliency.Notebook.Display.Figure;
@@ -22,14 +21,14 @@ public sealed class DisplayTests : IDisposable
         return count;
     }
 
-    private static GenericChart SmallChart(string name) =>
+    private static PlotlyFigure SmallChart(string name) =>
         Charts.Lines(new[] { 1.0, 2, 3 }, new Dictionary<string, double[]> { [name] = new[] { 3.0, 1, 2 } }, name);
 
     [Fact]
-    public void Plotly_js_is_the_2_28_bundle_embedded_in_Plotly_NET()
+    public void Plotly_js_is_the_npm_bundle_embedded_in_the_kit()
     {
-        Assert.True(PlotlyHtml.PlotlyJs.Length > 3_000_000);
-        Assert.Contains("2.28.0", PlotlyHtml.PlotlyJs[..2000]);
+        Assert.True(PlotlyHtml.PlotlyJs.Length > 4_000_000);
+        Assert.Contains("plotly.js v" + PlotlyHtml.PlotlyJsVersion, PlotlyHtml.PlotlyJs[..200]);
     }
 
     [Fact]

@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
-using Plotly.NET;
+using Saliency.Notebook.Plots;
 
 namespace Saliency.Notebook.Tests.Plots;
 
 /// <summary>A chart as plotly.js sees it: the figure JSON (data, layout) that the page hands to Plotly.newPlot.</summary>
 internal sealed class FigureJson
 {
-    public FigureJson(GenericChart chart)
+    public FigureJson(PlotlyFigure chart)
     {
-        var root = JsonNode.Parse(GenericChart.toFigureJson(chart))!;
+        var root = JsonNode.Parse(chart.ToJson())!;
         Data = root["data"]!.AsArray().Select(trace => trace!.AsObject()).ToList();
         Layout = root["layout"]!.AsObject();
     }

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace Saliency.Runner;
+
+/// <summary>
+/// One .NET Interactive kernel process driven the way VS Code's Polyglot Notebooks drives it: the repository's pinned
+/// <c>dotnet-interactive</c> tool in <c>stdio</c> mode, one JSON command envelope per line in, one JSON event envelope
+/// per line out. Each <see cref="SubmitAsync"/> waits for its command's CommandSucceeded or CommandFailed.
+/// </summary>
+public sealed class KernelSession : IAsyncDisposable
+{
+    /// <summary>The dotnet tool's command name, as pinned in <c>.config/dotnet-tools.json</c>.</summary>
+    public const string ToolCommand = "dotnet-interactive";
+
+    private readonly Process _process;
+    private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>();
+    private readonly StringBuilder _stderr = new();
+    private readonly Task _reader;
+    private int _nextToken;
+
+    private KernelSession(Process process)
+    {
+        _process = process;
+        _reader = Task.Run(ReadEventsAsync);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data == null) return;
+            lock (_stderr) if (_stderr.Length < 64_000) _stderr.AppendLine(e.Data);
+        };
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>What the kernel wrote to its standard error so far (diagnostics for a failed start).</summary>
+    public string StandardError
+    {
+        get { lock (_stderr) return _stderr.ToString(); }
+    }
+
+    /// <summary>
+    /// Starts the kernel with <paramref name="workingDirectory"/> as its current folder (the notebook's folder, as in
+    /// VS Code), resolving the pinned tool from <paramref name="repositoryRoot"/>, and waits for KernelReady.
+    /// </summary>
+    public static async Task<KernelSession> StartAsync(string repositoryRoot, string workingDirectory, TimeSpan timeout, CancellationToken cancellation = default)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = repositoryRoot,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = new UTF8Encoding(false),
+            StandardInputEncoding = new UTF8Encoding(false),
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { "tool", "run", ToolCommand, "--", "stdio", "--working-dir", workingDirectory }) start.ArgumentList.Add(argument);
+        start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        Process process = Process.Start(start) ?? throw new KernelException("Could not start `dotnet tool run dotnet-interactive`.");
+        var session = new KernelSession(process);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                JsonObject envelope = await session.NextEventAsync(deadline.Token);
+                if (EventType(envelope) == "KernelReady") return session;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            string stderr = session.StandardError;
+            await session.DisposeAsync();
+            if (cancellation.IsCancellationRequested) throw;
+            throw new KernelException(
+                $"The .NET Interactive kernel did not start within {timeout.TotalSeconds:0} s. Run `dotnet tool restore` in {repositoryRoot} " +
+                $"(the kernel is pinned in .config/dotnet-tools.json).{(stderr.Length > 0 ? "\nKernel stderr:\n" + stderr : "")}");
+        }
+    }
+
+    /// <summary>
+    /// Submits <paramref name="code"/> to the kernel named <paramref name="kernelName"/> and returns every event of that
+    /// command (child commands included) up to and including its CommandSucceeded or CommandFailed.
+    /// <paramref name="onEvent"/> sees each event as it arrives (live progress).
+    /// </summary>
+    public Task<IReadOnlyList<JsonObject>> SubmitAsync(string code, string kernelName = "csharp", Action<JsonObject>? onEvent = null,
+        CancellationToken cancellation = default) =>
+        SendAsync("SubmitCode", new JsonObject { ["code"] = code, ["targetKernelName"] = kernelName }, onEvent, cancellation);
+
+    /// <summary>The variables the kernel named <paramref name="kernelName"/> holds: name → .NET type name (e.g. System.Int32).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> VariableTypesAsync(string kernelName = "csharp", CancellationToken cancellation = default)
+    {
+        IReadOnlyList<JsonObject> events = await SendAsync("RequestValueInfos",
+            new JsonObject { ["mimeType"] = "text/plain+summary", ["targetKernelName"] = kernelName }, null, cancellation);
+        var types = new Dictionary<string, string>();
+        foreach (JsonObject envelope in events.Where(e => EventType(e) == "ValueInfosProduced"))
+            foreach (JsonNode? info in envelope["event"]?["valueInfos"]?.AsArray() ?? new JsonArray())
+                if (info?["name"]?.GetValue<string>() is { } name && info["typeName"]?.GetValue<string>() is { } type)
+                    types[name] = type;
+        return types;
+    }
+
+    private async Task<IReadOnlyList<JsonObject>> SendAsync(string commandType, JsonObject command, Action<JsonObject>? onEvent, CancellationToken cancellation)
+    {
+        string token = $"saliency-{Interlocked.Increment(ref _nextToken)}";
+        var envelope = new JsonObject { ["token"] = token, ["commandType"] = commandType, ["command"] = command };
+        await _process.StandardInput.WriteLineAsync(envelope.ToJsonString());
+        await _process.StandardInput.FlushAsync(cancellation);
+        var events = new List<JsonObject>();
+        while (true)
+        {
+            JsonObject received;
+            try
+            {
+                received = await NextEventAsync(cancellation);
+            }
+            catch (ChannelClosedException)
+            {
+                throw new KernelException($"The .NET Interactive kernel exited while running a {commandType} command.\nKernel stderr:\n{StandardError}");
+            }
+            string? eventToken = received["command"]?["token"]?.GetValue<string>();
+            if (eventToken == null || (eventToken != token && !eventToken.StartsWith(token + ".", StringComparison.Ordinal))) continue;
+            events.Add(received);
+            onEvent?.Invoke(received);
+            if (eventToken == token && EventType(received) is "CommandSucceeded" or "CommandFailed") return events;
+        }
+    }
+
+    /// <summary>The <c>eventType</c> of an event envelope.</summary>
+    public static string? EventType(JsonObject envelope) => envelope["eventType"]?.GetValue<string>();
+
+    private ValueTask<JsonObject> NextEventAsync(CancellationToken cancellation) => _events.Reader.ReadAsync(cancellation);
+
+    private async Task ReadEventsAsync()
+    {
+        try
+        {
+            while (await _process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                // The tool prints a first-run banner before the protocol starts: anything that is not an event envelope is skipped.
+                if (!line.StartsWith('{')) continue;
+                JsonNode? node;
+                try { node = JsonNode.Parse(line); }
+                catch (JsonException) { continue; }
+                if (node is JsonObject envelope && envelope["eventType"] != null) await _events.Writer.WriteAsync(envelope);
+            }
+        }
+        finally
+        {
+            _events.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Closes the kernel's input and ends the process (and its children).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try { _process.StandardInput.Close(); }
+        catch (IOException) { }
+        if (!_process.WaitForExit(2000))
+        {
+            try { _process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }
+        }
+        await _process.WaitForExitAsync();
+        await _reader;
+        _process.Dispose();
+    }
+}
+
+/// <summary>The kernel process could not be started or stopped answering.</summary>
+public sealed class KernelException(string message) : Exception(message);
