@@ -4,8 +4,17 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-# The browser tests (brushing tool, PNG export) drive Debian's chromium; they fail without it.
-command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+# The browser tests (brushing tool, PNG export, rendered notebooks) drive Debian's chromium; the notebook tests run the
+# notebooks in the pinned .NET Interactive kernel through a real Jupyter client (Debian's nbconvert + nbclient).
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v jupyter-nbconvert >/dev/null || missing+=(jupyter-nbconvert)
+/usr/bin/python3 -c 'import nbclient' 2>/dev/null || missing+=(python3-nbclient)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+dotnet tool restore
 log=$(mktemp)
 set +e
 dotnet test Saliency.slnx -c Release --nologo 2>&1 | tee "$log"

@@ -36,7 +36,7 @@ public static class Reproduction
 
     /// <summary>
     /// Runs the planned notebooks into <paramref name="outputRoot"/>/&lt;dataset&gt;/ (executed notebooks, figures/*.html,
-    /// figures/*.png with <paramref name="png"/>). Every notebook runs even when an earlier one failed.
+    /// figures/*.png at 2× scale and figures/*.svg with <paramref name="png"/>). Every notebook runs even when an earlier one failed.
     /// </summary>
     public static async Task<IReadOnlyList<ReproducedNotebook>> RunAsync(IReadOnlyList<(string Dataset, string Notebook)> plan, string outputRoot, bool png,
         Action<string>? progress = null)
@@ -58,8 +58,9 @@ public static class Reproduction
                 foreach (ExportedFigure figure in result.Figures)
                 {
                     string path = Path.ChangeExtension(figure.HtmlPath, ".png");
-                    ChromiumScreenshot.Capture(figure.HtmlPath, path, figure.Width + 40, figure.Height + 40);
+                    ChromiumScreenshot.Capture(figure.HtmlPath, path, figure.Width + 40, figure.Height + 40, scale: 2);
                     pngs.Add(path);
+                    ChromiumScreenshot.CaptureSvg(figure.HtmlPath, Path.ChangeExtension(figure.HtmlPath, ".svg"));
                 }
             results.Add(new ReproducedNotebook(dataset, notebook, result, pngs));
         }

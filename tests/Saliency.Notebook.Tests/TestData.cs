@@ -28,6 +28,7 @@ public static class TestData
             : Directory.Exists(sharedData) ? sharedData
             : null;
         DataFetcher.Fetch(target, mirror);
+        OriginalCheckpoints.Fetch(RepoRoot); // models/original: the paper notebooks' default models
         return target;
     }
 }

@@ -53,6 +53,9 @@ public static class ReproduceCommand
     private static void PrepareData(string root)
     {
         string data = Path.Combine(root, "data");
+        // The symbols and eog notebooks load the authors' checkpoints by default (models/original, fetched like the data).
+        if (OriginalCheckpoints.Manifest.Any(file => !File.Exists(Path.Combine(root, OriginalCheckpoints.RelativeFolder, file.RelativePath))))
+            Console.WriteLine($"authors' checkpoints: {OriginalCheckpoints.Fetch(root).FetchedCount} fetched into {Path.Combine(root, OriginalCheckpoints.RelativeFolder)}, SHA-256 verified");
         if (DataFetcher.Manifest.All(file => File.Exists(Path.Combine(data, file.RelativePath)))) return;
         Console.WriteLine($"fetching the paper's data into {data} ...");
         FetchReport report = DataFetcher.Fetch(data);

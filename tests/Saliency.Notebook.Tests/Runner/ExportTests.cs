@@ -18,13 +18,23 @@ public sealed class ExportTests : IDisposable
     {
         string package = KitPackage.Pack(Repository.Root, _folder);
 
-        Assert.Equal("Saliency.Notebook.0.1.0.nupkg", Path.GetFileName(package));
+        Assert.Matches(@"^Saliency\.Notebook\.0\.1\.0-dev\.\d{17}\.nupkg$", Path.GetFileName(package));
         using ZipArchive archive = ZipFile.OpenRead(package);
         ZipArchiveEntry entry = Assert.Single(archive.Entries, e => e.FullName == "interactive-extensions/dotnet/extension.dib");
         using var reader = new StreamReader(entry.Open());
         string dib = reader.ReadToEnd();
-        Assert.Equal("Saliency.Notebook.Native.TorchRuntime.EnsureLoaded();\nSaliency.Notebook.Display.NotebookDisplay.Register();", ExtensionScript.CSharpOf(dib));
+        Assert.Contains("Saliency.Notebook.Display.NotebookDisplay.Register();", dib);
+        Assert.Contains("LoadTorchBackend(string backend", dib);
         Assert.Contains(archive.Entries, e => e.FullName == "lib/net10.0/Saliency.Notebook.dll");
+        // The kit references TorchSharp only: the notebook brings the libtorch backend (two backends conflict).
+        ZipArchiveEntry nuspec = Assert.Single(archive.Entries, e => e.FullName.EndsWith(".nuspec"));
+        using var nuspecReader = new StreamReader(nuspec.Open());
+        string manifest = nuspecReader.ReadToEnd();
+        Assert.Contains("id=\"TorchSharp\"", manifest);
+        Assert.DoesNotContain("libtorch", manifest);
+        Assert.DoesNotContain("TorchSharp-cuda", manifest);
+        Assert.DoesNotContain("FSharp", manifest);
+        Assert.DoesNotContain("Plotly", manifest);
     }
 
     [Fact]

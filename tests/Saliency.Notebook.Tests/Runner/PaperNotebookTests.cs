@@ -7,12 +7,14 @@ namespace Saliency.Notebook.Tests.Runner;
 
 /// <summary>
 /// The four paper notebooks under notebooks/ run headlessly with short parameters (few samples in the sanity checks) and
-/// their saved outputs hold each section's figures and tables, plotly.js once, and no error.
+/// under `saliency run` (the real kernel over stdio) and their saved outputs hold each section's figures and tables, plotly.js once, and no error.
 /// </summary>
 [Collection(NotebookSessionCollection.Name)]
 public sealed class PaperNotebookTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), "saliency-paper-notebooks-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public PaperNotebookTests() => KitFeed.EnsurePacked();
 
     public void Dispose()
     {

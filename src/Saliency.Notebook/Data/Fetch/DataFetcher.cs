@@ -98,12 +98,21 @@ public static class DataFetcher
     public static FetchReport Fetch(string dataDirectory, string? mirror = null, string? baseUrl = null, IProgress<FetchProgress>? progress = null) =>
         FetchAsync(dataDirectory, mirror, baseUrl, progress).GetAwaiter().GetResult();
 
+    /// <summary>
+    /// Fetches the files of <paramref name="manifest"/> into <paramref name="directory"/> from <paramref name="mirror"/> or
+    /// <paramref name="baseUrl"/>, with the same checks as the data (e.g. <see cref="OriginalCheckpoints"/>).
+    /// </summary>
+    public static FetchReport Fetch(IReadOnlyList<DataFile> manifest, string directory, string? mirror, string baseUrl, IProgress<FetchProgress>? progress = null) =>
+        FetchAsync(directory, mirror ?? "", baseUrl, progress, manifest: manifest).GetAwaiter().GetResult();
+
     /// <summary>For each manifest file: keep it when present and correct; otherwise delete a wrong copy, then copy it from the mirror
     /// (argument, else <see cref="MirrorVariable"/>; an empty string means no mirror) when the mirror holds it, else download it from the base URL (argument, else
     /// <see cref="BaseUrlVariable"/>, else <see cref="DefaultBaseUrl"/>). Throws <see cref="DataFetchException"/> on the first failure.</summary>
     public static async Task<FetchReport> FetchAsync(string dataDirectory, string? mirror = null, string? baseUrl = null,
-        IProgress<FetchProgress>? progress = null, HttpClient? http = null, CancellationToken cancellation = default)
+        IProgress<FetchProgress>? progress = null, HttpClient? http = null, CancellationToken cancellation = default,
+        IReadOnlyList<DataFile>? manifest = null)
     {
+        IReadOnlyList<DataFile> files = manifest ?? Manifest;
         mirror = mirror is null ? NonEmpty(Environment.GetEnvironmentVariable(MirrorVariable)) : NonEmpty(mirror);
         baseUrl ??= NonEmpty(Environment.GetEnvironmentVariable(BaseUrlVariable)) ?? DefaultBaseUrl;
         if (!baseUrl.EndsWith('/')) baseUrl += "/";
@@ -114,18 +123,18 @@ public static class DataFetcher
         try
         {
             var results = new List<FetchedFile>();
-            for (int i = 0; i < Manifest.Count; i++)
+            for (int i = 0; i < files.Count; i++)
             {
-                DataFile file = Manifest[i];
+                DataFile file = files[i];
                 string target = Path.Combine(root, file.RelativePath);
-                progress?.Report(new FetchProgress(file, i, Manifest.Count, FetchStage.Checking, 0));
+                progress?.Report(new FetchProgress(file, i, files.Count, FetchStage.Checking, 0));
                 bool replaced = false;
                 if (File.Exists(target))
                 {
                     if (await IsValidAsync(target, file, cancellation))
                     {
                         results.Add(new FetchedFile(file, FetchSource.AlreadyPresent, target, false));
-                        progress?.Report(new FetchProgress(file, i, Manifest.Count, FetchStage.Done, file.Bytes));
+                        progress?.Report(new FetchProgress(file, i, files.Count, FetchStage.Done, file.Bytes));
                         continue;
                     }
                     File.Delete(target);
@@ -137,18 +146,18 @@ public static class DataFetcher
                 if (mirrored is not null && File.Exists(mirrored))
                 {
                     await using FileStream source = File.OpenRead(mirrored);
-                    await WriteVerifiedAsync(source, target, file, mirrored, p => progress?.Report(new FetchProgress(file, i, Manifest.Count, FetchStage.Copying, p)), cancellation);
+                    await WriteVerifiedAsync(source, target, file, mirrored, p => progress?.Report(new FetchProgress(file, i, files.Count, FetchStage.Copying, p)), cancellation);
                     fetched = new FetchedFile(file, FetchSource.Mirror, mirrored, replaced);
                 }
                 else
                 {
                     string url = baseUrl + file.RelativePath;
                     http ??= ownClient = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-                    await DownloadAsync(http, url, target, file, p => progress?.Report(new FetchProgress(file, i, Manifest.Count, FetchStage.Downloading, p)), cancellation);
+                    await DownloadAsync(http, url, target, file, p => progress?.Report(new FetchProgress(file, i, files.Count, FetchStage.Downloading, p)), cancellation);
                     fetched = new FetchedFile(file, FetchSource.Download, url, replaced);
                 }
                 results.Add(fetched);
-                progress?.Report(new FetchProgress(file, i, Manifest.Count, FetchStage.Done, file.Bytes));
+                progress?.Report(new FetchProgress(file, i, files.Count, FetchStage.Done, file.Bytes));
             }
             return new FetchReport(root, results);
         }
