@@ -40,10 +40,9 @@ public sealed class CellOutputs
                 if (body?["valueId"]?.GetValue<string>() is { } valueId) _displays[valueId] = display;
                 break;
             case "DisplayedValueUpdated":
+                // As a Jupyter client does: an update replaces the display with its id, and one for an unknown id is dropped.
                 if (body?["valueId"]?.GetValue<string>() is { } updatedId && _displays.TryGetValue(updatedId, out JsonObject? shown))
                     shown["data"] = Data(body);
-                else
-                    _outputs.Add(Output("display_data", body));
                 break;
             case "ReturnValueProduced":
                 JsonObject result = Output("execute_result", body);

@@ -52,7 +52,9 @@ public static class Reproduction
                 NotebookPath = notebook,
                 OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
                 FigureDirectory = Path.Combine(folder, "figures"),
+                CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
             });
+            progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");
             var pngs = new List<string>();
             if (png)
                 foreach (ExportedFigure figure in result.Figures)

@@ -36,6 +36,7 @@ public static class RunCommand
                 OutputPath = Path.Combine(dir, Path.GetFileName(path)),
                 Parameters = values,
                 FigureDirectory = parse.GetValue(figures) ? Path.Combine(dir, "figures") : null,
+                CellDone = (cell, seconds) => Console.Error.WriteLine($"  cell {cell,3} ran in {seconds,6:0.0} s"),
             };
             return Report(path, options);
         });
@@ -50,7 +51,7 @@ public static class RunCommand
         {
             result = NotebookRunner.RunAsync(options).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is FileNotFoundException or NotebookFormatException or NotebookParameterException)
+        catch (Exception e) when (e is FileNotFoundException or NotebookFormatException or NotebookParameterException or KernelException)
         {
             Console.Error.WriteLine($"{path}: {e.Message}");
             return 1;
@@ -61,7 +62,7 @@ public static class RunCommand
             Console.Error.WriteLine($"{path}: {result.Failure} (executed notebook with the error: {result.OutputNotebook})");
             return 1;
         }
-        Console.WriteLine($"executed {path}: {result.ExecutedCells} code cells -> {result.OutputNotebook}");
+        Console.WriteLine($"executed {path}: {result.ExecutedCells} code cells in {result.Elapsed.TotalSeconds:0.0} s (kernel start included) -> {result.OutputNotebook}");
         return 0;
     }
 

@@ -114,4 +114,18 @@ public sealed class JupyterKernelTests : IDisposable
         Assert.True(plots >= figureCells, $"{dataset}: {plots} plot divs in the rendered notebook");
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public void A_live_view_updated_through_display_ends_in_its_final_state_under_jupyter()
+    {
+        Run("jupyter", Path.GetDirectoryName(Repository.TestNotebook("kit.ipynb"))!, "nbconvert", "--to", "notebook", "--execute",
+            "--ExecutePreprocessor.kernel_name=.net-csharp", "--ExecutePreprocessor.timeout=600", "--output-dir", _folder, "kit.ipynb");
+        JsonObject executed = JsonNode.Parse(File.ReadAllText(Path.Combine(_folder, "kit.ipynb")))!.AsObject();
+        var cells = executed["cells"]!.AsArray().Select(c => c!.AsObject()).ToList();
+
+        JsonObject progress = cells[3]["outputs"]!.AsArray().Select(o => o!.AsObject()).Single();
+        Assert.StartsWith("Training: 5/5 (100%)", Text(progress["data"]!["text/plain"]));
+        Assert.Contains("width:100.0%", Text(progress["data"]!["text/html"]));
+        Assert.Contains("libtorch_cpu.so", string.Concat(cells[1]["outputs"]!.AsArray().Select(o => Text(o!["data"]?["text/html"]))));
+    }
 }
