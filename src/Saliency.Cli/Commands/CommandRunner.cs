@@ -17,7 +17,7 @@ public static class CommandRunner
         {
             return body();
         }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or InvalidOperationException
                                       or NotSupportedException or FormatException or TorchLoadException)
         {
             string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;

@@ -4,7 +4,6 @@ using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Data.Npy;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
-using static TorchSharp.torch;
 
 namespace Saliency.Cli.Commands;
 
@@ -25,16 +24,7 @@ public static class EncodeCommand
             using var set = info.Load(parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
             var torchDevice = TorchRuntime.ResolveDevice(parse.GetValue(device));
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, set.X.shape[1], set.X.shape[2], info.Name, torchDevice);
-            using var noGrad = no_grad();
-            const long batch = 512;
-            var means = new List<Tensor>();
-            for (long start = 0; start < set.N; start += batch)
-            {
-                using var x = set.X.narrow(0, start, Math.Min(batch, set.N - start)).to(torchDevice);
-                means.Add(loaded.Model.PosteriorMean(x).cpu());
-            }
-            using var all = cat(means, 0);
-            foreach (var m in means) m.Dispose();
+            using var all = loaded.Model.PosteriorMeans(set.X, torchDevice, batchSize: 512);
             NpyWriter.Write(parse.GetValue(output)!, all);
             Console.WriteLine($"{set.N}×{loaded.Model.LatentDim} posterior means → {parse.GetValue(output)}");
         }));

@@ -17,7 +17,7 @@ public static class TrainCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
         var epochs = new Option<int?>("--epochs") { Description = "epochs in total (default 1000)" };
-        var output = new Option<string?>("--out") { Description = "model folder (default: <repo root>/models/<dataset>)" };
+        var output = new Option<string?>("--out") { Description = "model folder (default: <repo root>/out/models/<dataset>; the committed models/ change only when named here)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var seed = new Option<long?>("--seed") { Description = "seed of initialisation, split, shuffling, dropout and samples (default 42)" };
         var latentDim = new Option<int?>("--latent-dim") { Description = "latent size D (default: the dataset's preset)" };
@@ -30,7 +30,7 @@ public static class TrainCommand
         var batchSize = new Option<int?>("--batch-size") { Description = "batch size (default 500)" };
         var learningRate = new Option<double?>("--lr") { Description = "Adam learning rate (default 1e-3)" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "write the resumable checkpoint every N epochs (default 100)" };
-        var resume = new Option<bool>("--resume") { Description = "continue from <out>/training.ckpt" };
+        var resume = new Option<bool>("--resume") { Description = "continue from <out>/training.ckpt (an error when it is missing or belongs to other data, architecture or hyperparameters)" };
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var timeLimit = new Option<double?>("--time-limit") { Description = "stop after this many minutes (after the running epoch) and save the best model so far; Ctrl+C does the same" };
         var command = new Command("train", "Train the CVAE on a dataset; writes <out>/model.pt, <out>/model.json and <out>/training.ckpt.")
@@ -44,8 +44,7 @@ public static class TrainCommand
             var info = DatasetRegistry.Get(name);
             using var set = info.Load(dataDirectory);
             var preset = TrainingPresets.For(info.Name, (int)set.X.shape[1], (int)set.X.shape[2]);
-            string outDirectory = parse.GetValue(output)
-                                  ?? Path.Combine(DataPaths.FindRepoRoot(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory(), "models", info.Name);
+            string outDirectory = parse.GetValue(output) ?? DefaultOutput(info.Name);
             var config = preset.Config with
             {
                 LatentDim = parse.GetValue(latentDim) ?? preset.Config.LatentDim,
@@ -100,7 +99,7 @@ public static class TrainCommand
                 Config = config,
                 Dataset = info.Name,
                 DatasetSha256 = Sha256(info.PositionsPath(dataDirectory)),
-                Training = options with { CheckpointPath = null, Resume = false },
+                Training = options.Hyperparameters(),
                 Epochs = result.EpochsRun,
                 BestEpoch = result.BestEpoch,
                 BestValidationLogMse = result.BestValidationLogMse,
@@ -110,11 +109,20 @@ public static class TrainCommand
                 Notes = preset.Notes,
             };
             ModelStore.Save(outDirectory, model, card);
+            if (result.ResumedAfterEpoch > 0)
+                Console.WriteLine($"resumed after epoch {result.ResumedAfterEpoch}: {result.EpochsRun - result.ResumedAfterEpoch} epoch(s) run now");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"best validation log-MSE {result.BestValidationLogMse:F4} at epoch {result.BestEpoch}; test log-MSE {result.TestLogMse:F4}; {result.Elapsed.TotalSeconds:F0} s → {outDirectory}"));
         }));
         return command;
     }
+
+    /// <summary>
+    /// Where a model goes when --out is not given: <c>out/models/&lt;dataset&gt;</c> under the repository root (git-ignored), so that
+    /// the committed <c>models/</c> change only when a command names them.
+    /// </summary>
+    public static string DefaultOutput(string dataset) =>
+        Path.Combine(DataPaths.FindRepoRoot(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory(), "out", "models", dataset);
 
     private static string Sha256(string path)
     {

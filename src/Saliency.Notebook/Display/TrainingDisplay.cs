@@ -34,7 +34,7 @@ public static class TrainingDisplay
         {
             Config = preset.Config,
             Dataset = data.Info.Name,
-            Training = options,
+            Training = options.Hyperparameters(),
             Epochs = result.EpochsRun,
             BestEpoch = result.BestEpoch,
             BestValidationLogMse = result.BestValidationLogMse,

@@ -15,7 +15,7 @@ public enum LatentPrior
 /// <summary>
 /// Architecture of the paper's convolutional VAE (§2.1): input (C, L), latent size D, conv widths h_dims,
 /// odd kernel size, dropout, temporal pooling factor and prior. Training hyperparameters live in
-/// <see cref="Saliency.Notebook.Training.TrainingOptions"/>.
+/// <see cref="TrainingHyperparameters"/>.
 /// </summary>
 public sealed record CvaeConfig
 {

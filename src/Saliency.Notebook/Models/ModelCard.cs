@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Saliency.Notebook.Training;
 
 namespace Saliency.Notebook.Models;
 
@@ -24,7 +23,7 @@ public sealed record ModelCard
     public string? DatasetSha256 { get; init; }
 
     /// <summary>Training hyperparameters (seed included); null for an imported model whose training is unknown.</summary>
-    public TrainingOptions? Training { get; init; }
+    public TrainingHyperparameters? Training { get; init; }
 
     /// <summary>Epochs trained.</summary>
     public int? Epochs { get; init; }

@@ -26,7 +26,7 @@ public sealed record LoadedModel(CVAE Model, ModelCard Card, string Path) : IDis
 /// <summary>
 /// The kit's model format and loader. A kit model is a folder holding <c>model.pt</c> (TorchSharp's <c>save</c> of the CVAE's
 /// state_dict, PyTorch names) and <c>model.json</c> (its <see cref="ModelCard"/>), each written atomically (temp + rename).
-/// <see cref="Load(string, Device?, int?)"/> also accepts the authors' Lightning <c>.ckpt</c> files.
+/// <see cref="Load(string, Device?)"/> also accepts the authors' Lightning <c>.ckpt</c> files.
 /// </summary>
 public static class ModelStore
 {
@@ -46,13 +46,12 @@ public static class ModelStore
 
     /// <summary>
     /// Loads a kit model (its folder, its <c>model.json</c> or its <c>model.pt</c>) or an original Lightning <c>.ckpt</c>, in eval mode,
-    /// on <paramref name="device"/> (default CPU). <paramref name="length"/> is the data's L, needed by a .ckpt only when L is not a
-    /// multiple of the sampling factor. Errors name the file.
+    /// on <paramref name="device"/> (default CPU). Errors name the file.
     /// </summary>
-    public static LoadedModel Load(string path, Device? device = null, int? length = null)
+    public static LoadedModel Load(string path, Device? device = null)
     {
         if (File.Exists(path) && (path.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase) || IsZip(path)))
-            return LoadLightning(path, device, length);
+            return LoadLightning(path, device);
         string directory = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
         string cardPath = Path.Combine(directory, CardFileName);
         string weightsPath = Path.Combine(directory, WeightsFileName);
@@ -88,7 +87,7 @@ public static class ModelStore
     /// <summary>Loads a model and checks that it takes the dataset's (C, L).</summary>
     public static LoadedModel Load(string path, long channels, long length, string datasetName, Device? device = null)
     {
-        var loaded = Load(path, device, (int)length);
+        var loaded = Load(path, device);
         try
         {
             loaded.EnsureFits(channels, length, datasetName);
@@ -101,16 +100,16 @@ public static class ModelStore
         }
     }
 
-    private static LoadedModel LoadLightning(string path, Device? device, int? length)
+    private static LoadedModel LoadLightning(string path, Device? device)
     {
         var checkpoint = LightningCheckpoint.Read(path);
         try
         {
-            var model = checkpoint.CreateModel(length, device);
+            var model = checkpoint.CreateModel(device);
             var card = new ModelCard
             {
                 Config = model.Config,
-                Training = checkpoint.ToTrainingOptions(),
+                Training = checkpoint.ToHyperparameters(),
                 Epochs = checkpoint.Epoch is { } e ? (int)e : null,
                 BestValidationLogMse = checkpoint.BestModelScore,
                 Source = $"lightning-checkpoint:{Path.GetFullPath(path)}",

@@ -143,7 +143,7 @@ public static class GlobalSaliencyPipeline
         var clock = Stopwatch.StartNew();
         progress?.Report("encode");
         int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
-        Tensor latents = Encode(model, data.X, device, batchSize);
+        Tensor latents = model.PosteriorMeans(data.X, device, batchSize);
         double encodeSeconds = Lap(clock, device);
 
         progress?.Report("gradcam");
@@ -173,28 +173,6 @@ public static class GlobalSaliencyPipeline
 
         return new GlobalSaliencyResult(data.Info.Name, latents, gradCam, pca, projections, data.Labels, variant, maps, options,
             new PipelineTimings(encodeSeconds, gradCamSeconds, pcaSeconds, projectionSeconds, mapsSeconds), device.ToString());
-    }
-
-    /// <summary>Posterior means (N, D) float32 on the CPU, computed in batches without building a graph.</summary>
-    public static Tensor Encode(ILatentEncoder model, Tensor x, Device device, int batchSize = 4096)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        if (x.dim() != 3 || x.shape[1] != model.Channels || x.shape[2] != model.Length)
-            throw new ArgumentException($"Expected input (N, {model.Channels}, {model.Length}); got [{string.Join(", ", x.shape)}].", nameof(x));
-        var parts = new List<Tensor>();
-        using (torch.no_grad())
-        {
-            for (long first = 0; first < x.shape[0]; first += batchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                long count = Math.Min(batchSize, x.shape[0] - first);
-                parts.Add(model.PosteriorMean(x.narrow(0, first, count).to(device)).to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
-            }
-        }
-        if (parts.Count == 1) return parts[0];
-        var all = torch.cat(parts, 0);
-        foreach (var part in parts) part.Dispose();
-        return all;
     }
 
     private static double Lap(Stopwatch clock, Device device)

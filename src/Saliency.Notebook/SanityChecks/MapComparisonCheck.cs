@@ -1,6 +1,5 @@
 using Saliency.Notebook.GlobalMaps;
 using Saliency.Notebook.Models;
-using Saliency.Notebook.Pipeline;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,7 +72,7 @@ public abstract class MapComparisonCheck : SanityCheck
 
     /// <summary>Posterior means (N, D) of x under <paramref name="model"/>, float32 on the CPU.</summary>
     protected static Tensor EncodeWith(SanityCheckInputs inputs, ILatentEncoder model, Tensor x) =>
-        GlobalSaliencyPipeline.Encode(model, x, inputs.Device, inputs.BatchSize);
+        model.PosteriorMeans(x, inputs.Device, inputs.BatchSize);
 
     /// <summary>The values of a 2-D array in row-major order.</summary>
     protected static double[] Flatten(double[,] values) => values.Cast<double>().ToArray();

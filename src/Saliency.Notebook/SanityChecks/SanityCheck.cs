@@ -157,7 +157,7 @@ public abstract class SanityCheck
 
     /// <summary>Posterior means (N, D) float32 on the CPU, batched, without a graph.</summary>
     protected static Tensor Encode(SanityCheckInputs inputs, Tensor x, ILatentEncoder? model = null) =>
-        Pipeline.GlobalSaliencyPipeline.Encode(model ?? inputs.Model, x, inputs.Device, inputs.BatchSize);
+        (model ?? inputs.Model).PosteriorMeans(x, inputs.Device, inputs.BatchSize);
 
     private IReadOnlyList<SaliencyMethod> ResolveMethods(SanityCheckInputs inputs)
     {

@@ -12,11 +12,14 @@ namespace Saliency.Notebook.Training;
 /// <param name="BestEpoch">The epoch that reached it.</param>
 /// <param name="TestLogMse">log MSE(x̂, x) of the best model on the held-out test set (x̂ from a sampled z, as Lightning's test step), NaN when empty.</param>
 /// <param name="EpochsRun">Epochs completed in total.</param>
+/// <param name="ResumedAfterEpoch">The epoch the run resumed after (the checkpoint's), 0 for a fresh run: this call ran
+/// <paramref name="EpochsRun"/> − <paramref name="ResumedAfterEpoch"/> epochs.</param>
 /// <param name="Elapsed">Training time, including resumed sessions.</param>
 /// <param name="History">One entry per epoch completed in total.</param>
 /// <param name="Split">The split used.</param>
-public sealed record TrainingResult(CVAE Model, double BestValidationLogMse, int BestEpoch, double TestLogMse, int EpochsRun,
-    TimeSpan Elapsed, IReadOnlyList<TrainingProgress> History, DatasetSplit Split);
+/// <param name="DataSha256">SHA-256 (hex) of the data trained on, as <see cref="TrainingCheckpoint.DataSha256"/> computes it.</param>
+public sealed record TrainingResult(CVAE Model, double BestValidationLogMse, int BestEpoch, double TestLogMse, int EpochsRun, int ResumedAfterEpoch,
+    TimeSpan Elapsed, IReadOnlyList<TrainingProgress> History, DatasetSplit Split, string DataSha256);
 
 /// <summary>
 /// Trains the CVAE as the paper's Lightning module did (§2.3): per-sample loss kld_coef·(log q(z|x) − log p(z)) + llv_coef·Σ −log N(x; x̂, σ),
@@ -50,7 +53,9 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains on <paramref name="data"/> (N, C, L) float32. Reports each epoch to <paramref name="progress"/>. Cancellation stops
-    /// after the current epoch, writes the checkpoint and returns the best model so far.
+    /// after the current epoch, writes the checkpoint and returns the best model so far. With <see cref="TrainingOptions.Resume"/>
+    /// the checkpoint must exist and have been written for the same data (SHA-256), architecture and hyperparameters; anything
+    /// else is an error, never a silent fresh start.
     /// </summary>
     public TrainingResult Train(Tensor data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
@@ -61,6 +66,7 @@ public sealed class Trainer
         if (split.Train.Length == 0 || split.Validation.Length == 0)
             throw new ArgumentException($"{data.shape[0]} samples leave {split.Train.Length} for training and {split.Validation.Length} for validation; both must be non-empty.", nameof(data));
 
+        string dataSha256 = TrainingCheckpoint.DataSha256(data);
         using var onDevice = data.to(ScalarType.Float32, Device);
         using var trainSet = onDevice.index_select(0, tensor(split.Train, device: Device));
         using var validationSet = onDevice.index_select(0, tensor(split.Validation, device: Device));
@@ -72,11 +78,15 @@ public sealed class Trainer
 
         var state = new TrainingState();
         var best = CloneState(model);
-        if (Options.Resume && Options.CheckpointPath is { } resumePath && File.Exists(resumePath))
+        if (Options.Resume)
         {
+            string resumePath = Options.CheckpointPath!;
+            if (!File.Exists(resumePath))
+                throw new FileNotFoundException($"Cannot resume: there is no training checkpoint at {resumePath}. Train without resume to start a new run.", resumePath);
             DisposeState(best);
-            (state, best) = TrainingCheckpoint.Read(resumePath, model, optimizer, Config, Options);
+            (state, best) = TrainingCheckpoint.Read(resumePath, model, optimizer, Config, Options, dataSha256);
         }
+        int resumedAfter = state.EpochsDone;
 
         var clock = Stopwatch.StartNew();
         TimeSpan earlier = state.Elapsed;
@@ -101,9 +111,9 @@ public sealed class Trainer
             progress?.Report(report);
 
             if (Options.CheckpointPath is { } path && Options.CheckpointEvery > 0 && epoch % Options.CheckpointEvery == 0 && epoch < Options.Epochs)
-                TrainingCheckpoint.Write(path, model, best, optimizer, Config, Options, state);
+                TrainingCheckpoint.Write(path, model, best, optimizer, Config, Options, dataSha256, state);
         }
-        if (Options.CheckpointPath is { } finalPath) TrainingCheckpoint.Write(finalPath, model, best, optimizer, Config, Options, state);
+        if (Options.CheckpointPath is { } finalPath) TrainingCheckpoint.Write(finalPath, model, best, optimizer, Config, Options, dataSha256, state);
 
         optimizer.Dispose();
         using (no_grad())
@@ -119,7 +129,8 @@ public sealed class Trainer
             using var testSet = onDevice.index_select(0, tensor(split.Test, device: Device));
             testLogMse = ValidationLogMse(model, testSet);
         }
-        return new TrainingResult(model, state.BestValidationLogMse, state.BestEpoch, testLogMse, state.EpochsDone, state.Elapsed, state.History, split);
+        return new TrainingResult(model, state.BestValidationLogMse, state.BestEpoch, testLogMse, state.EpochsDone, resumedAfter, state.Elapsed,
+            state.History, split, dataSha256);
     }
 
     /// <summary>Per-sample negative ELBO of a batch, averaged: kld·(log q(z|x) − log p(z)) + llv·Σ_{c,t} −log N(x; x̂, σ).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Saliency.Notebook.Models;
@@ -28,27 +30,40 @@ public sealed class TrainingState
 }
 
 /// <summary>
-/// The resumable training checkpoint: one file holding a header, the JSON <see cref="TrainingState"/> (with the config and
-/// options it belongs to), the current weights, the best weights and the Adam state (TorchSharp's own formats). Written to a
+/// The resumable training checkpoint: one file holding a header, the JSON <see cref="TrainingState"/> (with the config, the
+/// options and the SHA-256 of the data it belongs to), the current weights, the best weights and the Adam state (TorchSharp's own formats). Written to a
 /// temporary file and renamed over the old one, so a crash never leaves a half-written checkpoint.
 /// </summary>
 public static class TrainingCheckpoint
 {
-    private const string Magic = "SALIENCY-TRAINING-CHECKPOINT/1";
+    private const string Magic = "SALIENCY-TRAINING-CHECKPOINT/2";
 
-    private sealed record Header(CvaeConfig Config, TrainingOptions Options, TrainingState State);
+    private sealed record Header(CvaeConfig Config, TrainingOptions Options, string DataSha256, TrainingState State);
+
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the data as trained on: the float32 values of <paramref name="data"/> (N, C, L) in C order,
+    /// little-endian, so the same samples in the same order give the same hash whatever file or device they came from.
+    /// </summary>
+    public static string DataSha256(Tensor data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using var host = data.detach().to(ScalarType.Float32).cpu().contiguous();
+        float[] values = host.data<float>().ToArray();
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The data hash is defined on little-endian float32 bytes.");
+        return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values.AsSpan())));
+    }
 
     private static readonly JsonSerializerOptions Json = ModelCard.JsonOptions;
 
     /// <summary>Writes the checkpoint atomically.</summary>
     public static void Write(string path, CVAE model, Dictionary<string, Tensor> bestState, OptimizerHelper optimizer,
-        CvaeConfig config, TrainingOptions options, TrainingState state)
+        CvaeConfig config, TrainingOptions options, string dataSha256, TrainingState state)
     {
         AtomicWrite.File(path, stream =>
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(new Header(config, options with { Resume = false }, state), Json));
+            writer.Write(JsonSerializer.Serialize(new Header(config, options with { Resume = false }, dataSha256, state), Json));
             model.save(writer);
             WriteTensors(writer, bestState);
             optimizer.save_state_dict(writer);
@@ -57,15 +72,19 @@ public static class TrainingCheckpoint
 
     /// <summary>
     /// Loads the current weights into <paramref name="model"/> and the Adam state into <paramref name="optimizer"/>; returns the
-    /// run's state and the best weights so far (on the model's device). Refuses a checkpoint of another architecture or other
-    /// hyperparameters (the epoch count and the checkpoint settings may differ).
+    /// run's state and the best weights so far (on the model's device). Refuses a checkpoint of other data (its SHA-256 differs
+    /// from <paramref name="dataSha256"/>), of another architecture or of other hyperparameters (the epoch count and the
+    /// checkpoint settings may differ).
     /// </summary>
     public static (TrainingState State, Dictionary<string, Tensor> BestState) Read(string path, CVAE model, OptimizerHelper optimizer,
-        CvaeConfig config, TrainingOptions options)
+        CvaeConfig config, TrainingOptions options, string dataSha256)
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
         var header = ReadHeader(reader, path);
+        if (!string.Equals(header.DataSha256, dataSha256, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"Checkpoint {path} was trained on other data (SHA-256 {header.DataSha256}) than this run's (SHA-256 {dataSha256}); " +
+                                           "resume on the same data, or train without resume to start a new run.");
         if (!SameArchitecture(header.Config, config))
             throw new InvalidDataException($"Checkpoint {path} is of another architecture ({Describe(header.Config)}) than this run ({Describe(config)}).");
         if (Comparable(header.Options) != Comparable(options))
@@ -113,7 +132,11 @@ public static class TrainingCheckpoint
     {
         try
         {
-            if (reader.ReadString() != Magic) throw new InvalidDataException($"{path} is not a Saliency training checkpoint.");
+            string magic = reader.ReadString();
+            if (magic != Magic)
+                throw new InvalidDataException(magic.StartsWith("SALIENCY-TRAINING-CHECKPOINT/", StringComparison.Ordinal)
+                    ? $"{path} is a training checkpoint of another format ({magic}; this kit reads {Magic}, which records the data's SHA-256): start a new run."
+                    : $"{path} is not a Saliency training checkpoint.");
             return JsonSerializer.Deserialize<Header>(reader.ReadString(), Json) ?? throw new InvalidDataException($"{path}: empty checkpoint header.");
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException or IOException && e is not InvalidDataException)

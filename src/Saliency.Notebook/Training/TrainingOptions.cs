@@ -1,37 +1,15 @@
+using Saliency.Notebook.Models;
+
 namespace Saliency.Notebook.Training;
 
 /// <summary>
-/// Training hyperparameters of §2.3 (defaults: the shipped checkpoints' lr 1e-3, batch 500, llv_coef 1, gradient-norm clip 0.5,
-/// 80/20 then 80/20 split, seed 42) plus the kit's checkpointing settings.
+/// The settings of one training run: the <see cref="TrainingHyperparameters"/> a model card records, plus how long to train and
+/// the kit's checkpointing (file, interval, resume).
 /// </summary>
-public sealed record TrainingOptions
+public sealed record TrainingOptions : TrainingHyperparameters
 {
     /// <summary>Epochs to run in total (a resumed run continues up to this count).</summary>
     public int Epochs { get; init; } = 1000;
-
-    /// <summary>Mini-batch size (<c>batch_size</c>); the last, smaller batch of an epoch is kept as in a default DataLoader.</summary>
-    public int BatchSize { get; init; } = 500;
-
-    /// <summary>Adam learning rate (<c>lr</c>); betas (0.9, 0.999), eps 1e-8, no weight decay as in the checkpoints.</summary>
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Weight of the Monte-Carlo KL term (<c>kld_coef</c>).</summary>
-    public double KldCoef { get; init; } = 0.1;
-
-    /// <summary>Weight of the Gaussian negative log-likelihood (<c>llv_coef</c>).</summary>
-    public double LlvCoef { get; init; } = 1.0;
-
-    /// <summary>Total gradient-norm clip (Lightning's <c>gradient_clip_val</c>).</summary>
-    public double GradientClipNorm { get; init; } = 0.5;
-
-    /// <summary>Seed of the initialisation, the split, the shuffling, dropout and the latent samples.</summary>
-    public long Seed { get; init; } = 42;
-
-    /// <summary>Share of the data for training+validation (<c>train_ratio</c>); the rest is the test set.</summary>
-    public double TrainRatio { get; init; } = 0.8;
-
-    /// <summary>Share of the training part held out for validation (<c>val_ratio</c>).</summary>
-    public double ValidationRatio { get; init; } = 0.2;
 
     /// <summary>Write the resumable checkpoint every this many epochs (and at the end); 0 = only at the end.</summary>
     public int CheckpointEvery { get; init; } = 100;
@@ -39,7 +17,7 @@ public sealed record TrainingOptions
     /// <summary>Resumable checkpoint file; null = no checkpoint.</summary>
     public string? CheckpointPath { get; init; }
 
-    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists.</summary>
+    /// <summary>Continue from <see cref="CheckpointPath"/>, which must exist and belong to the same data, architecture and hyperparameters.</summary>
     public bool Resume { get; init; }
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad setting.</summary>

@@ -44,7 +44,7 @@ public sealed class LightningCheckpointTests
         Assert.Equal(16L, checkpoint.HyperParameters["encoding_dim"]);
         Assert.Equal(19549L, checkpoint.Epoch);
         Assert.Equal(21, checkpoint.StateDict.Count);
-        var options = checkpoint.ToTrainingOptions();
+        var options = checkpoint.ToHyperparameters();
         Assert.Equal((0.1, 1.0, 1e-3, 500), (options.KldCoef, options.LlvCoef, options.LearningRate, options.BatchSize));
         var config = checkpoint.ToConfig();
         Assert.Equal(new[] { 16, 16, 16 }, config.HiddenDims);

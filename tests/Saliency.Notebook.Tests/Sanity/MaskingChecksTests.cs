@@ -1,5 +1,6 @@
 using TorchSharp;
 using Saliency.Notebook.GlobalMaps;
+using Saliency.Notebook.Models;
 using Saliency.Notebook.SanityChecks;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ public class MaskingChecksTests
         var inputs = Planted(out var model);
         using (model)
         {
-            var latents = Notebook.Pipeline.GlobalSaliencyPipeline.Encode(model, inputs.Data.X, CPU);
+            var latents = model.PosteriorMeans(inputs.Data.X, CPU);
             var pca = LatentPca.Fit(latents, 2);
             using var maps = SaliencyMethod.GradCam.Compute(model, inputs.Data.X, CPU, 4096, "encoder.0");
             using var mask = KeptRemovedCheck.PruningMask(maps.Absolute, pca, 0.2);

@@ -74,8 +74,13 @@ public sealed class TrainerTests
         string checkpoint = Path.Combine(temp.Path, "run.ckpt");
         var firstPart = new Trainer(Tiny, Options(5, checkpoint)).Train(data);
         Assert.True(File.Exists(checkpoint));
-        var resumed = new Trainer(Tiny, Options(8, checkpoint, resume: true)).Train(data);
+        var reports = new List<TrainingProgress>();
+        var resumed = new Trainer(Tiny, Options(8, checkpoint, resume: true)).Train(data, new SynchronousProgress(reports.Add));
 
+        // It resumed: only epochs 6..8 ran in this call (a re-run from scratch would report 1..8 and give the same numbers).
+        Assert.Equal(new[] { 6, 7, 8 }, reports.Select(r => r.Epoch));
+        Assert.Equal((5, 8), (resumed.ResumedAfterEpoch, resumed.EpochsRun));
+        Assert.Equal(0, uninterrupted.ResumedAfterEpoch);
         Assert.Equal(8, resumed.History.Count);
         Assert.Equal(uninterrupted.History.Select(h => h.TrainLoss), resumed.History.Select(h => h.TrainLoss));
         Assert.Equal(uninterrupted.History.Select(h => h.ValidationLogMse), resumed.History.Select(h => h.ValidationLogMse));
@@ -86,6 +91,47 @@ public sealed class TrainerTests
         var otherHyperparameters = Options(9, checkpoint, resume: true) with { LearningRate = 1e-2 };
         Assert.Throws<InvalidDataException>(() => new Trainer(Tiny, otherHyperparameters).Train(data));
         foreach (var r in new[] { uninterrupted, firstPart, resumed }) r.Model.Dispose();
+    }
+
+    [Fact]
+    public void ResumingWithoutACheckpointIsAnError()
+    {
+        using var temp = new TempDirectory();
+        using var data = Curves(40);
+        string missing = Path.Combine(temp.Path, "none.ckpt");
+        var error = Assert.Throws<FileNotFoundException>(() => new Trainer(Tiny, Options(3, missing, resume: true)).Train(data));
+        Assert.Contains("no training checkpoint", error.Message);
+        Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
+    public void ResumingOnOtherDataIsAnError()
+    {
+        using var temp = new TempDirectory();
+        using var data = Curves(40);
+        string checkpoint = Path.Combine(temp.Path, "run.ckpt");
+        var first = new Trainer(Tiny, Options(2, checkpoint)).Train(data);
+        first.Model.Dispose();
+        Assert.Equal(TrainingCheckpoint.DataSha256(data), first.DataSha256);
+
+        using var other = data.clone();
+        other[0, 0, 0] = other[0, 0, 0] + 1e-3f;                              // one value differs
+        var error = Assert.Throws<InvalidDataException>(() => new Trainer(Tiny, Options(4, checkpoint, resume: true)).Train(other));
+        Assert.Contains("other data", error.Message);
+        Assert.Contains(first.DataSha256, error.Message);
+        using var reordered = data.flip(0);                                    // same samples, other order: other data too
+        Assert.Throws<InvalidDataException>(() => new Trainer(Tiny, Options(4, checkpoint, resume: true)).Train(reordered));
+    }
+
+    [Fact]
+    public void DataHashIsTheSha256OfTheFloat32ValuesInCOrder()
+    {
+        using var data = tensor(new float[] { 1, 2, 3, 4 }).view(1, 2, 2);
+        byte[] bytes = new float[] { 1, 2, 3, 4 }.SelectMany(BitConverter.GetBytes).ToArray();
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), TrainingCheckpoint.DataSha256(data));
+        using var transposed = data.transpose(1, 2);                           // a non-contiguous view hashes its logical order
+        byte[] transposedBytes = new float[] { 1, 3, 2, 4 }.SelectMany(BitConverter.GetBytes).ToArray();
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(transposedBytes)), TrainingCheckpoint.DataSha256(transposed));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using Microsoft.Data.Analysis;
 using Saliency.Notebook.Data.Npy;
-using Saliency.Notebook.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -139,7 +138,6 @@ public sealed class TimeSeriesDataset : IDisposable
             }
         }
 
-        TorchRuntime.EnsureLoaded();
         Tensor x;
         using (Tensor nlc = torch.tensor(values, [n, l, c], ScalarType.Float32))
         using (Tensor view = nlc.permute(0, 2, 1))

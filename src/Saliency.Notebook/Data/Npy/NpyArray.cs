@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using Saliency.Notebook.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -110,11 +109,7 @@ public sealed class NpyArray
     };
 
     /// <summary>A float32 tensor with this array's shape (the data is copied).</summary>
-    public Tensor ToTensor()
-    {
-        TorchRuntime.EnsureLoaded();
-        return torch.tensor(ToSingleArray(), Shape, ScalarType.Float32);
-    }
+    public Tensor ToTensor() => torch.tensor(ToSingleArray(), Shape, ScalarType.Float32);
 
     /// <summary>For a 3-D array stored (N, L, C), the float32 tensor (N, C, L) the models take (axes 1 and 2 swapped, contiguous).</summary>
     public Tensor ToChannelsFirstTensor()

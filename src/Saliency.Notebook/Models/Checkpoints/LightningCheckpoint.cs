@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO.Compression;
 using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Pickle;
-using Saliency.Notebook.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -136,11 +135,11 @@ public sealed class LightningCheckpoint
     }
 
     /// <summary>
-    /// The CVAE architecture from the hyperparameters, with C and L taken from the weights. <paramref name="length"/> (the data's L)
-    /// is used when it pools to the weights' size (it matters only when L is not a multiple of the sampling factor); otherwise L is
-    /// pooled size × sampling factor, and <see cref="LoadedModel.EnsureFits"/> reports the mismatch with the data.
+    /// The CVAE architecture from the hyperparameters, with C taken from the weights and L = pooled size × sampling factor (the
+    /// only length a CVAE with those weights takes: L must be a multiple of the sampling factor); <see cref="LoadedModel.EnsureFits"/>
+    /// reports a mismatch with the data.
     /// </summary>
-    public CvaeConfig ToConfig(int? length = null)
+    public CvaeConfig ToConfig()
     {
         var hidden = GetIntList("h_dims");
         int samplingFactor = (int)GetLong("sampling_factor", 10);
@@ -148,12 +147,11 @@ public sealed class LightningCheckpoint
         long encoded = Weight("lsr.z_loc.weight").shape[1];
         if (encoded % hidden[^1] != 0) throw new CheckpointException(Path, $"lsr.z_loc takes {encoded} features, not a multiple of h_dims[-1]={hidden[^1]}.");
         int pooled = (int)(encoded / hidden[^1]);
-        int weightLength = pooled * samplingFactor;
         string prior = GetString("prior", "standard");
         return new CvaeConfig
         {
             Channels = channels,
-            Length = length is { } l && l / samplingFactor == pooled ? l : weightLength,
+            Length = pooled * samplingFactor,
             LatentDim = (int)GetLong("encoding_dim"),
             HiddenDims = hidden,
             KernelSize = (int)GetLong("kernel_size", 17),
@@ -171,9 +169,8 @@ public sealed class LightningCheckpoint
     }
 
     /// <summary>The training hyperparameters saved with the model (kld_coef, llv_coef, lr, batch_size, gradient clip, ratios).</summary>
-    public TrainingOptions ToTrainingOptions() => new()
+    public TrainingHyperparameters ToHyperparameters() => new()
     {
-        Epochs = (int)(Epoch ?? 0) + 1,
         BatchSize = (int)GetLong("batch_size", 500),
         LearningRate = GetDouble("lr", 1e-3),
         KldCoef = GetDouble("kld_coef", 0.1),
@@ -188,9 +185,9 @@ public sealed class LightningCheckpoint
     /// <see cref="CheckpointException"/> listing them. The VampPrior's state_dict aliases of shared modules (<c>lsr.encoder.*</c>,
     /// <c>lsr.prior_log_var_NN.*</c>) are accepted when they equal the weights they alias. The model is returned in eval mode.
     /// </summary>
-    public CVAE CreateModel(int? length = null, Device? device = null)
+    public CVAE CreateModel(Device? device = null)
     {
-        var config = ToConfig(length);
+        var config = ToConfig();
         var model = new CVAE(config);
         try
         {

@@ -1,0 +1,35 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Models;
+
+/// <summary>Encoding a whole dataset: the posterior means every analysis starts from, batched and without an autograd graph.</summary>
+public static class LatentEncoding
+{
+    /// <summary>
+    /// Posterior means (N, D) float32 on the CPU of x (N, C, L), each batch of at most <paramref name="batchSize"/> samples moved to
+    /// <paramref name="device"/>, encoded without building a graph, and brought back.
+    /// </summary>
+    public static Tensor PosteriorMeans(this ILatentEncoder model, Tensor x, Device device, int batchSize = 4096)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.dim() != 3 || x.shape[1] != model.Channels || x.shape[2] != model.Length)
+            throw new ArgumentException($"Expected input (N, {model.Channels}, {model.Length}); got [{string.Join(", ", x.shape)}].", nameof(x));
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
+        var parts = new List<Tensor>();
+        using (torch.no_grad())
+        {
+            for (long first = 0; first < x.shape[0]; first += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                long count = Math.Min(batchSize, x.shape[0] - first);
+                parts.Add(model.PosteriorMean(x.narrow(0, first, count).to(device)).to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
+            }
+        }
+        if (parts.Count == 1) return parts[0];
+        var all = torch.cat(parts, 0);
+        foreach (var part in parts) part.Dispose();
+        return all;
+    }
+}
