@@ -18,11 +18,11 @@ public static class ExplainCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
-        var method = new Option<string>("--method") { Description = string.Join("|", ExplainerCatalog.Names), Required = true };
+        var method = new Option<string>("--method") { Description = string.Join("|", SaliencyMethod.Names), Required = true };
         var output = new Option<string>("--out") { Description = "output .npy: (N, L, D) for gradcam/gradslam; (N, L, C) for input attributions, the L2 norm over latent dims (Fourier IG: (N, L/2+1, C) frequency bins)", Required = true };
-        var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam)", DefaultValueFactory = _ => GradCam.PaperLayer };
-        var mode = new Option<string>("--mode") { Description = "abs (the paper), signed (Grad-SLAM) or relu (Grad-CAM); gradcam only", DefaultValueFactory = _ => "abs" };
-        var steps = new Option<int>("--steps") { Description = "integration steps (ig, fourier-ig)", DefaultValueFactory = _ => 50 };
+        var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam)", DefaultValueFactory = _ => MethodSettings.Default.Layer };
+        var mode = new Option<string>("--mode") { Description = "abs (the paper), signed (Grad-SLAM) or relu (Grad-CAM); gradcam only", DefaultValueFactory = _ => MethodSettings.Default.Mode.ToString().ToLowerInvariant() };
+        var steps = new Option<int>("--steps") { Description = "integration steps (ig, fourier-ig)", DefaultValueFactory = _ => MethodSettings.Default.Steps };
         var batchSize = new Option<int?>("--batch-size") { Description = "rows per model pass (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
@@ -40,25 +40,27 @@ public static class ExplainCommand
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
             using var ds = DatasetRegistry.Load(parse.GetValue(dataset)!, parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
-            var choice = ExplainerCatalog.Create(parse.GetValue(method)!, loaded.Model, parse.GetValue(layer)!, camMode, parse.GetValue(steps));
-            if (choice.Name == "csda") loaded.Model.to(ScalarType.Float64); // complex-step derivatives are exact only in double precision
+            var choice = SaliencyMethod.Get(parse.GetValue(method)!);
+            var settings = new MethodSettings { Layer = parse.GetValue(layer)!, Mode = camMode, Steps = parse.GetValue(steps) };
+            bool complexStep = choice == SaliencyMethod.ComplexStep;
+            if (complexStep) loaded.Model.to(ScalarType.Float64); // complex-step derivatives are exact only in double precision
+            string description = choice.Describe(settings);
             Tensor result = null!;
-            AnsiConsole.Status().Start($"{choice.Description} on {ds.Info.Name} ({ds.N} samples, {dev})", _ =>
+            AnsiConsole.Status().Start($"{description} on {ds.Info.Name} ({ds.N} samples, {dev})", _ =>
             {
                 using var scope = torch.NewDisposeScope();
-                using var x = (choice.Name == "csda" ? ds.X.to(ScalarType.Float64) : ds.X).to(dev);
-                using var attribution = choice.Explainer.Explain(loaded.Model, x, LatentTarget.AllDimensions, parse.GetValue(batchSize) ?? LatentExplainer.DefaultBatchSizeFor(dev));
+                using var x = (complexStep ? ds.X.to(ScalarType.Float64) : ds.X).to(dev);
+                using var attribution = choice.CreateExplainer(loaded.Model, settings)
+                    .Explain(loaded.Model, x, LatentTarget.AllDimensions, parse.GetValue(batchSize) ?? LatentExplainer.DefaultBatchSizeFor(dev));
                 Tensor values = attribution.Values;
-                if (choice.Kind == AttributionKind.Input && choice.Name != "csda")
+                if (choice.Kind == AttributionKind.Input)
                     values = values.pow(2).sum(3).sqrt(); // (N, L, C, D) -> (N, L, C): L2 norm over the latent dims, as CSDA defines it
-                else if (choice.Kind == AttributionKind.Input)
-                    values = values.squeeze(3);
                 result = values.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope();
             });
             using (result)
             {
                 NpyWriter.Write(parse.GetValue(output)!, result);
-                Console.WriteLine($"{choice.Description}: wrote {Path.GetFullPath(parse.GetValue(output)!)} float32 ({string.Join(", ", result.shape)})");
+                Console.WriteLine($"{description}: wrote {Path.GetFullPath(parse.GetValue(output)!)} float32 ({string.Join(", ", result.shape)})");
             }
             return 0;
         }));

@@ -18,11 +18,11 @@ public static class SanityCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
         var baseline = new Option<string?>("--baseline-checkpoint") { Description = "second model of a two-model check (flyover-models: the landing-only model)" };
         var output = new Option<string>("--out") { Description = "output folder for result.json", Required = true };
-        var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", SaliencyMethod.All.Select(m => m.Name))} (default: the check's own)", AllowMultipleArgumentsPerToken = true };
+        var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", SaliencyMethod.Names)} (default: the check's own)", AllowMultipleArgumentsPerToken = true };
         var label = new Option<string[]>("--label") { Description = "restrict per-class checks to these labels (default: every class)", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<long>("--seed") { Description = "seed of the check's random choices", DefaultValueFactory = _ => 42 };
         var batchSize = new Option<int>("--batch-size") { Description = "rows per forward/backward pass", DefaultValueFactory = _ => 4096 };
-        var layer = new Option<string>("--layer") { Description = "GradCAM layer", DefaultValueFactory = _ => GradCam.PaperLayer };
+        var layer = new Option<string>("--layer") { Description = "GradCAM layer", DefaultValueFactory = _ => MethodSettings.Default.Layer };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var command = new Command("sanity", "Sanity checks of the saliency maps (masking, randomisation, translation, corruption, ...); writes result.json.")
@@ -48,7 +48,7 @@ public static class SanityCommand
                 Labels = parse.GetValue(label) ?? [],
                 Seed = parse.GetValue(seed),
                 BatchSize = parse.GetValue(batchSize),
-                Layer = parse.GetValue(layer)!,
+                Settings = MethodSettings.Default with { Layer = parse.GetValue(layer)! },
                 Device = dev,
             });
             string path = result.Save(parse.GetValue(output)!);

@@ -33,14 +33,6 @@ public sealed class Attribution : IDisposable
     /// </summary>
     public Tensor? CompletenessError { get; }
 
-    /// <summary>The values for target <paramref name="target"/>: <see cref="Values"/> without its last axis (a view).</summary>
-    public Tensor ForTarget(int target)
-    {
-        if (target < 0 || target >= TargetNames.Count)
-            throw new ArgumentOutOfRangeException(nameof(target), target, $"There are {TargetNames.Count} targets (0..{TargetNames.Count - 1}).");
-        return Values.select(-1, target);
-    }
-
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -47,10 +47,12 @@ public static class InputGradients
     }
 
     /// <summary>
-    /// Vector-Jacobian products row by row: for inputs (R, C, L) and grad_outputs (R, D), the gradient (R, C, L) of
-    /// Σ_r z_r · g_r, computed in passes of at most <paramref name="maxRows"/> rows.
+    /// Vector-Jacobian products row by row: for rows (R, …) and grad_outputs (R, D), the gradient (R, …) of Σ_r z_r · g_r with
+    /// respect to the rows, z = PosteriorMean(toInput(rows)) (toInput: identity, or a change of coordinates such as the inverse
+    /// Fourier transform of cross-domain IG), computed in passes of at most <paramref name="maxRows"/> rows. The one chunked
+    /// gradient loop of the input-gradient methods and integrated gradients.
     /// </summary>
-    public static Tensor OfRows(ILatentEncoder model, Tensor rows, Tensor gradOutputs, int maxRows)
+    public static Tensor OfRows(ILatentEncoder model, Tensor rows, Tensor gradOutputs, int maxRows, Func<Tensor, Tensor>? toInput = null)
     {
         long total = rows.shape[0];
         var parts = new List<Tensor>();
@@ -58,7 +60,7 @@ public static class InputGradients
         {
             long count = Math.Min(maxRows, total - first);
             var input = rows.narrow(0, first, count).detach().requires_grad_(true);
-            var latent = model.PosteriorMean(input);
+            var latent = model.PosteriorMean(toInput is null ? input : toInput(input));
             parts.Add(torch.autograd.grad(new[] { latent }, new[] { input }, new[] { gradOutputs.narrow(0, first, count).to(latent.dtype) })[0]);
         }
         return parts.Count == 1 ? parts[0] : torch.cat(parts, 0);

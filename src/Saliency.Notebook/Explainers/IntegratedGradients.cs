@@ -26,14 +26,18 @@ public enum IntegrationRule
 /// </summary>
 public class CrossDomainIntegratedGradients : LatentExplainer
 {
-    private readonly Tensor? _baseline;
+    /// <summary>A shared (C, L) baseline as host values (float64, C order), or null for zeros: no native tensor to dispose.</summary>
+    private readonly double[]? _baseline;
+    private readonly long[]? _baselineShape;
 
     /// <summary>
     /// IG over <paramref name="domain"/> with <paramref name="steps"/> quadrature points; the baseline is zeros unless
-    /// <paramref name="baseline"/> (C, L) is given (copied; e.g. the dataset mean). Per-sample baselines: the
+    /// <paramref name="baseline"/> (C, L) is given (its values are copied to the host, so the caller keeps ownership of the tensor
+    /// and the explainer holds nothing to dispose; e.g. the dataset mean). Per-sample baselines: the
     /// <see cref="Explain(ILatentEncoder, Tensor, Tensor, LatentTarget, int)"/> overload.
     /// </summary>
-    public CrossDomainIntegratedGradients(IAttributionDomain domain, int steps = 50, IntegrationRule rule = IntegrationRule.Trapezoid, Tensor? baseline = null)
+    public CrossDomainIntegratedGradients(IAttributionDomain domain, int steps = IntegratedGradients.DefaultSteps, IntegrationRule rule = IntegrationRule.Trapezoid,
+        Tensor? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(domain);
         if (steps < (rule == IntegrationRule.Trapezoid ? 2 : 1))
@@ -43,7 +47,12 @@ public class CrossDomainIntegratedGradients : LatentExplainer
         Domain = domain;
         Steps = steps;
         Rule = rule;
-        _baseline = baseline?.detach().clone().DetachFromDisposeScope();
+        if (baseline is not null)
+        {
+            using var scope = torch.NewDisposeScope();   // the detach/convert/copy intermediates go with it
+            _baseline = baseline.detach().to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+            _baselineShape = baseline.shape;
+        }
     }
 
     /// <summary>The coordinates the path integral runs in.</summary>
@@ -91,9 +100,10 @@ public class CrossDomainIntegratedGradients : LatentExplainer
     protected override BatchAttribution ExplainBatch(ILatentEncoder model, Tensor x, Tensor? baseline, Tensor targetWeights, int batchSize)
     {
         long samples = x.shape[0], targets = targetWeights.shape[0], length = x.shape[2];
+        // Created inside the chunk's dispose scope (LatentExplainer), so the shared baseline's device copy is freed with the chunk.
         var start = baseline?.to(x.dtype) ?? (_baseline is null
             ? torch.zeros_like(x)
-            : _baseline.to(x.dtype, x.device).unsqueeze(0).expand(samples, -1, -1));
+            : torch.tensor(_baseline, _baselineShape!, dtype: x.dtype, device: x.device).unsqueeze(0).expand(samples, -1, -1));
         var u = Domain.Forward(x.detach());
         var u0 = Domain.Forward(start.detach());
         var delta = u - u0;
@@ -112,7 +122,7 @@ public class CrossDomainIntegratedGradients : LatentExplainer
             var rows = path.unsqueeze(0).expand(new[] { targets, -1L, -1L }.Concat(coordinateShape.Select(_ => -1L)).ToArray())
                 .reshape(new[] { targets * count * samples }.Concat(coordinateShape).ToArray());
             var gradOutputs = targetWeights.view(targets, 1, 1, -1).expand(-1, count, samples, -1).reshape(targets * count * samples, -1);
-            var gradients = DomainGradients(model, rows, gradOutputs, length, batchSize)
+            var gradients = InputGradients.OfRows(model, rows, gradOutputs, batchSize, input => Domain.Inverse(input, length))
                 .view(new[] { targets, count, samples }.Concat(coordinateShape).ToArray());
             var stepWeights = weight.view(new[] { 1L, count, 1L }.Concat(coordinateShape.Select(_ => 1L)).ToArray());
             gradientSum += (gradients * stepWeights).sum(1);
@@ -132,20 +142,6 @@ public class CrossDomainIntegratedGradients : LatentExplainer
         }
         return new BatchAttribution(values, completeness);
     }
-
-    private Tensor DomainGradients(ILatentEncoder model, Tensor rows, Tensor gradOutputs, long length, int maxRows)
-    {
-        long total = rows.shape[0];
-        var parts = new List<Tensor>();
-        for (long first = 0; first < total; first += maxRows)
-        {
-            long count = Math.Min(maxRows, total - first);
-            var input = rows.narrow(0, first, count).detach().requires_grad_(true);
-            var latent = model.PosteriorMean(Domain.Inverse(input, length));
-            parts.Add(torch.autograd.grad(new[] { latent }, new[] { input }, new[] { gradOutputs.narrow(0, first, count).to(latent.dtype) })[0]);
-        }
-        return parts.Count == 1 ? parts[0] : torch.cat(parts, 0);
-    }
 }
 
 /// <summary>
@@ -154,7 +150,15 @@ public class CrossDomainIntegratedGradients : LatentExplainer
 /// </summary>
 public sealed class IntegratedGradients : CrossDomainIntegratedGradients
 {
+    /// <summary>
+    /// The kit's default number of trapezoid points (every IG method, the CLI and the sanity checks). Measured on the authors'
+    /// symbols checkpoint (64 samples, all 16 latent dims, zero baseline), the completeness error relative to the largest
+    /// |f(x) − f(0)| is 6.4e-2 at 16 steps, 1.2e-2 at 32, 7.4e-3 at 50 and 7.1e-3 at 64: 50 is the fewest steps under 1%, and
+    /// more buy almost nothing (the remaining error comes from the ReLU kinks, not the quadrature). It is also Captum's default.
+    /// </summary>
+    public const int DefaultSteps = 50;
+
     /// <summary>IG with <paramref name="steps"/> points of <paramref name="rule"/>; <paramref name="baseline"/> (C, L) or zeros.</summary>
-    public IntegratedGradients(int steps = 50, IntegrationRule rule = IntegrationRule.Trapezoid, Tensor? baseline = null)
+    public IntegratedGradients(int steps = DefaultSteps, IntegrationRule rule = IntegrationRule.Trapezoid, Tensor? baseline = null)
         : base(TimeDomain.Instance, steps, rule, baseline) { }
 }

@@ -149,7 +149,8 @@ public static class GlobalSaliencyPipeline
         progress?.Report("gradcam");
         Tensor gradCam;
         using (var x = data.X.to(device))
-        using (var attribution = new GradCam(options.Layer, CamMode.Abs).Explain(model, x, LatentTarget.AllDimensions, batchSize))
+        using (var attribution = SaliencyMethod.GradCam.CreateExplainer(model, new MethodSettings { Layer = options.Layer, Mode = CamMode.Abs })
+                   .Explain(model, x, LatentTarget.AllDimensions, batchSize))
             gradCam = attribution.Values.to(ScalarType.Float32).cpu().DetachFromDisposeScope();
         double gradCamSeconds = Lap(clock, device);
 

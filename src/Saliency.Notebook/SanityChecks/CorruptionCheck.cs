@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using Saliency.Notebook.Explainers;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
@@ -34,8 +35,7 @@ public sealed class CorruptionCheck : LatentPerturbationCheck
     public override MetricDirection Direction => MetricDirection.Higher;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> ApplicableMethods => SaliencyMethod.All.Select(m => m.Name).ToArray();
-
+    
     /// <summary>
     /// x (n, C, L) with the <paramref name="count"/> steps of highest (<paramref name="most"/>) or lowest importance (n, L)
     /// of each sample replaced by the sample's per-channel mean over time.

@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.GlobalMaps;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using Saliency.Notebook.Explainers;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;

@@ -1,3 +1,4 @@
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.GlobalMaps;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ public abstract class LatentPerturbationCheck : SanityCheck
         var latents = Encode(inputs, x);
         var pca = LatentPca.Fit(latents, components);
         var scores = pca.Transform(latents);
-        using var maps = method.Compute(inputs.Model, x, inputs.Device, inputs.BatchSize, inputs.Layer);
+        using var maps = method.Maps(inputs.Model, x, inputs.Device, inputs.BatchSize, inputs.Settings);
         var absolute = maps.Absolute.alias();
         return new LatentSaliency(latents, pca, scores, absolute, pca.ProjectMaps(absolute));
     }

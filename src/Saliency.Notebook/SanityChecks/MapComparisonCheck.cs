@@ -1,3 +1,4 @@
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.GlobalMaps;
 using Saliency.Notebook.Models;
 using TorchSharp;
@@ -42,7 +43,7 @@ public abstract class MapComparisonCheck : SanityCheck
     /// </summary>
     protected GlobalSaliencyMap BinnedMaps(SanityCheckInputs inputs, SaliencyMethod method, ILatentEncoder model, LatentPca pca, Tensor x, IReadOnlyList<string> labels)
     {
-        using var maps = method.Compute(model, x, inputs.Device, inputs.BatchSize, inputs.Layer);
+        using var maps = method.Maps(model, x, inputs.Device, inputs.BatchSize, inputs.Settings);
         using var projections = pca.ProjectMaps(maps.Absolute);
         using var positions = x.permute(0, 2, 1);
         return x.shape[1] >= 2

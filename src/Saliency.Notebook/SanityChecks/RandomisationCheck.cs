@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,7 +35,10 @@ public sealed class RandomisationCheck : MapComparisonCheck
     public override MetricDirection Direction => MetricDirection.Lower;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> ApplicableMethods => SaliencyMethod.All.Select(m => m.Name).ToArray();
+    
+    /// <inheritdoc/>
+    /// <remarks>Every method of the registry, frequency-domain ones included: the check compares a method's maps with themselves.</remarks>
+    public override IReadOnlyList<string> ApplicableMethods => SaliencyMethod.Names;
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> DefaultMethods => ApplicableMethods;
@@ -114,7 +118,7 @@ public sealed class RandomisationCheck : MapComparisonCheck
         {
             foreach (var method in methods)
             {
-                using var reference = method.Compute(model, x, inputs.Device, inputs.BatchSize, inputs.Layer);
+                using var reference = method.Maps(model, x, inputs.Device, inputs.BatchSize, inputs.Settings);
                 void Record(string mode, int step, string layer, MapSimilarity similarity)
                 {
                     methodColumn.Add(method.Name); modeColumn.Add(mode); stepColumn.Add(step); layerColumn.Add(layer);
@@ -122,7 +126,7 @@ public sealed class RandomisationCheck : MapComparisonCheck
                 }
                 MapSimilarity Measure()
                 {
-                    using var randomised = method.Compute(model, x, inputs.Device, inputs.BatchSize, inputs.Layer);
+                    using var randomised = method.Maps(model, x, inputs.Device, inputs.BatchSize, inputs.Settings);
                     return Compare(reference, randomised);
                 }
 

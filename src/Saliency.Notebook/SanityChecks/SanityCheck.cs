@@ -83,8 +83,8 @@ public sealed record SanityCheckInputs
     /// <summary>Seed of every random choice a check makes (reference samples, re-initialisations, trainings).</summary>
     public long Seed { get; init; } = 42;
 
-    /// <summary>The hooked layer of GradCAM.</summary>
-    public string Layer { get; init; } = GradCam.PaperLayer;
+    /// <summary>The methods' settings (GradCAM layer and mode, integration steps): the registry's defaults unless changed.</summary>
+    public MethodSettings Settings { get; init; } = MethodSettings.Default;
 }
 
 /// <summary>
@@ -106,11 +106,15 @@ public abstract class SanityCheck
     /// <summary>Which way the headline metric improves.</summary>
     public abstract MetricDirection Direction { get; }
 
-    /// <summary>The methods it can run (names of <see cref="SaliencyMethod"/>).</summary>
-    public virtual IReadOnlyList<string> ApplicableMethods => [SaliencyMethod.GradCam.Name];
+    /// <summary>
+    /// The methods it can run (names in the <see cref="SaliencyMethod"/> registry): every method whose maps are over time steps,
+    /// since a check masks, shifts, corrupts or bins time steps.
+    /// </summary>
+    public virtual IReadOnlyList<string> ApplicableMethods =>
+        SaliencyMethod.All.Where(m => m.Axis == AttributionAxis.Time).Select(m => m.Name).ToArray();
 
-    /// <summary>The methods it runs when none is chosen.</summary>
-    public virtual IReadOnlyList<string> DefaultMethods => ApplicableMethods.Take(1).ToArray();
+    /// <summary>The methods it runs when none is chosen: the paper's GradCAM.</summary>
+    public virtual IReadOnlyList<string> DefaultMethods => [SaliencyMethod.GradCam.Name];
 
     /// <summary>The datasets (registry names) it applies to.</summary>
     public virtual IReadOnlyList<string> ApplicableDatasets => AnyDataset;

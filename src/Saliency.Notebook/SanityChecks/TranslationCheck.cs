@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using Saliency.Notebook.Explainers;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
@@ -32,8 +33,7 @@ public sealed class TranslationCheck : LatentPerturbationCheck
     public override MetricDirection Direction => MetricDirection.Higher;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> ApplicableMethods => SaliencyMethod.All.Select(m => m.Name).ToArray();
-
+    
     /// <summary>x (N, C, L) shifted right by <paramref name="shift"/> steps with edge padding.</summary>
     public static Tensor ShiftRight(Tensor x, int shift)
     {
@@ -83,7 +83,7 @@ public sealed class TranslationCheck : LatentPerturbationCheck
         if (maxLag >= x.shape[2]) throw new ArgumentException($"shifts up to {Shifts.Max()} need series longer than {maxLag} steps.");
 
         var batch = cat(new[] { x }.Concat(Shifts.Select(s => ShiftRight(x, s))).ToArray(), 0);
-        using var maps = method.Compute(inputs.Model, batch, inputs.Device, inputs.BatchSize, inputs.Layer);
+        using var maps = method.Maps(inputs.Model, batch, inputs.Device, inputs.BatchSize, inputs.Settings);
         var original = maps.Absolute.narrow(0, 0, n);
 
         var lags = Enumerable.Range(-maxLag, 2 * maxLag + 1).Select(k => (double)k).ToArray();

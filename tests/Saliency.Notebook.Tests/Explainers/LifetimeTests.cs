@@ -36,4 +36,21 @@ public class LifetimeTests
         long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Assert.True(after <= before, $"live tensors on this thread went from {before} to {after} over 1,000 explain calls");
     }
+
+    [Fact]
+    public void IntegratedGradientsWithASharedBaseline_HoldNoTensorOnceTheCallerDisposesItsOwn()
+    {
+        var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
+        using var x = torch.randn(2, 2, 8, dtype: ScalarType.Float64);
+        void Round()
+        {
+            using var baseline = torch.full(2, 8, 0.25, dtype: ScalarType.Float64);
+            using var result = new IntegratedGradients(steps: 4, baseline: baseline).Explain(model, x, LatentTarget.AllDimensions, batchSize: 5);
+        }
+        Round();
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 500; i++) Round();
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.True(after <= before, $"live tensors on this thread went from {before} to {after} over 500 explainers with a baseline");
+    }
 }

@@ -1,3 +1,4 @@
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.SanityChecks;
 using Saliency.Notebook.Training;
@@ -20,7 +21,7 @@ public class ComparisonChecksTests
         using var trained = SyntheticEncoder.RandomConv(2, 20, 4, seed: 1);
         using var landing = SyntheticEncoder.RandomConv(2, 20, 4, seed: 2);
         var check = new FlyoverModelsCheck { GridSize = 30, Sigma = 1 };
-        var inputs = new SanityCheckInputs { Model = trained, BaselineModel = landing, Data = Flyovers(), Layer = "encoder.2" };
+        var inputs = new SanityCheckInputs { Model = trained, BaselineModel = landing, Data = Flyovers(), Settings = new MethodSettings { Layer = "encoder.2" } };
 
         var different = check.Run(inputs);
         var same = check.Run(inputs with { BaselineModel = trained });
@@ -41,7 +42,7 @@ public class ComparisonChecksTests
         manual_seed(3);
         using var checkpoint = new CVAE(config);
         var check = new SingleClassCheck { TrainingEpochs = 4, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 20, Sigma = 1 };
-        var inputs = new SanityCheckInputs { Model = checkpoint, Data = SyntheticData.Uniform(60, 20, seed: 5), Layer = "encoder.0.layers.2", Labels = ["a"] };
+        var inputs = new SanityCheckInputs { Model = checkpoint, Data = SyntheticData.Uniform(60, 20, seed: 5), Settings = new MethodSettings { Layer = "encoder.0.layers.2" }, Labels = ["a"] };
 
         var first = check.Run(inputs);
         var second = check.Run(inputs);
@@ -73,8 +74,11 @@ public class ComparisonChecksTests
         Assert.Contains("needs a baseline model", noBaseline.Message);
 
         var wrongMethod = Assert.Throws<ArgumentException>(() =>
-            new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Methods = ["ig"] }));
-        Assert.Contains("does not apply to method 'ig'", wrongMethod.Message);
+            new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Methods = ["fourier-ig"] }));
+        Assert.Contains("does not apply to method 'fourier-ig'", wrongMethod.Message);   // frequency bins cannot be masked as time steps
+        var unknownMethod = Assert.Throws<ArgumentException>(() =>
+            new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Methods = ["occlusion"] }));
+        Assert.Contains("Unknown method 'occlusion'", unknownMethod.Message);
 
         var unknownLabel = Assert.Throws<ArgumentException>(() =>
             new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Labels = ["zzz"] }));

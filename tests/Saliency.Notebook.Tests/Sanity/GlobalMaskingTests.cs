@@ -1,3 +1,4 @@
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.SanityChecks;
 
 namespace Saliency.Notebook.Tests.Sanity;
@@ -10,7 +11,7 @@ public class GlobalMaskingTests
     {
         using var model = SyntheticEncoder.PlantedSegment(40, 20, 30);
         var data = SyntheticData.Uniform(60, 40, seed: 1);
-        var result = new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = data, Layer = "encoder.0", Labels = ["a"] });
+        var result = new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = data, Settings = new MethodSettings { Layer = "encoder.0" }, Labels = ["a"] });
 
         var percentiles = result.Rows["percentile"].Cast<double?>().Select(v => v!.Value).ToArray();
         var kept = result.Rows["kept_steps"].Cast<int?>().Select(v => v!.Value).ToArray();

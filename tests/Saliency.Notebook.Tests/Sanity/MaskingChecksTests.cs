@@ -1,3 +1,4 @@
+using Saliency.Notebook.Explainers;
 using TorchSharp;
 using Saliency.Notebook.GlobalMaps;
 using Saliency.Notebook.Models;
@@ -12,7 +13,7 @@ public class MaskingChecksTests
     private static SanityCheckInputs Planted(out SyntheticEncoder model)
     {
         model = SyntheticEncoder.PlantedSegment(40, 20, 30);
-        return new SanityCheckInputs { Model = model, Data = SyntheticData.Uniform(60, 40, seed: 3), Layer = "encoder.0" };
+        return new SanityCheckInputs { Model = model, Data = SyntheticData.Uniform(60, 40, seed: 3), Settings = new MethodSettings { Layer = "encoder.0" } };
     }
 
     [Fact]
@@ -23,7 +24,7 @@ public class MaskingChecksTests
         {
             var latents = model.PosteriorMeans(inputs.Data.X, CPU);
             var pca = LatentPca.Fit(latents, 2);
-            using var maps = SaliencyMethod.GradCam.Compute(model, inputs.Data.X, CPU, 4096, "encoder.0");
+            using var maps = SaliencyMethod.GradCam.Maps(model, inputs.Data.X, CPU, 4096, inputs.Settings);
             using var mask = KeptRemovedCheck.PruningMask(maps.Absolute, pca, 0.2);
             var expected = zeros(60, 40, dtype: ScalarType.Bool);
             expected.narrow(1, 20, 10).fill_(true);
@@ -100,7 +101,7 @@ public class CorruptionCheckTests
     public void Corrupting_the_most_important_steps_hurts_far_more_than_the_least()
     {
         using var model = SyntheticEncoder.PlantedSegment(40, 20, 30);
-        var result = new CorruptionCheck { ClassifierEpochs = 150 }.Run(new SanityCheckInputs { Model = model, Data = PhaseInSegment(), Layer = "encoder.0" });
+        var result = new CorruptionCheck { ClassifierEpochs = 150 }.Run(new SanityCheckInputs { Model = model, Data = PhaseInSegment(), Settings = new MethodSettings { Layer = "encoder.0" } });
         var accuracy = result.Rows["accuracy"].Cast<double?>().Select(v => v!.Value).ToArray();        // most: 0,10,20,30 %; least: same
         var displacement = result.Rows["latent_displacement"].Cast<double?>().Select(v => v!.Value).ToArray();
 

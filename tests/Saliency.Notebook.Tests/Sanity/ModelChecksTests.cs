@@ -1,3 +1,4 @@
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.SanityChecks;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ public class ModelChecksTests
     public void Translation_recovers_every_shift_exactly_for_a_shift_equivariant_encoder()
     {
         using var model = SyntheticEncoder.ShiftEquivariant(1, 64, 3, seed: 5);
-        var result = new TranslationCheck().Run(new SanityCheckInputs { Model = model, Data = Bumps(24, 1), Layer = "encoder.2" });
+        var result = new TranslationCheck().Run(new SanityCheckInputs { Model = model, Data = Bumps(24, 1), Settings = new MethodSettings { Layer = "encoder.2" } });
         foreach (int s in new[] { 1, 2, 3, 5, 8 }) Assert.Equal(s, result.Summary[$"shift_{s}.recovered_lag"]);
         Assert.Equal(true, result.Summary["all_recovered"]);
         // Not 1: within a receptive field of the left edge the maps see the zero padding of the convolutions, which does not shift.
@@ -39,7 +40,7 @@ public class ModelChecksTests
     {
         using var model = SyntheticEncoder.RandomConv(2, 20, 3, seed: 11);
         var data = SyntheticData.Uniform(32, 20, seed: 2);
-        var inputs = new SanityCheckInputs { Model = model, Data = data, Layer = "encoder.2", Methods = ["gradcam", "gradient"] };
+        var inputs = new SanityCheckInputs { Model = model, Data = data, Settings = new MethodSettings { Layer = "encoder.2" }, Methods = ["gradcam", "gradient"] };
         var before = model.parameters().Select(p => p.detach().clone()).ToArray();
 
         Assert.Equal(new[] { "head", "encoder.2", "encoder.0" }, RandomisationCheck.EncoderPathTopDown(model, data.X.narrow(0, 0, 1)));
