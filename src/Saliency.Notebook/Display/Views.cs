@@ -147,15 +147,7 @@ public static class Views
     public static KitView LatentSpace(GlobalSaliencyResult result, string? fitWithout = null, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        LatentPca pca = result.Pca;
-        if (fitWithout != null)
-        {
-            long[] rows = Enumerable.Range(0, result.Labels.Count).Where(i => result.Labels[i] != fitWithout).Select(i => (long)i).ToArray();
-            if (rows.Length == result.Labels.Count) throw new ArgumentException($"No sample is labelled '{fitWithout}'.", nameof(fitWithout));
-            using var index = tensor(rows);
-            using var fitted = result.Latents.index_select(0, index);
-            pca = LatentPca.Fit(fitted, Math.Max(2, result.Pca.ComponentCount));
-        }
+        LatentPca pca = fitWithout == null ? result.Pca : result.PcaWithout(fitWithout);
         string name = fitWithout == null ? result.Dataset : $"{result.Dataset}-without-{Slug(fitWithout)}";
         return LatentSpace(result.Latents, result.Labels, pca,
             title ?? $"{result.Dataset}: latent space (PCA of the posterior means{(fitWithout == null ? "" : $", fitted without {fitWithout}")})", name);
@@ -239,7 +231,7 @@ public static class Views
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(data);
         bool[] mask;
-        using (var pruning = KeptRemovedCheck.PruningMask(result.GradCam, result.Pca, fraction))
+        using (var pruning = result.PruningMask(fraction))
             mask = pruning.flatten().data<bool>().ToArray();
         int length = data.L;
         IReadOnlyList<string> labels = result.Maps.Labels;

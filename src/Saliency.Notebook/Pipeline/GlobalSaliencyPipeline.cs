@@ -106,6 +106,26 @@ public sealed class GlobalSaliencyResult : IDisposable
         return combined;
     }
 
+    /// <summary>
+    /// The PCA of the latents fitted on the samples not labelled <paramref name="label"/> (at least two components), to apply to
+    /// all: the paper's landing-only model on the flyover data (pca_untrained_model fits without the flyovers).
+    /// </summary>
+    public LatentPca PcaWithout(string label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        long[] rows = Enumerable.Range(0, Labels.Count).Where(i => Labels[i] != label).Select(i => (long)i).ToArray();
+        if (rows.Length == Labels.Count) throw new ArgumentException($"No sample is labelled '{label}'.", nameof(label));
+        using var index = torch.tensor(rows);
+        using var fitted = Latents.index_select(0, index);
+        return LatentPca.Fit(fitted, Math.Max(2, Pca.ComponentCount));
+    }
+
+    /// <summary>
+    /// The kept-vs-removed mask (N, L) of the run's |GradCAM| (<see cref="SalientSteps.PruningMask"/>): true where the normalised
+    /// |PC1| GradCAM is ≥ <paramref name="fraction"/> of its maximum (the original's 0.2). The caller disposes it.
+    /// </summary>
+    public Tensor PruningMask(double fraction = 0.2) => SalientSteps.PruningMask(GradCam, Pca, fraction);
+
     /// <summary>Frees the tensors.</summary>
     public void Dispose()
     {

@@ -1,8 +1,15 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="CorruptionCheck"/>: the held-out samples with one share of their most or least important steps corrupted.</summary>
+/// <param name="Corrupted">most or least (important steps).</param>
+/// <param name="Percent">Share of the steps corrupted, in percent (0 = clean).</param>
+/// <param name="Steps">Steps corrupted per sample.</param>
+/// <param name="Accuracy">Classifier accuracy.</param>
+/// <param name="LatentDisplacement">Mean ‖Δz‖ from the clean samples' latents.</param>
+public sealed record CorruptionRow(string Corrupted, double Percent, int Steps, double Accuracy, double LatentDisplacement);
 
 /// <summary>
 /// Corruption check (CSDA paper, check 3, adapted to an autoencoder): a small CNN classifier is trained (seeded) on the
@@ -91,17 +98,10 @@ public sealed class CorruptionCheck : LatentPerturbationCheck
         var displacementMost = Curve(displacement, 0);
         var displacementLeast = Curve(displacement, 1);
 
-        var modeColumn = new List<string>();
-        var fractionColumn = new List<double>();
-        var stepsColumn = new List<int>();
-        var accuracyColumn = new List<double>();
-        var displacementColumn = new List<double>();
+        var rows = new List<CorruptionRow>();
         foreach (var (mode, acc, disp) in new[] { ("most", accuracyMost, displacementMost), ("least", accuracyLeast, displacementLeast) })
             for (int i = 0; i < xs.Length; i++)
-            {
-                modeColumn.Add(mode); fractionColumn.Add(xs[i]); stepsColumn.Add(i == 0 ? 0 : counts[i - 1]);
-                accuracyColumn.Add(acc[i]); displacementColumn.Add(disp[i]);
-            }
+                rows.Add(new CorruptionRow(mode, xs[i], i == 0 ? 0 : counts[i - 1], acc[i], disp[i]));
         var fractionAxis = xs.Select(v => v / 100).ToArray();
         double areaMost = SanityStatistics.Trapezoid(fractionAxis, accuracyMost), areaLeast = SanityStatistics.Trapezoid(fractionAxis, accuracyLeast);
         double displacementAreaMost = SanityStatistics.Trapezoid(fractionAxis, displacementMost);
@@ -116,13 +116,7 @@ public sealed class CorruptionCheck : LatentPerturbationCheck
             ["displacement_area_least"] = displacementAreaLeast,
             ["most_hurts_more"] = areaMost < areaLeast && displacementAreaMost > displacementAreaLeast,
         };
-        var rows = new DataFrame(
-            new StringDataFrameColumn("corrupted", modeColumn),
-            new DoubleDataFrameColumn("percent", fractionColumn),
-            new Int32DataFrameColumn("steps", stepsColumn),
-            new DoubleDataFrameColumn("accuracy", accuracyColumn),
-            new DoubleDataFrameColumn("latent_displacement", displacementColumn));
-        return Result(inputs, methods, rows, summary,
+        return Result(inputs, methods, SanityTable.From(rows), summary,
             new SanityCurve("Classifier accuracy after corruption", "% of steps corrupted", "accuracy", xs,
                 [new CurveSeries("most important", accuracyMost), new CurveSeries("least important", accuracyLeast)]),
             new SanityCurve("Latent displacement after corruption", "% of steps corrupted", "mean ‖Δz‖", xs,

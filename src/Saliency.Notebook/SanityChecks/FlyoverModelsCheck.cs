@@ -1,9 +1,14 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.GlobalMaps;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="FlyoverModelsCheck"/>: one model's explained-variance ratio of one component.</summary>
+/// <param name="Model">flyover-trained or landing-only.</param>
+/// <param name="Component">1-based component.</param>
+/// <param name="ExplainedVarianceRatio">Its explained-variance ratio.</param>
+public sealed record FlyoverModelsRow(string Model, int Component, double ExplainedVarianceRatio);
 
 /// <summary>
 /// Trained vs "untrained" model on the flyover data (aircraft-flyover notebooks): the flyover-trained model and the
@@ -47,9 +52,7 @@ public sealed class FlyoverModelsCheck : MapComparisonCheck
         if (known.Length < 2) throw new ArgumentException($"flyover-models needs samples besides '{NovelLabel}' to fit the landing-only PCA.");
 
         var models = new[] { ("flyover-trained", inputs.Model, (long[]?)null), ("landing-only", inputs.BaselineModel!, known) };
-        var modelColumn = new List<string>();
-        var componentColumn = new List<int>();
-        var ratioColumn = new List<double>();
+        var rows = new List<FlyoverModelsRow>();
         var summary = new Dictionary<string, object>();
         var flyoverMaps = new List<double[]>();
         var ratioSeries = new List<CurveSeries>();
@@ -66,25 +69,18 @@ public sealed class FlyoverModelsCheck : MapComparisonCheck
             var maps = BinnedMaps(inputs, method, model, pca, data.X, data.Labels);
             var flyover = maps.Map(NovelLabel, 0);
             flyoverMaps.Add(Flatten(flyover));
-            for (int k = 0; k < ratios.Length; k++)
-            {
-                modelColumn.Add(name); componentColumn.Add(k + 1); ratioColumn.Add(ratios[k]);
-            }
+            for (int k = 0; k < ratios.Length; k++) rows.Add(new FlyoverModelsRow(name, k + 1, ratios[k]));
             summary[$"{name}.explained_variance_ratio"] = string.Join(" ", ratios.Select(r => r.ToString("F6", System.Globalization.CultureInfo.InvariantCulture)));
             summary[$"{name}.flyover_mass_inside_box"] = MassInside(flyover, maps, box);
             ratioSeries.Add(new CurveSeries(name, ratios));
         }
         summary["flyover_map_one_minus_cosine"] = 1 - Cosine(flyoverMaps[0], flyoverMaps[1]);
 
-        var rows = new DataFrame(
-            new StringDataFrameColumn("model", modelColumn),
-            new Int32DataFrameColumn("component", componentColumn),
-            new DoubleDataFrameColumn("explained_variance_ratio", ratioColumn));
         int longest = ratioSeries.Max(s => s.Y.Count);
         var padded = ratioSeries.Select(s => new CurveSeries(s.Name, s.Y.Concat(Enumerable.Repeat(double.NaN, longest - s.Y.Count)).ToArray())).ToArray();
         var chart = new SanityCurve("Explained variance ratio per component", "component", "explained variance ratio",
             Enumerable.Range(1, longest).Select(k => (double)k).ToArray(), padded);
-        return Result(inputs, methods, rows, summary, chart);
+        return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 
     private static (double X0, double X1, double Y0, double Y1) BoundingBox(Tensor x)

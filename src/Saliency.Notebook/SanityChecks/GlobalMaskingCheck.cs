@@ -1,8 +1,15 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="GlobalMaskingCheck"/>: a class at one percentile.</summary>
+/// <param name="Label">The class.</param>
+/// <param name="Percentile">The percentile p of the class-mean PC1 map.</param>
+/// <param name="Threshold">percentile(m, p).</param>
+/// <param name="KeptSteps">Steps with m ≥ threshold.</param>
+/// <param name="MeanAbsDeltaPc1">Class mean of |ΔPC1| after masking.</param>
+public sealed record GlobalMaskingRow(string Label, double Percentile, double Threshold, int KeptSteps, double MeanAbsDeltaPc1);
 
 /// <summary>
 /// The paper's global masking check (symbols notebook cell 7, compute_global_latent_distance): per class, the class-mean
@@ -34,11 +41,7 @@ public sealed class GlobalMaskingCheck : LatentPerturbationCheck
         var saliency = ComputeSaliency(inputs, method, data.X);
         var pc1 = saliency.Projections.select(-1, 0);                         // (N, L) raw PC1 projection
 
-        var labelColumn = new List<string>();
-        var percentileColumn = new List<double>();
-        var thresholdColumn = new List<double>();
-        var keptColumn = new List<int>();
-        var distanceColumn = new List<double>();
+        var rows = new List<GlobalMaskingRow>();
         var summary = new Dictionary<string, object>();
         var series = new List<CurveSeries>();
         foreach (var label in LabelsOf(inputs))
@@ -55,26 +58,14 @@ public sealed class GlobalMaskingCheck : LatentPerturbationCheck
             var kept = ToArray(keep.to(ScalarType.Float64).sum(1));
 
             for (int p = 0; p < thresholds.Length; p++)
-            {
-                labelColumn.Add(label);
-                percentileColumn.Add(Percentiles[p]);
-                thresholdColumn.Add(thresholds[p]);
-                keptColumn.Add((int)kept[p]);
-                distanceColumn.Add(distances[p]);
-            }
+                rows.Add(new GlobalMaskingRow(label, Percentiles[p], thresholds[p], (int)kept[p], distances[p]));
             summary[$"{label}.area"] = SanityStatistics.Trapezoid(Percentiles.Select(p => p / 100).ToArray(), distances);
             summary[$"{label}.first"] = distances[0];
             summary[$"{label}.last"] = distances[^1];
             series.Add(new CurveSeries(label, distances));
         }
-        var rows = new DataFrame(
-            new StringDataFrameColumn("label", labelColumn),
-            new DoubleDataFrameColumn("percentile", percentileColumn),
-            new DoubleDataFrameColumn("threshold", thresholdColumn),
-            new Int32DataFrameColumn("kept_steps", keptColumn),
-            new DoubleDataFrameColumn("mean_abs_delta_pc1", distanceColumn));
         var curve = new SanityCurve("Mean latent distance vs threshold percentile", "threshold percentile", "mean |ΔPC1|", Percentiles, series);
-        return Result(inputs, methods, rows, summary, curve);
+        return Result(inputs, methods, SanityTable.From(rows), summary, curve);
     }
 
     /// <summary>Keep masks (P, L): step t is kept under threshold p when m[t] ≥ threshold[p].</summary>

@@ -1,9 +1,18 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.GlobalMaps;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="KeptRemovedCheck"/>: one sample of one group (original, kept, removed) re-encoded.</summary>
+/// <param name="Group">original, kept or removed.</param>
+/// <param name="Label">The sample's class.</param>
+/// <param name="Sample">Its dataset index.</param>
+/// <param name="Pc1">PC1 score in the PCA of the originals.</param>
+/// <param name="Pc2">PC2 score (PC1 again when the PCA has one component).</param>
+/// <param name="LatentDisplacement">‖z − z_original‖.</param>
+/// <param name="PcaDisplacement">Distance from the original's scores in PCA space.</param>
+public sealed record KeptRemovedRow(string Group, string Label, int Sample, double Pc1, double Pc2, double LatentDisplacement, double PcaDisplacement);
 
 /// <summary>
 /// Keep-salient vs keep-non-salient (explain/pruned_trajectories.py apply_pruning_mask, symbols/apply_gradcam_mask): |GradCAM|
@@ -28,29 +37,12 @@ public sealed class KeptRemovedCheck : LatentPerturbationCheck
     /// <inheritdoc/>
     public override MetricDirection Direction => MetricDirection.Higher;
 
-    /// <summary>
-    /// The original's pruning mask (N, L): per-dimension min-max normalised maps (N, L, D) (denominator + 1e−8), their |PC1|
-    /// projection, and value ≥ <paramref name="fraction"/> · its global max.
-    /// </summary>
-    public static Tensor PruningMask(Tensor absoluteMaps, LatentPca pca, double fraction)
-    {
-        ArgumentNullException.ThrowIfNull(absoluteMaps);
-        ArgumentNullException.ThrowIfNull(pca);
-        using var scope = NewDisposeScope();
-        var maps = absoluteMaps.to(ScalarType.Float64);
-        var minimum = maps.amin(new long[] { 0, 1 }, keepdim: true);
-        var maximum = maps.amax(new long[] { 0, 1 }, keepdim: true);
-        var normalised = (maps - minimum) / (maximum - minimum + 1e-8);
-        var first = pca.ProjectMaps(normalised).select(-1, 0).abs();
-        return first.ge(first.max() * fraction).MoveToOuterDisposeScope();
-    }
-
     /// <inheritdoc/>
     protected override SanityCheckResult Execute(SanityCheckInputs inputs, IReadOnlyList<SaliencyMethod> methods)
     {
         var data = inputs.Data;
         var saliency = ComputeSaliency(inputs, methods[0], data.X);
-        var mask = PruningMask(saliency.AbsoluteMaps, saliency.Pca, ThresholdFraction).unsqueeze(1).to(data.X.dtype);   // (N, 1, L)
+        var mask = SalientSteps.PruningMask(saliency.AbsoluteMaps, saliency.Pca, ThresholdFraction).unsqueeze(1).to(data.X.dtype);   // (N, 1, L)
         var kept = data.X * mask;
         var removed = data.X * (1 - mask);
         double zeroPercent = kept.eq(0).to(ScalarType.Float64).mean().item<double>() * 100;
@@ -62,13 +54,7 @@ public sealed class KeptRemovedCheck : LatentPerturbationCheck
             ("removed", Encode(inputs, removed)),
         };
         var originalLatents = saliency.Latents.to(ScalarType.Float64);
-        var groupColumn = new List<string>();
-        var labelColumn = new List<string>();
-        var sampleColumn = new List<int>();
-        var pc1Column = new List<double>();
-        var pc2Column = new List<double>();
-        var latentColumn = new List<double>();
-        var pcaColumn = new List<double>();
+        var rows = new List<KeptRemovedRow>();
         var summary = new Dictionary<string, object> { ["zero_percent"] = zeroPercent };
         var perGroupLatent = new Dictionary<string, double[]>();
         var labels = LabelsOf(inputs);
@@ -84,10 +70,7 @@ public sealed class KeptRemovedCheck : LatentPerturbationCheck
             {
                 var members = data.IndicesOf(labels[l]);
                 foreach (long i in members)
-                {
-                    groupColumn.Add(group); labelColumn.Add(labels[l]); sampleColumn.Add((int)i);
-                    pc1Column.Add(pc1[i]); pc2Column.Add(pc2[i]); latentColumn.Add(latentShift[i]); pcaColumn.Add(pcaShift[i]);
-                }
+                    rows.Add(new KeptRemovedRow(group, labels[l], (int)i, pc1[i], pc2[i], latentShift[i], pcaShift[i]));
                 means[l] = members.Average(i => latentShift[i]);
                 summary[$"{group}.{labels[l]}.latent_displacement"] = means[l];
                 summary[$"{group}.{labels[l]}.pca_displacement"] = members.Average(i => pcaShift[i]);
@@ -97,17 +80,9 @@ public sealed class KeptRemovedCheck : LatentPerturbationCheck
         double keptMean = perGroupLatent["kept"].Average(), removedMean = perGroupLatent["removed"].Average();
         summary["removed_over_kept_latent_displacement"] = removedMean / keptMean;
 
-        var rows = new DataFrame(
-            new StringDataFrameColumn("group", groupColumn),
-            new StringDataFrameColumn("label", labelColumn),
-            new Int32DataFrameColumn("sample", sampleColumn),
-            new DoubleDataFrameColumn("pc1", pc1Column),
-            new DoubleDataFrameColumn("pc2", pc2Column),
-            new DoubleDataFrameColumn("latent_displacement", latentColumn),
-            new DoubleDataFrameColumn("pca_displacement", pcaColumn));
         var chart = new SanityCurve($"Mean latent displacement from the originals per label ({string.Join(", ", labels)})", "label index", "mean ‖Δz‖",
             Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray(),
             [new CurveSeries("kept (salient steps)", perGroupLatent["kept"]), new CurveSeries("removed (non-salient steps)", perGroupLatent["removed"])]);
-        return Result(inputs, methods, rows, summary, chart);
+        return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

@@ -1,8 +1,16 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="LocalMaskingCheck"/>: one reference sample's mask at one percentile.</summary>
+/// <param name="Label">The class.</param>
+/// <param name="Reference">The reference sample (dataset index).</param>
+/// <param name="Percentile">The percentile p of the reference's own PC1 map.</param>
+/// <param name="Threshold">percentile(map, p).</param>
+/// <param name="KeptSteps">Steps kept (map &gt; threshold).</param>
+/// <param name="MeanPcaDistance">Mean Euclidean distance in PCA space of the class's masked samples from their originals.</param>
+public sealed record LocalMaskingRow(string Label, int Reference, double Percentile, double Threshold, int KeptSteps, double MeanPcaDistance);
 
 /// <summary>
 /// The local counterpart of global masking (explain/local.py): the mask comes from ONE reference sample's own raw PC1
@@ -37,12 +45,7 @@ public sealed class LocalMaskingCheck : LatentPerturbationCheck
         var pc1 = saliency.Projections.select(-1, 0);
         int percentileCount = Percentiles.Count;
 
-        var labelColumn = new List<string>();
-        var referenceColumn = new List<int>();
-        var percentileColumn = new List<double>();
-        var thresholdColumn = new List<double>();
-        var keptColumn = new List<int>();
-        var distanceColumn = new List<double>();
+        var rows = new List<LocalMaskingRow>();
         var summary = new Dictionary<string, object>();
         var series = new List<CurveSeries>();
         var generator = new Generator((ulong)inputs.Seed);
@@ -76,12 +79,7 @@ public sealed class LocalMaskingCheck : LatentPerturbationCheck
                 for (int p = 0; p < percentileCount; p++)
                 {
                     int row = r * percentileCount + p;
-                    labelColumn.Add(label);
-                    referenceColumn.Add((int)references[r]);
-                    percentileColumn.Add(Percentiles[p]);
-                    thresholdColumn.Add(thresholds[row]);
-                    keptColumn.Add((int)kept[row]);
-                    distanceColumn.Add(distances[row]);
+                    rows.Add(new LocalMaskingRow(label, (int)references[r], Percentiles[p], thresholds[row], (int)kept[row], distances[row]));
                     curve[p] = distances[row];
                     meanCurve[p] += distances[row] / references.Length;
                 }
@@ -93,14 +91,7 @@ public sealed class LocalMaskingCheck : LatentPerturbationCheck
             summary[$"{label}.mean_first"] = meanCurve[0];
             summary[$"{label}.mean_last"] = meanCurve[^1];
         }
-        var rows = new DataFrame(
-            new StringDataFrameColumn("label", labelColumn),
-            new Int32DataFrameColumn("reference", referenceColumn),
-            new DoubleDataFrameColumn("percentile", percentileColumn),
-            new DoubleDataFrameColumn("threshold", thresholdColumn),
-            new Int32DataFrameColumn("kept_steps", keptColumn),
-            new DoubleDataFrameColumn("mean_pca_distance", distanceColumn));
         var chart = new SanityCurve("PCA distance vs threshold percentile (local masks)", "threshold percentile", "mean Euclidean distance in PCA space", Percentiles, series);
-        return Result(inputs, methods, rows, summary, chart);
+        return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

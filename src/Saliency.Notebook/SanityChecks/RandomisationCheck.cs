@@ -1,10 +1,19 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="RandomisationCheck"/>: one method's maps after one re-initialisation step.</summary>
+/// <param name="Method">The method.</param>
+/// <param name="Mode">cascading or independent.</param>
+/// <param name="Step">1-based step.</param>
+/// <param name="Layers">The re-initialised layers ('+'-joined when cascading).</param>
+/// <param name="SpearmanAbs">Spearman correlation of the |maps| with the trained model's.</param>
+/// <param name="SpearmanSigned">Spearman correlation of the signed maps.</param>
+/// <param name="Ssim">SSIM of the |maps| as images.</param>
+public sealed record RandomisationRow(string Method, string Mode, int Step, string Layers, double SpearmanAbs, double SpearmanSigned, double Ssim);
 
 /// <summary>
 /// Model-parameter randomisation (Adebayo et al., "Sanity checks for saliency maps"): the layers on the encoder path are
@@ -104,13 +113,7 @@ public sealed class RandomisationCheck : MapComparisonCheck
         var modules = model.Root.named_modules().ToDictionary(m => m.name, m => m.module);
         var trained = model.Root.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
 
-        var methodColumn = new List<string>();
-        var modeColumn = new List<string>();
-        var stepColumn = new List<int>();
-        var layerColumn = new List<string>();
-        var spearmanAbsColumn = new List<double>();
-        var spearmanSignedColumn = new List<double>();
-        var ssimColumn = new List<double>();
+        var rows = new List<RandomisationRow>();
         var summary = new Dictionary<string, object> { ["layers_top_down"] = layers, ["pass_threshold"] = PassThreshold };
         var cascadeSeries = new List<CurveSeries>();
         var passing = new List<string>();
@@ -119,11 +122,8 @@ public sealed class RandomisationCheck : MapComparisonCheck
             foreach (var method in methods)
             {
                 using var reference = method.Maps(model, x, inputs.Device, inputs.BatchSize, inputs.Settings);
-                void Record(string mode, int step, string layer, MapSimilarity similarity)
-                {
-                    methodColumn.Add(method.Name); modeColumn.Add(mode); stepColumn.Add(step); layerColumn.Add(layer);
-                    spearmanAbsColumn.Add(similarity.SpearmanAbsolute); spearmanSignedColumn.Add(similarity.SpearmanSigned); ssimColumn.Add(similarity.Ssim);
-                }
+                void Record(string mode, int step, string layer, MapSimilarity similarity) =>
+                    rows.Add(new RandomisationRow(method.Name, mode, step, layer, similarity.SpearmanAbsolute, similarity.SpearmanSigned, similarity.Ssim));
                 MapSimilarity Measure()
                 {
                     using var randomised = method.Maps(model, x, inputs.Device, inputs.BatchSize, inputs.Settings);
@@ -161,18 +161,10 @@ public sealed class RandomisationCheck : MapComparisonCheck
         }
         summary["passing_methods"] = passing;
 
-        var rows = new DataFrame(
-            new StringDataFrameColumn("method", methodColumn),
-            new StringDataFrameColumn("mode", modeColumn),
-            new Int32DataFrameColumn("step", stepColumn),
-            new StringDataFrameColumn("layers", layerColumn),
-            new DoubleDataFrameColumn("spearman_abs", spearmanAbsColumn),
-            new DoubleDataFrameColumn("spearman_signed", spearmanSignedColumn),
-            new DoubleDataFrameColumn("ssim", ssimColumn));
         var chart = new SanityCurve("Cascading randomisation: rank correlation with the trained model's maps",
             "layers re-initialised from the top (0 = trained)", "Spearman rank correlation of |maps|",
             Enumerable.Range(0, layers.Count + 1).Select(i => (double)i).ToArray(), cascadeSeries);
-        return Result(inputs, methods, rows, summary, chart);
+        return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 
     /// <summary>The generator of layer <paramref name="step"/>: the same draw in the cascading and the independent pass.</summary>

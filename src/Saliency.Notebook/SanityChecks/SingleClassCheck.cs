@@ -1,4 +1,3 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.GlobalMaps;
 using Saliency.Notebook.Models;
@@ -6,6 +5,12 @@ using Saliency.Notebook.Training;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="SingleClassCheck"/>: one class under one model.</summary>
+/// <param name="Label">The class.</param>
+/// <param name="Model">single-class, all-classes or checkpoint.</param>
+/// <param name="MapDensityPearson">Pearson correlation over bins of the class's PC1 map and its point density.</param>
+public sealed record SingleClassRow(string Label, string Model, double MapDensityPearson);
 
 /// <summary>
 /// Single-class check (CSDA paper, check 1, adapted): a CVAE is trained (short, seeded) on ONE class only and another with
@@ -46,9 +51,7 @@ public sealed class SingleClassCheck : MapComparisonCheck
         var labels = inputs.Labels.Count > 0 ? inputs.Labels : data.ClassNames.Take(1).ToArray();
 
         using var allClasses = new Trainer(config, options, inputs.Device).Train(data.X).Model;
-        var labelColumn = new List<string>();
-        var modelColumn = new List<string>();
-        var correlationColumn = new List<double>();
+        var rows = new List<SingleClassRow>();
         var summary = new Dictionary<string, object> { ["training_epochs"] = TrainingEpochs };
         foreach (var label in labels)
         {
@@ -67,18 +70,14 @@ public sealed class SingleClassCheck : MapComparisonCheck
                 var pca = LatentPca.Fit(EncodeWith(inputs, model, fitData), 2);
                 var maps = BinnedMaps(inputs, method, model, pca, classX, classLabels);
                 double correlation = SanityStatistics.Pearson(Flatten(maps.Map(label, 0, normalised: false)), Flatten(Density(maps, classX)));
-                labelColumn.Add(label); modelColumn.Add(name); correlationColumn.Add(correlation);
+                rows.Add(new SingleClassRow(label, name, correlation));
                 summary[$"{label}.{name}.map_density_pearson"] = correlation;
             }
         }
-        var rows = new DataFrame(
-            new StringDataFrameColumn("label", labelColumn),
-            new StringDataFrameColumn("model", modelColumn),
-            new DoubleDataFrameColumn("map_density_pearson", correlationColumn));
         var xs = Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray();
         var series = new[] { "single-class", "all-classes", "checkpoint" }
             .Select(model => new CurveSeries(model, labels.Select(l => (double)summary[$"{l}.{model}.map_density_pearson"]).ToArray())).ToArray();
         var chart = new SanityCurve($"PC1 map vs point density per class ({string.Join(", ", labels)})", "class index", "Pearson correlation", xs, series);
-        return Result(inputs, methods, rows, summary, chart);
+        return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

@@ -1,8 +1,13 @@
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Explainers;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
+
+/// <summary>One row of <see cref="TranslationCheck"/>: the mean cross-correlation at one lag for one shift.</summary>
+/// <param name="Shift">The shift s applied to the series.</param>
+/// <param name="Lag">The lag k.</param>
+/// <param name="MeanCorrelation">Mean Pearson correlation of map[t] with map'[t + k].</param>
+public sealed record TranslationRow(int Shift, int Lag, double MeanCorrelation);
 
 /// <summary>
 /// Translation check (CSDA paper, check 2): every series is shifted right by s steps with edge padding
@@ -87,9 +92,7 @@ public sealed class TranslationCheck : LatentPerturbationCheck
         var original = maps.Absolute.narrow(0, 0, n);
 
         var lags = Enumerable.Range(-maxLag, 2 * maxLag + 1).Select(k => (double)k).ToArray();
-        var shiftColumn = new List<int>();
-        var lagColumn = new List<int>();
-        var correlationColumn = new List<double>();
+        var rows = new List<TranslationRow>();
         var summary = new Dictionary<string, object>();
         var series = new List<CurveSeries>();
         int recovered = 0;
@@ -97,10 +100,7 @@ public sealed class TranslationCheck : LatentPerturbationCheck
         {
             var correlation = CrossCorrelation(original, maps.Absolute.narrow(0, (i + 1) * n, n), maxLag);
             int best = Enumerable.Range(0, correlation.Length).Where(j => !double.IsNaN(correlation[j])).MaxBy(j => correlation[j]) - maxLag;
-            for (int j = 0; j < correlation.Length; j++)
-            {
-                shiftColumn.Add(Shifts[i]); lagColumn.Add(j - maxLag); correlationColumn.Add(correlation[j]);
-            }
+            for (int j = 0; j < correlation.Length; j++) rows.Add(new TranslationRow(Shifts[i], j - maxLag, correlation[j]));
             summary[$"shift_{Shifts[i]}.recovered_lag"] = best;
             summary[$"shift_{Shifts[i]}.peak_correlation"] = correlation[best + maxLag];
             if (best == Shifts[i]) recovered++;
@@ -109,11 +109,7 @@ public sealed class TranslationCheck : LatentPerturbationCheck
         summary["recovered_fraction"] = (double)recovered / Shifts.Count;
         summary["all_recovered"] = recovered == Shifts.Count;
 
-        var rows = new DataFrame(
-            new Int32DataFrameColumn("shift", shiftColumn),
-            new Int32DataFrameColumn("lag", lagColumn),
-            new DoubleDataFrameColumn("mean_correlation", correlationColumn));
         var chart = new SanityCurve("Cross-correlation of original and shifted maps", "lag (steps)", "mean Pearson correlation", lags, series);
-        return Result(inputs, methods, rows, summary, chart);
+        return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

@@ -59,3 +59,30 @@ public class SanityStatisticsTests
         Assert.Equal(-0.9898949, expected, 6);
     }
 }
+
+public class SanityTableTests
+{
+    private sealed record Row(string Label, int KeptSteps, double MeanAbsDeltaPc1, long Sample, bool Passes);
+
+    [Fact]
+    public void Rows_become_typed_snake_case_columns_in_declaration_order()
+    {
+        var frame = Saliency.Notebook.SanityChecks.SanityTable.From(new[] { new Row("a", 3, 0.5, 7, true), new Row("b", 4, double.NaN, 8, false) });
+        Assert.Equal(new[] { "label", "kept_steps", "mean_abs_delta_pc1", "sample", "passes" }, frame.Columns.Select(c => c.Name));
+        Assert.Equal(new[] { typeof(string), typeof(int), typeof(double), typeof(long), typeof(bool) }, frame.Columns.Select(c => c.DataType));
+        Assert.Equal(2, frame.Rows.Count);
+        Assert.Equal("b", frame["label"][1]);
+        Assert.Equal(4, frame["kept_steps"][1]);
+        Assert.True(double.IsNaN((double)frame["mean_abs_delta_pc1"][1]!));
+        Assert.Equal(false, frame["passes"][1]);
+    }
+
+    private sealed record Unsupported(DateTime When);
+
+    [Fact]
+    public void An_unsupported_property_type_is_a_clear_error()
+    {
+        var error = Assert.Throws<NotSupportedException>(() => Saliency.Notebook.SanityChecks.SanityTable.From(new[] { new Unsupported(DateTime.UnixEpoch) }));
+        Assert.Contains("Unsupported.When is a DateTime", error.Message);
+    }
+}
