@@ -7,8 +7,10 @@ namespace Saliency.Notebook.Display;
 /// <summary>
 /// The paper's brushing tool (§3.2.5) as ONE self-contained HTML output, no server: left, the series (or
 /// trajectories) per class; middle, the PC1/PC2 scores (x reversed, box/lasso select); right, the global map of the
-/// selected samples per class, recomputed in the page from the embedded per-point data with scipy's semantics
-/// (binned_statistic_2d mean, empty bins 0, gaussian_filter mode reflect truncate 4, then normalisation).
+/// selected samples per class, recomputed in the page from the embedded per-point data with scipy's semantics exactly as the
+/// kit's <c>GlobalMaps.BinnedStatistic2D</c> and <c>GlobalMaps.GaussianFilter</c> implement them (binned_statistic_2d mean with
+/// scipy's rounded right-edge rule, empty bins 0, gaussian_filter mode reflect truncate 4, then normalisation); the browser
+/// tests compare the page with those two classes.
 /// </summary>
 public static class BrushingTool
 {
@@ -120,11 +122,24 @@ public static class BrushingTool
     e[n] = hi;
     return e;
   };
-  // scipy.stats.binned_statistic_2d: bins [e[i], e[i+1]) except the last, which includes hi; outside (or NaN) -> -1.
+  // numpy.around(v, d): scaled by 10^d (or divided by 10^-d), rounded half to even (rint), scaled back.
+  function rint(v) { var f = Math.floor(v), r = v - f; return r > 0.5 ? f + 1 : r < 0.5 ? f : (f % 2 === 0 ? f : f + 1); }
+  B.around = function (v, d) {
+    if (d >= 0) { var s = Math.pow(10, d); return rint(v * s) / s; }
+    var f = Math.pow(10, -d); return rint(v / f) * f;
+  };
+  // scipy.stats.binned_statistic_2d, as BinnedStatistic2D.BinIndex: numpy.digitize (bins [e[i], e[i+1])), then a value >= the
+  // last edge goes in the last bin when it rounds onto that edge at int(-log10(min bin width)) + 6 decimals; outside or NaN -> -1.
   B.binIndex = function (e, v) {
     var n = e.length - 1;
-    if (!(v >= e[0] && v <= e[n])) return -1;
-    if (v === e[n]) return n - 1;
+    if (v !== v) return -1;
+    if (v >= e[n]) {
+      var width = Infinity;
+      for (var i = 0; i < n; i++) width = Math.min(width, e[i + 1] - e[i]);
+      var d = Math.trunc(-Math.log10(width)) + 6;
+      return B.around(v, d) === B.around(e[n], d) ? n - 1 : -1;
+    }
+    if (v < e[0]) return -1;
     var lo = 0, hi = n;
     while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (e[mid] <= v) lo = mid; else hi = mid; }
     return lo;

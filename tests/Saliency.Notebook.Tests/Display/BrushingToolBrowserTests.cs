@@ -1,13 +1,18 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Saliency.Notebook.Display;
+using Saliency.Notebook.GlobalMaps;
+using TorchSharp;
+using static TorchSharp.torch;
 using Saliency.Runner;
 
 namespace Saliency.Notebook.Tests.Display;
 
 /// <summary>
 /// Opens the brushing tool in Debian's chromium through Playwright: the plots draw, a selection recomputes the
-/// maps, and the page's binning + Gaussian filter match a naive C# transcription of scipy's semantics.
+/// maps, and the page's binning, Gaussian filter and maps equal the kit's own BinnedStatistic2D, GaussianFilter and
+/// GlobalSaliencyMaps (which the scipy reference tests tie to scipy).
 /// tests/run.sh installs chromium; without it these tests fail (they are not skipped).
 /// </summary>
 public sealed class BrushingToolBrowserTests : IAsyncLifetime
@@ -114,129 +119,74 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_pages_binning_and_filter_match_scipy_semantics()
+    public async Task The_pages_binning_and_filter_equal_BinnedStatistic2D_and_GaussianFilter()
     {
         var (scores, series, weights, labels) = Sample(6, 10);
         IPage page = await Open(BrushingTool.Html(scores, series, weights, labels));
-        // Points on interior edges, on the last edge (belongs to the last bin), outside the range (dropped), repeated bins (mean).
-        double[] xs = { 0, 0.5, 1.0, 2.0, 3.0, 3.0, 2.9999, 4.5, -0.1, 1.5, 2.25, 0.75 };
-        double[] ys = { 0, 1, 2, 3, 4, 4, 1.2, 2, 2, 5.0, 0.4, 3.3 };
-        double[] ws = { 1, 2, 3, 4, 5, 7, 0.5, 9, 9, 6, 2.5, 1.25 };
+        // Points on interior edges, on the last edge, just past it but rounding onto it (scipy: last bin) or not (dropped),
+        // outside the range, repeated bins (mean).
+        double[] xs = { 0, 0.5, 1.0, 2.0, 3.0, 3.0, 2.9999, 3 + 1e-9, 3 + 1e-5, 4.5, -0.1, 1.5, 2.25, 0.75 };
+        double[] ys = { 0, 1, 2, 3, 4, 4, 1.2, 2, 2, 2, 2, 5 + 1e-10, 0.4, 3.3 };
+        double[] ws = { 1, 2, 3, 4, 5, 7, 0.5, 11, 13, 9, 9, 6, 2.5, 1.25 };
         const int nx = 6, ny = 5;
         const double sigma = 1.3; // radius int(4 * 1.3 + 0.5) = 5: wider than the array, so reflection wraps more than once
 
-        string call = $"(a) => Array.from(SaliencyBrushing.globalMap(a.xs, a.ys, a.ws, {nx}, {ny}, [0, 3], [0, 5], {sigma.ToString(System.Globalization.CultureInfo.InvariantCulture)}, a.mode))";
-        double[] minMax = await page.EvaluateAsync<double[]>(call, new { xs, ys, ws, mode = "minmax" });
-        double[] max = await page.EvaluateAsync<double[]>(call, new { xs, ys, ws, mode = "max" });
         double[] binned = await page.EvaluateAsync<double[]>($"(a) => Array.from(SaliencyBrushing.binnedMean2d(a.xs, a.ys, a.ws, {nx}, {ny}, 0, 3, 0, 5))", new { xs, ys, ws });
+        double[] filtered = await page.EvaluateAsync<double[]>(
+            $"(a) => Array.from(SaliencyBrushing.gaussianFilter2d(SaliencyBrushing.binnedMean2d(a.xs, a.ys, a.ws, {nx}, {ny}, 0, 3, 0, 5), {nx}, {ny}, {sigma.ToString(CultureInfo.InvariantCulture)}, 4))",
+            new { xs, ys, ws });
 
-        double[,] expectedBinned = ScipyReference.BinnedMean(xs, ys, ws, nx, ny, 0, 3, 0, 5);
-        double[,] filtered = ScipyReference.GaussianFilter(expectedBinned, sigma);
-        AssertClose(expectedBinned, binned, 1e-12);
-        AssertClose(ScipyReference.NormalizeMinMax(filtered), minMax, 1e-12);
-        AssertClose(ScipyReference.NormalizeMax(filtered), max, 1e-12);
-        // Spot checks of the semantics themselves: x = 3.0 (the last edge) is in the last x bin; the mean of 5 and 7 is 6.
-        Assert.Equal(6.0, expectedBinned[5, 4], 12);
-        Assert.Equal(0.0, expectedBinned[0, 4], 12);
+        double[,] expected = BinnedStatistic2D.Mean(xs, ys, ws, nx, ny, (0, 3), (0, 5));
+        for (int i = 0; i < nx; i++) for (int j = 0; j < ny; j++) if (double.IsNaN(expected[i, j])) expected[i, j] = 0;   // nan_to_num, as the maps do
+        AssertEqual(expected, binned);
+        AssertEqual(GaussianFilter.Apply(expected, sigma), filtered);
+        // The right-edge rule itself: 3 + 1e-9 rounds onto the last edge (bin 5), 3 + 1e-5 does not and is dropped.
+        Assert.Equal(11.0, expected[5, 2]);
+        Assert.Equal(new[] { 5, -1, 5, 4 }, new[] { 3 + 1e-9, 3 + 1e-5, 3.0, 2.4999 }.Select(v => BinnedStatistic2D.BinIndex(v, BinnedStatistic2D.Edges(0, 3, nx))));
+        int[] pageBins = await page.EvaluateAsync<int[]>($"() => [3 + 1e-9, 3 + 1e-5, 3.0, 2.4999].map(v => SaliencyBrushing.binIndex(SaliencyBrushing.edges(0, 3, {nx}), v))");
+        Assert.Equal(new[] { 5, -1, 5, 4 }, pageBins);
     }
 
-    private static void AssertClose(double[,] expected, double[] actual, double tolerance)
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_everything_selected_the_page_draws_the_kits_own_global_maps(bool trajectories)
+    {
+        // Multiples of 1/64: exact in float32 and in their shortest decimal, as the page's data travel as float32 JSON.
+        var random = new Random(3);
+        const int n = 12, length = 16, grid = 20;
+        const double sigma = 2;
+        double Next() => random.Next(-32, 97) / 64.0;
+        string[] labels = Enumerable.Range(0, n).Select(i => "xyz"[i % 3].ToString()).ToArray();
+        double[][] scores = Enumerable.Range(0, n).Select(i => new double[] { Next(), Next() }).ToArray();
+        double[][] weights = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => Math.Abs(Next())).ToArray()).ToArray();
+        double[][][] points = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => new double[] { Next(), Next() }).ToArray()).ToArray();
+        var options = new BrushingOptions { GridSize = grid, Sigma = sigma };
+        string html = trajectories
+            ? BrushingTool.Html(scores, points, weights, labels, options)
+            : BrushingTool.Html(scores, points.Select(p => p.Select(q => q[0]).ToArray()).ToArray(), weights, labels, options);
+        IPage page = await Open(html);
+
+        int channels = trajectories ? 2 : 1;
+        using var positions = torch.tensor(points.SelectMany(p => p.SelectMany(q => q.Take(channels))).ToArray(), new long[] { n, length, channels }, dtype: ScalarType.Float64);
+        using var projections = torch.tensor(weights.SelectMany(w => w).ToArray(), new long[] { n, length, 1 }, dtype: ScalarType.Float64);
+        var maps = trajectories
+            ? GlobalSaliencyMaps.Trajectories(positions, projections, labels, grid, sigma)
+            : GlobalSaliencyMaps.TimeSeries(positions, projections, labels, grid, sigma);
+        foreach (string label in new[] { "x", "y", "z" })
+        {
+            double[] drawn = await page.EvaluateAsync<double[]>($"() => Array.from(document.querySelector('.saliency-brushing').saliencyState.maps['{label}'])");
+            AssertEqual(maps.Map(label, 0), drawn, 1e-12);
+        }
+    }
+
+    private static void AssertEqual(double[,] expected, double[] actual, double tolerance = 0)
     {
         Assert.Equal(expected.Length, actual.Length);
         int ny = expected.GetLength(1);
         for (int i = 0; i < expected.GetLength(0); i++)
             for (int j = 0; j < ny; j++)
                 Assert.True(Math.Abs(expected[i, j] - actual[i * ny + j]) <= tolerance,
-                    $"[{i},{j}]: C# {expected[i, j]} vs page {actual[i * ny + j]} ({JsonSerializer.Serialize(actual)})");
-    }
-}
-
-/// <summary>
-/// Naive, loop-by-loop transcriptions of scipy.stats.binned_statistic_2d(..., 'mean') + nan_to_num and
-/// scipy.ndimage.gaussian_filter(mode='reflect', truncate=4), written independently of the page's code.
-/// </summary>
-internal static class ScipyReference
-{
-    public static double[,] BinnedMean(double[] xs, double[] ys, double[] ws, int nx, int ny, double xlo, double xhi, double ylo, double yhi)
-    {
-        double[] ex = Linspace(xlo, xhi, nx + 1), ey = Linspace(ylo, yhi, ny + 1);
-        var sum = new double[nx, ny];
-        var count = new int[nx, ny];
-        for (int k = 0; k < xs.Length; k++)
-        {
-            int i = Bin(ex, xs[k]), j = Bin(ey, ys[k]);
-            if (i < 0 || j < 0) continue;
-            sum[i, j] += ws[k];
-            count[i, j]++;
-        }
-        var mean = new double[nx, ny];
-        for (int i = 0; i < nx; i++)
-            for (int j = 0; j < ny; j++) mean[i, j] = count[i, j] == 0 ? 0 : sum[i, j] / count[i, j];
-        return mean;
-    }
-
-    /// <summary>np.digitize(v, edges) - 1, with the last edge moved into the last bin; -1 outside.</summary>
-    private static int Bin(double[] edges, double v)
-    {
-        int n = edges.Length - 1;
-        if (v == edges[n]) return n - 1;
-        for (int i = 0; i < n; i++)
-            if (edges[i] <= v && v < edges[i + 1]) return i;
-        return -1;
-    }
-
-    private static double[] Linspace(double lo, double hi, int count)
-    {
-        double step = (hi - lo) / (count - 1);
-        var edges = new double[count];
-        for (int i = 0; i < count - 1; i++) edges[i] = i * step + lo;
-        edges[count - 1] = hi;
-        return edges;
-    }
-
-    public static double[,] GaussianFilter(double[,] input, double sigma)
-    {
-        int radius = (int)(4 * sigma + 0.5);
-        var kernel = new double[2 * radius + 1];
-        for (int x = -radius; x <= radius; x++) kernel[x + radius] = Math.Exp(-0.5 / (sigma * sigma) * x * x);
-        double total = kernel.Sum();
-        for (int i = 0; i < kernel.Length; i++) kernel[i] /= total;
-        int nx = input.GetLength(0), ny = input.GetLength(1);
-        var along0 = new double[nx, ny];
-        for (int i = 0; i < nx; i++)
-            for (int j = 0; j < ny; j++)
-                for (int t = -radius; t <= radius; t++) along0[i, j] += kernel[t + radius] * input[Reflect(i + t, nx), j];
-        var output = new double[nx, ny];
-        for (int i = 0; i < nx; i++)
-            for (int j = 0; j < ny; j++)
-                for (int t = -radius; t <= radius; t++) output[i, j] += kernel[t + radius] * along0[i, Reflect(j + t, ny)];
-        return output;
-    }
-
-    /// <summary>'reflect' (d c b a | a b c d | d c b a), unfolded step by step as the boundary is crossed.</summary>
-    private static int Reflect(int k, int n)
-    {
-        while (k < 0 || k >= n) k = k < 0 ? -k - 1 : 2 * n - k - 1;
-        return k;
-    }
-
-    public static double[,] NormalizeMinMax(double[,] h)
-    {
-        double min = h.Cast<double>().Min(), max = h.Cast<double>().Max();
-        return Map(h, v => (v - min) / Math.Max(1e-8, max - min));
-    }
-
-    public static double[,] NormalizeMax(double[,] h)
-    {
-        double max = h.Cast<double>().Max();
-        return max > 0 ? Map(h, v => v / max) : h;
-    }
-
-    private static double[,] Map(double[,] h, Func<double, double> f)
-    {
-        var result = new double[h.GetLength(0), h.GetLength(1)];
-        for (int i = 0; i < h.GetLength(0); i++)
-            for (int j = 0; j < h.GetLength(1); j++) result[i, j] = f(h[i, j]);
-        return result;
+                    $"[{i},{j}]: kit {expected[i, j]} vs page {actual[i * ny + j]} ({JsonSerializer.Serialize(actual)})");
     }
 }
