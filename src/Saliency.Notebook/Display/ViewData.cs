@@ -1,0 +1,61 @@
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Display;
+
+/// <summary>The conversions every view shares: tensors to managed series and rows, fact tables and number formatting.</summary>
+internal static class ViewData
+{
+    /// <summary>A two-column table of the facts that are known (null values left out).</summary>
+    internal static HtmlTable FactTable(IReadOnlyList<(string Name, object? Value)> facts, string nameColumn = "property", string valueColumn = "value") =>
+        new(new[] { nameColumn, valueColumn },
+            facts.Where(f => f.Value != null).Select(f => (IReadOnlyList<object?>)new object?[] { f.Name, f.Value is double d ? F(d) : f.Value }).ToList());
+
+    /// <summary>A value as invariant text (doubles to 5 significant digits).</summary>
+    internal static string Format(object? value) => value switch
+    {
+        null => "",
+        double d => F(d),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    /// <summary>A number to 5 significant digits, or "unknown".</summary>
+    internal static string F(double? value) => value is { } v ? v.ToString("G5", CultureInfo.InvariantCulture) : "unknown";
+
+    /// <summary>"all N" or "n of N shown".</summary>
+    internal static string Shown(int shown, int total) => shown == total ? $"all {total}" : $"{shown} of {total} shown";
+
+    /// <summary>Lower-case letters and digits, the rest as dashes: a figure-name part.</summary>
+    internal static string Slug(string text) => new string(text.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+
+    /// <summary>Channel <paramref name="channel"/> of X (N, C, L) as N series.</summary>
+    internal static double[][] Series(Tensor x, int channel)
+    {
+        using var scope = NewDisposeScope();
+        return Rows(x.select(1, channel));
+    }
+
+    /// <summary>X (N, C ≥ 2, L) as N trajectories of L (channel 0, channel 1) points.</summary>
+    internal static double[][][] Trajectories(Tensor x)
+    {
+        double[][] first = Series(x, 0), second = Series(x, 1);
+        return first.Select((xs, i) => xs.Select((value, t) => new[] { value, second[i][t] }).ToArray()).ToArray();
+    }
+
+    /// <summary>A 2-D tensor as rows of doubles.</summary>
+    internal static double[][] Rows(Tensor matrix)
+    {
+        double[] flat = ToArray(matrix);
+        int columns = (int)matrix.shape[1];
+        return Enumerable.Range(0, (int)matrix.shape[0]).Select(r => flat.AsSpan(r * columns, columns).ToArray()).ToArray();
+    }
+
+    /// <summary>A tensor's values as doubles, in C order.</summary>
+    internal static double[] ToArray(Tensor tensor)
+    {
+        using var values = tensor.detach().cpu().to(ScalarType.Float64).contiguous();
+        return values.data<double>().ToArray();
+    }
+}

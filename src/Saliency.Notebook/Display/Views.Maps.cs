@@ -1,0 +1,229 @@
+using System.Globalization;
+using Microsoft.Data.Analysis;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.GlobalMaps;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Pipeline;
+using Saliency.Notebook.Plots;
+using Saliency.Notebook.SanityChecks;
+using Saliency.Notebook.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using static Saliency.Notebook.Display.ViewData;
+
+namespace Saliency.Notebook.Display;
+
+/// <summary>Views of the global saliency: one sample's GradCAM, the latent PCA, the map grids, the kept/removed parts and the brushing tool.</summary>
+public static partial class Views
+{
+    /// <summary>
+    /// One sample's GradCAM: the sample drawn with each step coloured by |PC1 projection| (what the global maps aggregate), and
+    /// its |GradCAM| towards every latent dimension as a dimensions × time heatmap.
+    /// </summary>
+    public static KitView SampleSaliency(GlobalSaliencyResult result, TimeSeriesDataset data, int sample)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(data);
+        if (sample < 0 || sample >= data.N) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"The dataset has {data.N} samples.");
+        string label = data.Labels[sample];
+        double[] pc1 = ToArray(result.Projections[sample, TensorIndex.Colon, 0].abs());
+        double[] flat = ToArray(result.GradCam[sample]);                         // (L, D)
+        int length = data.L, dims = flat.Length / length;
+        var perDimension = new double[dims, length];
+        for (int t = 0; t < length; t++)
+            for (int d = 0; d < dims; d++)
+                perDimension[d, t] = flat[t * dims + d];
+        string title = $"{data.Info.Name} sample {sample} (label {label}) coloured by |PC1 projection of GradCAM|";
+        var chart = data.Info.PlotKind == PlotKind.TimeSeries
+            ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], pc1, title)
+            : Charts.SampleSaliency(Trajectories(data.X[sample].unsqueeze(0))[0], pc1, title, data.Info.InvertYAxis);
+        var heatmap = Charts.Heatmap(perDimension, $"|GradCAM| of sample {sample} towards each of the {dims} latent dimensions", "time step", "latent dimension",
+            Enumerable.Range(0, dims).Select(d => $"z{d}").ToArray(), height: Math.Clamp(18 * dims + 120, 300, 900));
+        return new KitView($"GradCAM of one sample ({result.Device})")
+            .Note(string.Create(CultureInfo.InvariantCulture,
+                $"|GradCAM| of all {data.N} samples towards all {dims} latent dimensions at {result.Options.Layer}: {result.Timings.GradCamSeconds:F2} s on {result.Device}."))
+            .Add(Figure.FromChart(chart, $"{data.Info.Name}-sample-{sample}-saliency"))
+            .Add(Figure.FromChart(heatmap, $"{data.Info.Name}-sample-{sample}-gradcam-per-dimension"));
+    }
+
+    /// <summary>
+    /// The latent space: PC1 against PC2 of the posterior means, coloured by label, with the explained variance ratios. With
+    /// <paramref name="fitWithout"/> the PCA is fitted on the other labels' samples only and then applied to all (the paper's
+    /// landing-only model on the flyover data); otherwise it is the run's own PCA.
+    /// </summary>
+    public static KitView LatentSpace(GlobalSaliencyResult result, string? fitWithout = null, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        LatentPca pca = fitWithout == null ? result.Pca : result.PcaWithout(fitWithout);
+        string name = fitWithout == null ? result.Dataset : $"{result.Dataset}-without-{Slug(fitWithout)}";
+        return LatentSpace(result.Latents, result.Labels, pca,
+            title ?? $"{result.Dataset}: latent space (PCA of the posterior means{(fitWithout == null ? "" : $", fitted without {fitWithout}")})", name);
+    }
+
+    /// <summary>Views next to each other under one heading (e.g. two models compared), wrapping when the page is narrow.</summary>
+    public static KitView SideBySide(string title, params KitView[] views) => new KitView(title).Row(views);
+
+    /// <summary>
+    /// The latent space of <paramref name="latents"/> (N, D) in the components of <paramref name="pca"/>, which may have been
+    /// fitted on other samples (e.g. the landing-only model's PCA fitted without the flyovers).
+    /// </summary>
+    public static KitView LatentSpace(Tensor latents, IReadOnlyList<string> labels, LatentPca pca, string title, string figureName)
+    {
+        ArgumentNullException.ThrowIfNull(pca);
+        if (pca.ComponentCount < 2) throw new ArgumentException("The latent space view needs a PCA with at least two components.", nameof(pca));
+        double[][] scores = Rows(pca.Transform(latents));
+        var chart = Charts.LatentPca(scores, labels, pca.ExplainedVarianceRatio, title, width: 620, height: 520);
+        return new KitView(null)
+            .Note(string.Create(CultureInfo.InvariantCulture,
+                $"Explained variance ratio: {string.Join(", ", pca.ExplainedVarianceRatio.Select((r, k) => $"PC{k + 1} {r:P1}"))} (PCA fitted on {pca.SampleCount} samples)."))
+            .Add(Figure.FromChart(chart, $"{figureName}-latent-pca"));
+    }
+
+    /// <summary>
+    /// The paper's global map grid: one row per principal component (the first <paramref name="components"/>, default all),
+    /// one column per label, each panel the label's curves in black under its normalised map. <paramref name="data"/> gives
+    /// the curves and axis titles; without it the maps are drawn alone.
+    /// </summary>
+    public static KitView GlobalMaps(GlobalSaliencyResult result, TimeSeriesDataset? data = null, int? components = null,
+        int maxCurvesPerLabel = DefaultMaxCurvesPerLabel, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        GlobalSaliencyMap maps = result.Maps;
+        int shown = Math.Min(components ?? maps.ComponentCount, maps.ComponentCount);
+        IReadOnlyList<string> labels = maps.Labels;
+        var panels = new MapPanel[shown, labels.Count];
+        for (int c = 0; c < shown; c++)
+            for (int l = 0; l < labels.Count; l++)
+                panels[c, l] = Panel(maps, maps.Map(labels[l], c));
+        (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(result, data, labels, maxCurvesPerLabel);
+        GlobalMapStyle style = Style(result, data, alpha) with
+        {
+            Title = title ?? $"{result.Dataset}: global saliency maps (rows PC1..PC{shown}, columns labels)",
+        };
+        var chart = Charts.GlobalMapGrid(labels, curves, panels, style);
+        return new KitView(null)
+            .Note(result.Variant == MapVariant.TimeSeries
+                ? "Mean |projection of GradCAM on the PC| binned over time × value per label, Gaussian-filtered (sigma 5), normalised to [0, 1]; one colour range per PC row."
+                : "Mean |projection of GradCAM on the PC| binned over x × y per label, Gaussian-filtered (sigma 5), divided by its maximum; each panel scaled on its own, as the paper's trajectory figures.")
+            .Add(Figure.FromChart(chart, $"{result.Dataset}-global-maps{(title == null ? "" : "-" + Slug(title))}"));
+    }
+
+    /// <summary>
+    /// The paper's combined figure: all curves coloured by label, then per component the maps combined over labels
+    /// (sum for time series, pixel-wise maximum for trajectories).
+    /// </summary>
+    public static KitView CombinedMaps(GlobalSaliencyResult result, TimeSeriesDataset? data = null, int? components = null,
+        int maxCurvesPerLabel = DefaultMaxCurvesPerLabel, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        GlobalSaliencyMap maps = result.Maps;
+        int shown = Math.Min(components ?? maps.ComponentCount, maps.ComponentCount);
+        var combined = Enumerable.Range(0, shown).Select(c => Panel(maps, maps.Combine(c, result.Combination))).ToList();
+        (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(result, data, maps.Labels, maxCurvesPerLabel);
+        GlobalMapStyle style = Style(result, data, alpha) with
+        {
+            Title = title ?? $"{result.Dataset}: maps combined over labels ({(result.Combination == LabelCombination.Sum ? "sum" : "pixel-wise max")})",
+        };
+        var chart = Charts.CombinedMaps(maps.Labels, curves, combined, style, labelledCurveAlpha: Math.Min(1, alpha * 4));
+        return new KitView(null).Add(Figure.FromChart(chart, $"{result.Dataset}-combined-maps{(title == null ? "" : "-" + Slug(title))}"));
+    }
+
+    /// <summary>
+    /// Kept vs removed parts (symbols/apply_gradcam_mask cell 4): per label, the points whose normalised |PC1| GradCAM is ≥
+    /// <paramref name="fraction"/> of its maximum (kept, blue) and the others (removed, red).
+    /// </summary>
+    public static KitView KeptRemovedParts(GlobalSaliencyResult result, TimeSeriesDataset data, double fraction = 0.2,
+        int maxCurvesPerLabel = DefaultMaxCurvesPerLabel)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(data);
+        bool[] mask;
+        using (var pruning = result.PruningMask(fraction))
+            mask = pruning.flatten().data<bool>().ToArray();
+        int length = data.L;
+        IReadOnlyList<string> labels = result.Maps.Labels;
+        (int[] rows, _) = CurveSample(data.Labels, maxCurvesPerLabel, 1);
+        bool series = data.Info.PlotKind == PlotKind.TimeSeries;
+        double[] steps = Enumerable.Range(0, length).Select(t => (double)t).ToArray();
+        double[][] horizontal = series ? Array.Empty<double[]>() : Series(data.X, 0);
+        double[][] vertical = Series(data.X, series ? 0 : 1);
+        var groups = labels.Select(label =>
+        {
+            var kept = new List<(double, double)>();
+            var removed = new List<(double, double)>();
+            foreach (int i in rows.Where(i => data.Labels[i] == label))
+            {
+                double[] xs = series ? steps : horizontal[i];
+                for (int t = 0; t < length; t++) (mask[i * length + t] ? kept : removed).Add((xs[t], vertical[i][t]));
+            }
+            return (IReadOnlyList<(string, string, Polyline)>)new[]
+            {
+                ("kept (salient)", "#1f77b4", new Polyline(kept.Select(p => p.Item1).ToArray(), kept.Select(p => p.Item2).ToArray())),
+                ("removed (non-salient)", "#e41a1c", new Polyline(removed.Select(p => p.Item1).ToArray(), removed.Select(p => p.Item2).ToArray())),
+            };
+        }).ToList();
+        double keptShare = mask.Count(m => m) / (double)mask.Length;
+        var chart = Charts.PointGroups(labels.Select(l => $"label {l}").ToArray(), groups,
+            string.Create(CultureInfo.InvariantCulture, $"{data.Info.Name}: points kept (|PC1| GradCAM ≥ {fraction:0.##}·max) and removed"),
+            data.Info.XAxisTitle, data.Info.YAxisTitle, data.Info.InvertYAxis);
+        return new KitView(null)
+            .Note(string.Create(CultureInfo.InvariantCulture, $"{keptShare:P1} of all points are kept, {1 - keptShare:P1} set to zero (the original reports the zero share)."))
+            .Add(Figure.FromChart(chart, $"{data.Info.Name}-kept-removed-parts"));
+    }
+
+    /// <summary>
+    /// The paper's brushing tool (§3.2.5) for a run: the PC1/PC2 scores to select from, the series (or trajectories) and
+    /// |PC1 projection| as the weights whose global map is recomputed for the selected samples.
+    /// </summary>
+    public static KitView Brushing(GlobalSaliencyResult result, TimeSeriesDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(data);
+        double[][] scores;
+        using (var transformed = result.Pca.Transform(result.Latents)) scores = Rows(transformed);
+        double[][] weights;
+        using (var pc1 = result.Projections.select(2, 0).abs()) weights = Rows(pc1);
+        var options = new BrushingOptions { Title = $"{data.Info.Name}: brushing tool (select points in the PCA scatter)", InvertY = data.Info.InvertYAxis };
+        Figure tool = data.Info.PlotKind == PlotKind.TimeSeries
+            ? BrushingTool.Create(scores, Series(data.X, 0), weights, data.Labels, options)
+            : BrushingTool.Create(scores, Trajectories(data.X), weights, data.Labels, options);
+        return new KitView(null)
+            .Note("Box- or lasso-select samples in the middle scatter: the right column redraws the global |PC1| map of the selection per label.")
+            .Add(tool);
+    }
+
+    private static GlobalMapStyle Style(GlobalSaliencyResult result, TimeSeriesDataset? data, double alpha)
+    {
+        DatasetInfo? info = data?.Info;
+        bool series = result.Variant == MapVariant.TimeSeries;
+        return new GlobalMapStyle
+        {
+            CurveAlpha = alpha,
+            SharedComponentScale = series,
+            InvertY = !series && (info?.InvertYAxis ?? false),
+            XTitle = series ? "time step" : info?.XAxisTitle ?? "channel 0",
+            YTitle = series ? info?.YAxisTitle ?? "value" : info?.YAxisTitle ?? "channel 1",
+        };
+    }
+
+    private static (IReadOnlyList<IReadOnlyList<Polyline>> Curves, double Alpha) CurvesByLabel(GlobalSaliencyResult result, TimeSeriesDataset? data,
+        IReadOnlyList<string> labels, int maxPerLabel)
+    {
+        bool series = result.Variant == MapVariant.TimeSeries;
+        double paperAlpha = series ? SeriesMapAlpha : TrajectoryMapAlpha;
+        if (data == null) return (labels.Select(_ => (IReadOnlyList<Polyline>)Array.Empty<Polyline>()).ToList(), paperAlpha);
+        (int[] rows, double alpha) = CurveSample(data.Labels, maxPerLabel, paperAlpha);
+        IReadOnlyList<Polyline> all = series ? Polyline.FromSeries(Series(data.X, 0)) : Polyline.FromTrajectories(Trajectories(data.X));
+        return (labels.Select(label => (IReadOnlyList<Polyline>)rows.Where(i => data.Labels[i] == label).Select(i => all[i]).ToList()).ToList(), alpha);
+    }
+
+    /// <summary>A map for drawing, its values rounded to 4 decimals: the colours cannot show more, and a 200 × 200 map shrinks from about 700 kB of JSON to about 250 kB.</summary>
+    private static MapPanel Panel(GlobalSaliencyMap maps, double[,] map)
+    {
+        var rounded = new double[map.GetLength(0), map.GetLength(1)];
+        for (int i = 0; i < map.GetLength(0); i++)
+            for (int j = 0; j < map.GetLength(1); j++)
+                rounded[i, j] = Math.Round(map[i, j], 4);
+        return new MapPanel(rounded, maps.FirstAxisEdges[0], maps.FirstAxisEdges[^1], maps.SecondAxisEdges[0], maps.SecondAxisEdges[^1]);
+    }
+}
