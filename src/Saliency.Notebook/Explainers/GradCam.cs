@@ -15,9 +15,6 @@ public sealed class GradCam : CamExplainer
     /// <summary>GradCAM at <paramref name="layerName"/>, post-processed by <paramref name="mode"/>.</summary>
     public GradCam(string layerName = PaperLayer, CamMode mode = CamMode.Abs) : base([layerName], mode) { }
 
-    /// <summary>The hooked layer.</summary>
-    public string LayerName => LayerNames[0];
-
     /// <summary>Global average over time of the gradients: α_k = mean_t ∂target/∂A_k, (R, K).</summary>
     protected override Tensor ChannelWeights(Tensor gradients, Tensor activations) => gradients.mean(new long[] { 2 });
 }

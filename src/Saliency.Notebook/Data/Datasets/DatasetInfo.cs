@@ -31,9 +31,6 @@ public sealed record DatasetInfo
     /// <summary>One line on what the data is.</summary>
     public required string Description { get; init; }
 
-    /// <summary>What the axes mean on disk and in the kit.</summary>
-    public string AxesDescription => $"on disk (N, L, C) = (samples, time steps, channels); in the kit X is (N, C, L) = ({ExpectedCount}, {ChannelNames.Count}, {SequenceLength})";
-
     /// <summary>Channel names, in channel order.</summary>
     public required IReadOnlyList<string> ChannelNames { get; init; }
 

@@ -64,9 +64,6 @@ public sealed class LightningCheckpoint
     /// <summary>The <c>epoch</c> entry (epochs trained), or null.</summary>
     public long? Epoch => Root.TryGetValue("epoch", out var v) && v is long e ? e : null;
 
-    /// <summary>The <c>global_step</c> entry (optimiser steps), or null.</summary>
-    public long? GlobalStep => Root.TryGetValue("global_step", out var v) && v is long s ? s : null;
-
     /// <summary>The ModelCheckpoint callback's <c>best_model_score</c> (the best validation log-MSE), or null.</summary>
     public double? BestModelScore =>
         Root.TryGetValue("callbacks", out var callbacks) && callbacks is PickleDict byName
