@@ -60,6 +60,31 @@ public class SanityStatisticsTests
     }
 }
 
+/// <summary>The same statistics against numpy and scipy themselves on random inputs with ties (Debian's python3).</summary>
+public class SanityStatisticsScipyTests
+{
+    [Fact]
+    public void Percentile_Pearson_Spearman_and_Trapezoid_equal_numpy_and_scipy()
+    {
+        var random = new Random(9);
+        double[] x = Enumerable.Range(0, 57).Select(_ => Math.Round(random.NextDouble() * 10) / 2).ToArray();   // many ties
+        double[] y = x.Select(v => v * 0.3 + random.NextDouble()).ToArray();
+        double[] percentiles = { 0, 7.5, 10, 33, 50, 90, 99, 100 };
+        var reference = PythonReference.Run("""
+            from scipy import stats
+            x, y = np.array(inp["x"]), np.array(inp["y"])
+            out = {"percentiles": [np.percentile(x, p) for p in inp["p"]], "pearson": stats.pearsonr(x, y)[0],
+                   "spearman": stats.spearmanr(x, y)[0], "ranks": stats.rankdata(x), "trapezoid": np.trapz(y, x=np.sort(x))}
+            """, new { x, y, p = percentiles });
+        Assert.Equal(PythonReference.Doubles(reference.GetProperty("percentiles")), percentiles.Select(p => SanityStatistics.Percentile(x, p)),
+            (a, b) => Math.Abs(a - b) < 1e-12);
+        Assert.Equal(reference.GetProperty("pearson").GetDouble(), SanityStatistics.Pearson(x, y), 12);
+        Assert.Equal(reference.GetProperty("spearman").GetDouble(), SanityStatistics.Spearman(x, y), 12);
+        Assert.Equal(PythonReference.Doubles(reference.GetProperty("ranks")), SanityStatistics.AverageRanks(x));
+        Assert.Equal(reference.GetProperty("trapezoid").GetDouble(), SanityStatistics.Trapezoid(x.Order().ToArray(), y), 10);
+    }
+}
+
 public class SanityTableTests
 {
     private sealed record Row(string Label, int KeptSteps, double MeanAbsDeltaPc1, long Sample, bool Passes);
