@@ -10,6 +10,8 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v jupyter-nbconvert >/dev/null || missing+=(jupyter-nbconvert)
 /usr/bin/python3 -c 'import nbclient' 2>/dev/null || missing+=(python3-nbclient)
+# Reference values of scipy, scikit-learn and PyTorch come from Debian's python3 (tests/.../PythonReference.cs).
+/usr/bin/python3 -c 'import torch,scipy,sklearn' 2>/dev/null || missing+=(python3-torch python3-scipy python3-sklearn)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
