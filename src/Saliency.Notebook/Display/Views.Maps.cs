@@ -1,12 +1,8 @@
 using System.Globalization;
-using Microsoft.Data.Analysis;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.GlobalMaps;
-using Saliency.Notebook.Models;
 using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.Plots;
-using Saliency.Notebook.SanityChecks;
-using Saliency.Notebook.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Saliency.Notebook.Display.ViewData;
