@@ -22,7 +22,7 @@ public static class TrainingDisplay
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(show);
-        TrainingPreset preset = TrainingPresets.For(data.Info.Name, data.C, data.L);
+        TrainingPreset preset = TrainingPresets.For(data.Info, data.C, data.L);
         TrainingOptions options = preset.Options with { Epochs = epochs };
         var progress = new ProgressView($"Training {data.Info.Name} (D = {preset.Config.LatentDim}) on {device}", epochs);
         Action<object> update = show(progress);
