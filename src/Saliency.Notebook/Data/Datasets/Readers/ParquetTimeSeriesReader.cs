@@ -76,7 +76,7 @@ public sealed class ParquetTimeSeriesReader : ITimeSeriesReader
     private static async Task<TableColumn> ReadScalarColumn(ParquetReader reader, DataField field, int rows, string path)
     {
         string name = field.Path.FirstPart!;
-        if (field.ClrType == typeof(string))
+        if (field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>))
         {
             var texts = new string?[rows];
             int offset = 0;
