@@ -127,5 +127,12 @@ public class OwnDataFormatTests
         using var again = first.Info.Load("ignored");
         Assert.True(first.X.eq(again.X).all().item<bool>());
         Assert.Equal(dir.File("d.csv"), first.Info.PositionsPath("ignored"));
+        Assert.Equal(new[] { "value" }, first.Info.ChannelNames); // a, b, c: one channel, steps in column order
+        File.WriteAllText(dir.File("t.csv"), "label,t0,t1,t2\nup,1,2,3\n");
+        using var steps = TimeSeriesFiles.Load(dir.File("t.csv"));
+        Assert.Equal(new[] { "value" }, steps.Info.ChannelNames); // t0 … t2 are time steps, not a channel called t
+        File.WriteAllText(dir.File("e.csv"), "label,EOG_0,EOG_1\nup,1,2\n");
+        using var named = TimeSeriesFiles.Load(dir.File("e.csv"));
+        Assert.Equal(new[] { "EOG" }, named.Info.ChannelNames);
     }
 }

@@ -7,7 +7,8 @@ namespace Saliency.Notebook.Data.Datasets.Readers;
 /// Turns a table (CSV or Parquet) into series, in one of two layouts.
 /// <para><b>Wide</b>: one row per series; a label column; every other column (but a series id column) is a time step. Columns named
 /// <c>NAME_T</c> or <c>NAMET</c> with an integer T (e.g. <c>x_0 … x_59, y_0 … y_59</c>) are channel NAME at step T, channels in order of
-/// first appearance; any other names make one channel, its steps in column order.</para>
+/// first appearance (a single channel named t, time, step or timestep is called value); any other names make one channel, its
+/// steps in column order.</para>
 /// <para><b>Long</b>: one row per series and time step; a series id column, a time column (numbers; each series is sorted by it) and
 /// either one column per channel (e.g. <c>value</c>, or <c>x, y</c>) or a channel column with one <c>value</c> column; the label is
 /// repeated on every row of a series. Series keep the order of their first row.</para>
@@ -25,6 +26,9 @@ internal static partial class TabularSeries
 
     /// <summary>Names tried for the channel column of a long table.</summary>
     public static readonly string[] ChannelAliases = ["channel", "dim_id", "dimension"];
+
+    /// <summary>Column-name prefixes that say "time step", not a channel name (<c>t0 … t59</c> is one channel called value).</summary>
+    private static readonly HashSet<string> TimePrefixes = new(["t", "time", "step", "timestep"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads the series of <paramref name="table"/> in the layout the options give or the columns suggest.</summary>
     public static SeriesArrays Read(Table table, DataFileOptions options, string format)
@@ -101,7 +105,7 @@ internal static partial class TabularSeries
             int t = 0;
             foreach (TableColumn column in steps[names[ch]].Values) grid[t++, ch] = column;
         }
-        return (names.Select(n => n.Length == 0 ? "value" : n).ToList(), grid);
+        return (names.Select(n => n.Length == 0 || TimePrefixes.Contains(n) && names.Count == 1 ? "value" : n).ToList(), grid);
     }
 
     private static SeriesArrays ReadLong(Table table, TableColumn id, TableColumn time, TableColumn? channel, TableColumn? label, string format)
