@@ -16,31 +16,29 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var datasets = new Option<string[]>("--dataset") { Description = "datasets to measure (default: all four)", AllowMultipleArgumentsPerToken = true };
         var models = new Option<string?>("--models") { Description = "folder with one kit model per dataset (default: <repo root>/models); a dataset without one uses the paper's architecture, randomly initialised" };
         var checkpoint = new Option<string[]>("--checkpoint") { Description = "NAME=FILE: use this model (e.g. an original .ckpt) for dataset NAME", AllowMultipleArgumentsPerToken = true };
         var repeats = new Option<int>("--repeats") { Description = "timed runs per dataset (best and median reported)", DefaultValueFactory = _ => 5 };
         var batchSize = new Option<int?>("--batch-size") { Description = "rows per pass (samples × latent dims) (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
-        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var output = new Option<string?>("--out") { Description = "also write the results as JSON to this file" };
         var command = new Command("bench", "Benchmark |GradCAM| towards every latent dimension over each whole dataset, and the whole pipeline.")
         {
-            datasets, models, checkpoint, repeats, batchSize, device, data, output,
+            models, checkpoint, repeats, batchSize, device, output,
         };
+        var source = DataOptions.AddTo(command, many: true);
         command.SetAction(parse => CommandRunner.Run("bench", () =>
         {
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
-            string dataDir = parse.GetValue(data) ?? DataPaths.DefaultDataDirectory();
             string modelDir = parse.GetValue(models) ?? Path.Combine(DataPaths.FindRepoRoot(Environment.CurrentDirectory) ?? ".", "models");
             var overrides = (parse.GetValue(checkpoint) ?? []).Select(s => s.Split('=', 2))
-                .ToDictionary(p => p.Length == 2 ? DatasetRegistry.Get(p[0]).Name : throw new ArgumentException($"--checkpoint takes NAME=FILE; got '{p[0]}'."), p => p[1]);
-            var names = parse.GetValue(datasets) is { Length: > 0 } chosen ? chosen.Select(n => DatasetRegistry.Get(n).Name) : DatasetRegistry.All.Select(d => d.Name);
+                .ToDictionary(p => p.Length == 2 ? source.Canonical(parse, p[0]) : throw new ArgumentException($"--checkpoint takes NAME=FILE; got '{p[0]}'."), p => p[1]);
+            var names = source.Names(parse);
             var results = new List<GradCamBenchmarkResult>();
             Console.WriteLine($"device {dev}, {torch.get_num_threads()} threads");
             foreach (string name in names)
             {
-                using var ds = DatasetRegistry.Load(name, dataDir);
+                using var ds = source.Load(parse, name);
                 string? path = overrides.GetValueOrDefault(name) ?? (Directory.Exists(Path.Combine(modelDir, name)) ? Path.Combine(modelDir, name) : null);
                 CVAE model;
                 string description;
@@ -53,7 +51,7 @@ public static class BenchCommand
                 else
                 {
                     torch.manual_seed(0);
-                    model = new CVAE(TrainingPresets.For(name, ds.C, ds.L).Config); // the architecture `saliency train` would build
+                    model = new CVAE(TrainingPresets.For(ds.Info, ds.C, ds.L).Config); // the architecture `saliency train` would build
                     model.to(dev).eval();
                     description = "paper architecture, random weights";
                 }

@@ -13,15 +13,14 @@ public static class EncodeCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "kit model folder, its model.json, or an original .ckpt", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
         var output = new Option<string>("--out") { Description = "output .npy file (N, D) float32", Required = true };
-        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
-        var command = new Command("encode", "Write the posterior means of a dataset under a model as an (N, D) float32 .npy.") { checkpoint, dataset, output, data, device };
+        var command = new Command("encode", "Write the posterior means of a dataset under a model as an (N, D) float32 .npy.") { checkpoint, output, device };
+        var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("encode", () =>
         {
-            var info = DatasetRegistry.Get(parse.GetValue(dataset)!);
-            using var set = info.Load(parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
+            using var set = source.Load(parse);
+            var info = set.Info;
             var torchDevice = TorchRuntime.ResolveDevice(parse.GetValue(device));
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, set.X.shape[1], set.X.shape[2], info.Name, torchDevice);
             using var all = loaded.Model.PosteriorMeans(set.X, torchDevice, batchSize: 512);

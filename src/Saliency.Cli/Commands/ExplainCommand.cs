@@ -17,7 +17,6 @@ public static class ExplainCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
         var method = new Option<string>("--method") { Description = string.Join("|", SaliencyMethod.Names), Required = true };
         var output = new Option<string>("--out") { Description = "output .npy: (N, L, D) for gradcam/gradslam; (N, L, C) for input attributions, the L2 norm over latent dims (Fourier IG: (N, L/2+1, C) frequency bins)", Required = true };
         var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam)", DefaultValueFactory = _ => MethodSettings.Default.Layer };
@@ -25,11 +24,11 @@ public static class ExplainCommand
         var steps = new Option<int>("--steps") { Description = "integration steps (ig, fourier-ig)", DefaultValueFactory = _ => MethodSettings.Default.Steps };
         var batchSize = new Option<int?>("--batch-size") { Description = "rows per model pass (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
-        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var command = new Command("explain", "Attributions of the posterior mean towards every latent dimension for a whole dataset.")
         {
-            checkpoint, dataset, method, output, layer, mode, steps, batchSize, device, data,
+            checkpoint, method, output, layer, mode, steps, batchSize, device,
         };
+        var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("explain", () =>
         {
             CamMode camMode = parse.GetValue(mode)!.ToLowerInvariant() switch
@@ -38,7 +37,7 @@ public static class ExplainCommand
                 var other => throw new ArgumentException($"--mode must be abs, signed or relu; got '{other}'."),
             };
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
-            using var ds = DatasetRegistry.Load(parse.GetValue(dataset)!, parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
+            using var ds = source.Load(parse);
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
             var choice = SaliencyMethod.Get(parse.GetValue(method)!);
             var settings = new MethodSettings { Layer = parse.GetValue(layer)!, Mode = camMode, Steps = parse.GetValue(steps) };

@@ -16,7 +16,6 @@ public static class PipelineCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
         var output = new Option<string>("--out") { Description = "output folder (replaced as a whole when the run succeeds)", Required = true };
         var components = new Option<int>("--components") { Description = "principal components K", DefaultValueFactory = _ => 2 };
         var grid = new Option<int>("--grid") { Description = "bins per map axis", DefaultValueFactory = _ => 200 };
@@ -25,11 +24,11 @@ public static class PipelineCommand
         var variant = new Option<string?>("--variant") { Description = "time-series or trajectories (default: the dataset's own)" };
         var batchSize = new Option<int?>("--batch-size") { Description = "rows per pass (samples × latent dims) (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
-        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var command = new Command("pipeline", "Encode, |GradCAM| towards every latent dim, PCA, projection and binned global maps per label and component.")
         {
-            checkpoint, dataset, output, components, grid, sigma, layer, variant, batchSize, device, data,
+            checkpoint, output, components, grid, sigma, layer, variant, batchSize, device,
         };
+        var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("pipeline", () =>
         {
             var options = new PipelineOptions
@@ -38,7 +37,7 @@ public static class PipelineCommand
                 Layer = parse.GetValue(layer)!, BatchSize = parse.GetValue(batchSize), Variant = ParseVariant(parse.GetValue(variant)),
             };
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
-            using var ds = DatasetRegistry.Load(parse.GetValue(dataset)!, parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
+            using var ds = source.Load(parse);
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
             string outDir = parse.GetValue(output)!;
             GlobalSaliencyResult result = null!;

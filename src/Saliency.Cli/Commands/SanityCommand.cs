@@ -14,7 +14,6 @@ public static class SanityCommand
     public static Command Create()
     {
         var check = new Option<string>("--check") { Description = $"the check: {string.Join(", ", SanityCheckCatalog.All.Select(c => c.Name))}", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
         var baseline = new Option<string?>("--baseline-checkpoint") { Description = "second model of a two-model check (flyover-models: the landing-only model)" };
         var output = new Option<string>("--out") { Description = "output folder for result.json", Required = true };
@@ -24,16 +23,16 @@ public static class SanityCommand
         var batchSize = new Option<int>("--batch-size") { Description = "rows per forward/backward pass", DefaultValueFactory = _ => 4096 };
         var layer = new Option<string>("--layer") { Description = "GradCAM layer", DefaultValueFactory = _ => MethodSettings.Default.Layer };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
-        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var command = new Command("sanity", "Sanity checks of the saliency maps (masking, randomisation, translation, corruption, ...); writes result.json.")
         {
-            check, dataset, checkpoint, baseline, output, method, label, seed, batchSize, layer, device, data,
+            check, checkpoint, baseline, output, method, label, seed, batchSize, layer, device,
         };
+        var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("sanity", () =>
         {
             var sanityCheck = SanityCheckCatalog.Get(parse.GetValue(check)!);
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
-            using var ds = DatasetRegistry.Load(parse.GetValue(dataset)!, parse.GetValue(data) ?? DataPaths.DefaultDataDirectory());
+            using var ds = source.Load(parse);
             string? baselinePath = parse.GetValue(baseline);
             if (sanityCheck.NeedsBaselineModel && baselinePath is null)
                 throw new ArgumentException($"check '{sanityCheck.Name}' compares two models: give --baseline-checkpoint.");

@@ -15,7 +15,6 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "symbols, eog, aircraft or aircraft-flyover", Required = true };
         var epochs = new Option<int?>("--epochs") { Description = "epochs in total (default 1000)" };
         var output = new Option<string?>("--out") { Description = "model folder (default: <repo root>/out/models/<dataset>; the committed models/ change only when named here)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
@@ -31,19 +30,17 @@ public static class TrainCommand
         var learningRate = new Option<double?>("--lr") { Description = "Adam learning rate (default 1e-3)" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "write the resumable checkpoint every N epochs (default 100)" };
         var resume = new Option<bool>("--resume") { Description = "continue from <out>/training.ckpt (an error when it is missing or belongs to other data, architecture or hyperparameters)" };
-        var data = new Option<string?>("--data") { Description = "data directory (default: <repo root>/data)" };
         var timeLimit = new Option<double?>("--time-limit") { Description = "stop after this many minutes (after the running epoch) and save the best model so far; Ctrl+C does the same" };
         var command = new Command("train", "Train the CVAE on a dataset; writes <out>/model.pt, <out>/model.json and <out>/training.ckpt.")
         {
-            dataset, epochs, output, device, seed, latentDim, hiddenDims, kernel, dropout, kldCoef, prior, components, batchSize, learningRate, checkpointEvery, resume, data, timeLimit,
+            epochs, output, device, seed, latentDim, hiddenDims, kernel, dropout, kldCoef, prior, components, batchSize, learningRate, checkpointEvery, resume, timeLimit,
         };
+        var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("train", () =>
         {
-            string name = parse.GetValue(dataset)!;
-            string dataDirectory = parse.GetValue(data) ?? DataPaths.DefaultDataDirectory();
-            var info = DatasetRegistry.Get(name);
-            using var set = info.Load(dataDirectory);
-            var preset = TrainingPresets.For(info.Name, (int)set.X.shape[1], (int)set.X.shape[2]);
+            using var set = source.Load(parse);
+            var info = set.Info;
+            var preset = TrainingPresets.For(info, set.C, set.L);
             string outDirectory = parse.GetValue(output) ?? DefaultOutput(info.Name);
             var config = preset.Config with
             {
@@ -98,7 +95,7 @@ public static class TrainCommand
             {
                 Config = config,
                 Dataset = info.Name,
-                DatasetSha256 = Sha256(info.PositionsPath(dataDirectory)),
+                DatasetSha256 = Sha256(source.ValuesFile(parse, set)),
                 Training = options.Hyperparameters(),
                 Epochs = result.EpochsRun,
                 BestEpoch = result.BestEpoch,

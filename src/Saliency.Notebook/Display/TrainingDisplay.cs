@@ -14,7 +14,7 @@ namespace Saliency.Notebook.Display;
 public static class TrainingDisplay
 {
     /// <summary>
-    /// Trains the dataset's preset CVAE (<see cref="TrainingPresets.For"/>) for <paramref name="epochs"/> epochs on
+    /// Trains the dataset's preset CVAE (<see cref="TrainingPresets.For(DatasetInfo, int, int)"/>: the paper dataset's own, or the preset for unknown data) for <paramref name="epochs"/> epochs on
     /// <paramref name="device"/>. <paramref name="show"/> displays its argument and returns the display's update action.
     /// Returns the best model (eval mode) with a card that records the run; nothing is written to disk.
     /// </summary>
@@ -22,7 +22,7 @@ public static class TrainingDisplay
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(show);
-        TrainingPreset preset = TrainingPresets.For(data.Info.Name, data.C, data.L);
+        TrainingPreset preset = TrainingPresets.For(data.Info, data.C, data.L);
         TrainingOptions options = preset.Options with { Epochs = epochs };
         var progress = new ProgressView($"Training {data.Info.Name} (D = {preset.Config.LatentDim}) on {device}", epochs);
         Action<object> update = show(progress);

@@ -57,6 +57,15 @@ public sealed record CvaeConfig
     [JsonIgnore]
     public int EncodedSize => HiddenDims[^1] * PooledLength;
 
+    /// <summary>The paper's pooling factor 10 when it divides <paramref name="length"/>, else the largest divisor of L below 10 (1 for a prime L &gt; 10: no pooling).</summary>
+    public static int DefaultSamplingFactor(int length)
+    {
+        if (length < 1) throw new ArgumentException($"the series length must be positive; got {length}.", nameof(length));
+        return Divisors(length).Where(d => d <= 10).Max();
+    }
+
+    private static IEnumerable<int> Divisors(int n) => Enumerable.Range(1, Math.Max(0, n)).Where(d => n % d == 0);
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first inconsistent setting.</summary>
     public void Validate()
     {
@@ -66,7 +75,8 @@ public sealed record CvaeConfig
         if (KernelSize < 1 || KernelSize % 2 == 0) throw new ArgumentException($"KernelSize must be odd (symmetric 'same' padding), got {KernelSize}.");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
         if (SamplingFactor < 1 || Length < SamplingFactor || Length % SamplingFactor != 0)
-            throw new ArgumentException($"Length {Length} must be a positive multiple of SamplingFactor {SamplingFactor} (the decoder upsamples by it).");
+            throw new ArgumentException($"Length {Length} must be a positive multiple of SamplingFactor {SamplingFactor} (the encoder pools and the decoder upsamples by it); " +
+                                        $"factors that divide {Length}: {string.Join(", ", Divisors(Length).Where(d => d <= 20))} (CvaeConfig.DefaultSamplingFactor({Length}) = {DefaultSamplingFactor(Math.Max(1, Length))}).");
         if (Prior == LatentPrior.VampPrior && Components < 1) throw new ArgumentException($"VampPrior needs Components ≥ 1, got {Components}.");
     }
 }

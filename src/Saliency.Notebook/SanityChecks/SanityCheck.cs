@@ -13,7 +13,7 @@ namespace Saliency.Notebook.SanityChecks;
 /// </summary>
 /// <param name="X">Samples (N, C, L), float32, CPU.</param>
 /// <param name="Labels">One label per sample.</param>
-/// <param name="DatasetName">Registry name (symbols, eog, aircraft, aircraft-flyover) or a synthetic name.</param>
+/// <param name="DatasetName">Registry name (symbols, eog, aircraft, aircraft-flyover), the name of data of your own, or a synthetic name.</param>
 public sealed record SanityData(Tensor X, IReadOnlyList<string> Labels, string DatasetName)
 {
     /// <summary>The samples and labels of a loaded dataset (X is shared, not copied).</summary>
@@ -94,9 +94,6 @@ public sealed record SanityCheckInputs
 /// </summary>
 public abstract class SanityCheck
 {
-    /// <summary>Every dataset of the registry.</summary>
-    protected static IReadOnlyList<string> AnyDataset { get; } = DatasetRegistry.All.Select(d => d.Name).ToArray();
-
     /// <summary>The check's command-line name.</summary>
     public abstract string Name { get; }
 
@@ -116,8 +113,8 @@ public abstract class SanityCheck
     /// <summary>The methods it runs when none is chosen: the paper's GradCAM.</summary>
     public virtual IReadOnlyList<string> DefaultMethods => [SaliencyMethod.GradCam.Name];
 
-    /// <summary>The datasets (registry names) it applies to.</summary>
-    public virtual IReadOnlyList<string> ApplicableDatasets => AnyDataset;
+    /// <summary>The datasets (registry names) it applies to; null: any dataset, the paper's and yours.</summary>
+    public virtual IReadOnlyList<string>? ApplicableDatasets => null;
 
     /// <summary>Whether it compares against <see cref="SanityCheckInputs.BaselineModel"/>.</summary>
     public virtual bool NeedsBaselineModel => false;
@@ -139,8 +136,8 @@ public abstract class SanityCheck
     protected virtual void Validate(SanityCheckInputs inputs)
     {
         var data = inputs.Data;
-        if (!ApplicableDatasets.Contains(data.DatasetName, StringComparer.OrdinalIgnoreCase))
-            throw new ArgumentException($"check '{Name}' does not apply to dataset '{data.DatasetName}'; it applies to: {string.Join(", ", ApplicableDatasets)}.");
+        if (ApplicableDatasets is { } only && !only.Contains(data.DatasetName, StringComparer.OrdinalIgnoreCase))
+            throw new ArgumentException($"check '{Name}' does not apply to dataset '{data.DatasetName}'; it applies to: {string.Join(", ", only)}.");
         if (NeedsBaselineModel && inputs.BaselineModel is null)
             throw new ArgumentException($"check '{Name}' compares two models and needs a baseline model (--baseline-checkpoint).");
         if (data.X.dim() != 3 || data.X.shape[1] != inputs.Model.Channels || data.X.shape[2] != inputs.Model.Length)

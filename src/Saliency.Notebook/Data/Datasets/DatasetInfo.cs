@@ -12,21 +12,25 @@ public enum PlotKind
     Trajectory,
 }
 
-/// <summary>One of the paper's datasets: where its files are, what the axes and channels mean, its classes and plot colours.
-/// <see cref="Load"/> reads it into a <see cref="TimeSeriesDataset"/>.</summary>
+/// <summary>A dataset's description: where its files are, what the axes and channels mean, its classes and plot colours. The
+/// <see cref="DatasetRegistry"/> holds the paper's four; <see cref="TimeSeriesFiles"/> and <see cref="TimeSeriesDataset.FromArrays{TLabel}(float[,,], IReadOnlyList{TLabel}, DatasetDescription?)"/>
+/// describe data of your own. <see cref="Load"/> reads it into a <see cref="TimeSeriesDataset"/>.</summary>
 public sealed record DatasetInfo
 {
-    /// <summary>Registry name (symbols, eog, aircraft, aircraft-flyover).</summary>
+    /// <summary>Registry name (symbols, eog, aircraft, aircraft-flyover), or the name of data of your own.</summary>
     public required string Name { get; init; }
 
-    /// <summary>Folder under the data directory.</summary>
-    public required string Folder { get; init; }
+    /// <summary>Folder under the data directory (for a file of your own: its folder, a full path; null for arrays).</summary>
+    public string? Folder { get; init; }
 
-    /// <summary>The (N, L, C) positions file in <see cref="Folder"/>.</summary>
-    public required string PositionsFile { get; init; }
+    /// <summary>The (N, L, C) positions file in <see cref="Folder"/> (for a file of your own: that file; null for arrays).</summary>
+    public string? PositionsFile { get; init; }
 
-    /// <summary>The (N,) labels file in <see cref="Folder"/>.</summary>
-    public required string LabelsFile { get; init; }
+    /// <summary>The (N,) labels file in <see cref="Folder"/> (for a file of your own: the file the labels were read from; null for arrays).</summary>
+    public string? LabelsFile { get; init; }
+
+    /// <summary>How a file of your own was read (null for the paper's datasets and for arrays); <see cref="Load"/> reads it again with these options.</summary>
+    public DataFileOptions? SourceOptions { get; init; }
 
     /// <summary>One line on what the data is.</summary>
     public required string Description { get; init; }
@@ -61,14 +65,18 @@ public sealed record DatasetInfo
     /// <summary>Relative paths (folder/file) of the files this dataset needs.</summary>
     public IReadOnlyList<string> RelativeFiles => [$"{Folder}/{PositionsFile}", $"{Folder}/{LabelsFile}"];
 
-    /// <summary>Full path of the positions file under <paramref name="dataDirectory"/>.</summary>
-    public string PositionsPath(string dataDirectory) => Path.Combine(dataDirectory, Folder, PositionsFile);
+    /// <summary>Full path of the positions file under <paramref name="dataDirectory"/> (a file of your own: its full path).</summary>
+    public string PositionsPath(string dataDirectory) => Path.Combine(dataDirectory, Folder ?? "", PositionsFile ?? throw FromArrays());
 
-    /// <summary>Full path of the labels file under <paramref name="dataDirectory"/>.</summary>
-    public string LabelsPath(string dataDirectory) => Path.Combine(dataDirectory, Folder, LabelsFile);
+    /// <summary>Full path of the labels file under <paramref name="dataDirectory"/> (a file of your own: the full path of its labels' file).</summary>
+    public string LabelsPath(string dataDirectory) => Path.Combine(dataDirectory, Folder ?? "", LabelsFile ?? throw FromArrays());
 
-    /// <summary>Reads the dataset from <paramref name="dataDirectory"/> (the folder holding symbols/, eog/, ...).</summary>
-    public TimeSeriesDataset Load(string dataDirectory) => TimeSeriesDataset.Load(this, dataDirectory);
+    /// <summary>Reads the dataset from <paramref name="dataDirectory"/> (the folder holding symbols/, eog/, ...); a file of your own is read again from its path.</summary>
+    public TimeSeriesDataset Load(string dataDirectory) => SourceOptions is { } options
+        ? TimeSeriesFiles.Load(PositionsPath(dataDirectory), options)
+        : TimeSeriesDataset.Load(this, dataDirectory);
+
+    private InvalidOperationException FromArrays() => new($"dataset '{Name}' was built from arrays in memory; it has no files");
 
     internal static IReadOnlyDictionary<string, string> Colors(params (string Label, string Hex)[] pairs) =>
         new ReadOnlyDictionary<string, string>(pairs.ToDictionary(p => p.Label, p => p.Hex, StringComparer.Ordinal));

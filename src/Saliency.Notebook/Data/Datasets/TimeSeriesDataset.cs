@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.Data.Analysis;
+using Saliency.Notebook.Data.Datasets.Readers;
 using Saliency.Notebook.Data.Npy;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,7 +27,7 @@ public sealed class TimeSeriesDataset : IDisposable
         _classCounts = classCounts;
     }
 
-    /// <summary>The registry entry this was loaded from.</summary>
+    /// <summary>Its description: the registry entry it was loaded from, or what was given and inferred for data of your own.</summary>
     public DatasetInfo Info { get; }
 
     /// <summary>The samples, float32 (N, C, L), on the CPU.</summary>
@@ -84,41 +86,81 @@ public sealed class TimeSeriesDataset : IDisposable
             if (!File.Exists(path))
                 throw new FileNotFoundException($"{path} is missing; run `./saliency data fetch` to get the paper's data", path);
         }
+        SeriesArrays arrays = new NpyTimeSeriesReader().Read(positionsPath, new DataFileOptions());
+        string[] labels = LabelsFile.Read(labelsPath);
+        return Create(arrays.Values, arrays.Count, arrays.Length, arrays.Channels, labels, positionsPath, labelsPath, null, _ => info);
+    }
 
-        NpyArray positions = NpyReader.Read(positionsPath);
-        if (positions.Rank != 3 || positions.DType.Kind is not (NpyKind.Float32 or NpyKind.Float64))
-            throw new DatasetException(positionsPath, $"expected a float (N, L, C) array, got {positions.Descr} {positions.ShapeText}");
-        int n = (int)positions.Shape[0], l = (int)positions.Shape[1], c = (int)positions.Shape[2];
-        float[] values = positions.ToSingleArray();
+    /// <summary>
+    /// A dataset from values (N, L, C), the layout of the paper's files, and one label per series (strings or integers). Channel names,
+    /// class names, the plot kind and the name can be given in <paramref name="description"/>; the rest is inferred as for files
+    /// (<see cref="TimeSeriesFiles"/>). The values are copied; bad input (non-finite values, a label count that is not N, an empty
+    /// label or class) is refused before anything is built.
+    /// </summary>
+    public static TimeSeriesDataset FromArrays<TLabel>(float[,,] values, IReadOnlyList<TLabel> labels, DatasetDescription? description = null) where TLabel : notnull
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var flat = new float[values.Length];
+        Buffer.BlockCopy(values, 0, flat, 0, flat.Length * sizeof(float));
+        return FromFlat(flat, values.GetLength(0), values.GetLength(1), values.GetLength(2), labels, description);
+    }
+
+    /// <summary>As <see cref="FromArrays{TLabel}(float[,,], IReadOnlyList{TLabel}, DatasetDescription?)"/> for float64 values (stored as float32, as the kit computes).</summary>
+    public static TimeSeriesDataset FromArrays<TLabel>(double[,,] values, IReadOnlyList<TLabel> labels, DatasetDescription? description = null) where TLabel : notnull
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var flat = new float[values.Length];
+        int i = 0;
+        foreach (double v in values) flat[i++] = (float)v;
+        return FromFlat(flat, values.GetLength(0), values.GetLength(1), values.GetLength(2), labels, description);
+    }
+
+    /// <summary>As <see cref="FromArrays{TLabel}(float[,,], IReadOnlyList{TLabel}, DatasetDescription?)"/> for a tensor (N, L, C) (any floating type, any device; copied to the CPU).</summary>
+    public static TimeSeriesDataset FromTensor<TLabel>(Tensor values, IReadOnlyList<TLabel> labels, DatasetDescription? description = null) where TLabel : notnull
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.dim() != 3 || !values.is_floating_point())
+            throw new ArgumentException($"values must be a floating (N, L, C) tensor; got {values.dtype} of shape [{string.Join(", ", values.shape)}].", nameof(values));
+        using var cpu = values.detach().to(ScalarType.Float32, CPU).contiguous();
+        return FromFlat(cpu.data<float>().ToArray(), (int)values.shape[0], (int)values.shape[1], (int)values.shape[2], labels, description);
+    }
+
+    private static TimeSeriesDataset FromFlat<TLabel>(float[] values, int n, int l, int c, IReadOnlyList<TLabel> labels, DatasetDescription? description) where TLabel : notnull
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        description ??= new DatasetDescription();
+        string[] text = labels.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray();
+        return Create(values, n, l, c, text, "values", "labels", description.ClassNames,
+            classes => TimeSeriesFiles.Describe(description, "arrays", $"arrays ({n} series of {l} steps × {c} channel(s))", c, null, classes, n, l));
+    }
+
+    /// <summary>
+    /// Checks (N, L, C) values and their labels, resolves the classes and builds the dataset; nothing is built when a check fails.
+    /// <paramref name="valuesSource"/> and <paramref name="labelsSource"/> name the inputs in errors; <paramref name="declaredClasses"/> are
+    /// classes given by the user or the file (null: the distinct labels, numerically when all are integers, else in ordinal order);
+    /// <paramref name="describe"/> gives the dataset's description for its classes.
+    /// </summary>
+    internal static TimeSeriesDataset Create(float[] values, int n, int l, int c, string[] labels, string valuesSource, string labelsSource,
+        IReadOnlyList<string>? declaredClasses, Func<string[], DatasetInfo> describe)
+    {
+        if (n < 1 || l < 1 || c < 1) throw new DatasetException(valuesSource, $"no series: shape (N, L, C) = ({n}, {l}, {c})");
+        if (values.LongLength != (long)n * l * c) throw new DatasetException(valuesSource, $"{values.Length} values do not fill (N, L, C) = ({n}, {l}, {c})");
         for (int i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
             {
                 long sample = i / ((long)l * c), step = i / c % l, channel = i % c;
                 int bad = values.Count(v => !float.IsFinite(v));
-                throw new DatasetException(positionsPath, $"{bad} non-finite value(s) (NaN or Inf as float32); the first is {values[i]} at sample {sample}, step {step}, channel {channel}");
+                throw new DatasetException(valuesSource, $"{bad} non-finite value(s) (NaN or Inf as float32); the first is {values[i]} at sample {sample}, step {step}, channel {channel}");
             }
         }
-
-        NpyArray labelArray = NpyReader.Read(labelsPath);
-        if (labelArray.Rank != 1)
-            throw new DatasetException(labelsPath, $"expected a 1-D label array, got shape {labelArray.ShapeText}");
-        string[] labels;
-        try
-        {
-            labels = labelArray.ToStringArray();
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new DatasetException(labelsPath, $"labels are not strings or integers: {e.Message}", e);
-        }
         if (labels.Length != n)
-            throw new DatasetException(labelsPath, $"has {labels.Length} labels but {positionsPath} has {n} samples");
+            throw new DatasetException(labelsSource, $"has {labels.Length} labels but {valuesSource} has {n} samples");
+        (labels, string[] classNames) = ResolveClasses(labels, declaredClasses, labelsSource);
+        DatasetInfo info = describe(classNames);
 
-        string[] classNames = labels.Distinct().OrderBy(s => s, StringComparer.Ordinal).ToArray();
         var indexOf = classNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         int[] labelIndex = labels.Select(s => indexOf[s]).ToArray();
-
         var overall = Enumerable.Range(0, c).Select(_ => new ChannelStats()).ToArray();
         var perClass = classNames.Select(_ => Enumerable.Range(0, c).Select(_ => new ChannelStats()).ToArray()).ToArray();
         var counts = new long[classNames.Length];
@@ -145,6 +187,43 @@ public sealed class TimeSeriesDataset : IDisposable
             x = view.contiguous();
         }
         return new TimeSeriesDataset(info, x, labels, classNames, labelIndex, overall, perClass, counts);
+    }
+
+    /// <summary>
+    /// The classes and each series' label: the declared classes (every one must have a series; labels that are the integers 0 … K−1 are
+    /// renamed to the K declared names), else the distinct labels, in numeric order when all are integers (numpy.unique of an int
+    /// array), else in ordinal order (numpy.unique of a string array).
+    /// </summary>
+    private static (string[] Labels, string[] Classes) ResolveClasses(string[] labels, IReadOnlyList<string>? declared, string source)
+    {
+        int empty = Array.FindIndex(labels, string.IsNullOrWhiteSpace);
+        if (empty >= 0) throw new DatasetException(source, $"the label of series {empty} is empty");
+        if (declared is null)
+        {
+            string[] distinct = labels.Distinct(StringComparer.Ordinal).ToArray();
+            bool integers = distinct.All(d => long.TryParse(d, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _));
+            return (labels, integers
+                ? distinct.OrderBy(d => long.Parse(d, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)).ToArray()
+                : distinct.OrderBy(d => d, StringComparer.Ordinal).ToArray());
+        }
+        string[] classes = declared.ToArray();
+        if (classes.Length == 0) throw new ArgumentException("the class names are an empty list.");
+        if (classes.FirstOrDefault(string.IsNullOrWhiteSpace) is not null) throw new ArgumentException("a class name is empty.");
+        if (classes.GroupBy(x => x, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"class '{twice.Key}' is named twice in the class names.");
+        var known = new HashSet<string>(classes, StringComparer.Ordinal);
+        int unknown = Array.FindIndex(labels, label => !known.Contains(label));
+        if (unknown >= 0)
+        {
+            bool indices = labels.All(label => int.TryParse(label, NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k < classes.Length);
+            if (!indices)
+                throw new DatasetException(source, $"series {unknown} is labelled '{labels[unknown]}', which is not one of the classes {string.Join(", ", classes)} (nor a class index 0 … {classes.Length - 1})");
+            labels = labels.Select(label => classes[int.Parse(label, CultureInfo.InvariantCulture)]).ToArray();
+        }
+        var used = new HashSet<string>(labels, StringComparer.Ordinal);
+        if (classes.FirstOrDefault(cls => !used.Contains(cls)) is { } missing)
+            throw new DatasetException(source, $"class '{missing}' has no series (an empty class); the classes are {string.Join(", ", classes)}");
+        return (labels, classes);
     }
 
     /// <summary>Running count, sum, min and max of one channel.</summary>
