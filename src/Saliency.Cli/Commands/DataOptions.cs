@@ -18,7 +18,7 @@ public sealed class DataOptions
     private readonly Option<string[]> _dataset;
     private readonly Option<string?> _data = new("--data") { Description = "with --dataset: the folder holding the paper's data (default: <repo root>/data); without: a data file of your own (.npy, .csv, .tsv, .parquet, .ts)" };
     private readonly Option<string?> _labels = new("--labels") { Description = "--data FILE: a labels file, one label per series (.npy of strings or integers, or text with one label per line)" };
-    private readonly Option<string?> _labelColumn = new("--label-column") { Description = "--data FILE: the label column of a CSV/Parquet table (default: label, class, target or y)" };
+    private readonly Option<string?> _labelColumn = new("--label-column") { Description = "--data FILE: the label column of a CSV/Parquet table (default: label, class or target)" };
     private readonly Option<string?> _idColumn = new("--id-column") { Description = "--data FILE: the series id column of a long table (default: series, series_id, id or case_id)" };
     private readonly Option<string?> _timeColumn = new("--time-column") { Description = "--data FILE: the time column of a long table (default: time, t, timestamp, step or reading_id)" };
     private readonly Option<string?> _layout = new("--layout") { Description = "--data FILE: wide or long (default: long when the table has a series id and a time column)" };

@@ -19,7 +19,7 @@ public class OwnDataFormatTests
     }
 
     [Fact]
-    public void Eog_exported_to_csv_ts_and_parquet_reads_back_equal_to_the_npy()
+    public async Task Eog_exported_to_csv_ts_and_parquet_reads_back_equal_to_the_npy()
     {
         using var eog = DatasetRegistry.Eog.Load(TestData.DataDirectory);
         using var dir = new TempFolder();
@@ -44,11 +44,11 @@ public class OwnDataFormatTests
         using (var ts = TimeSeriesFiles.Load(dir.File("eog.ts")))
             AssertSame(eog, ts, ["dim_0"]);
 
-        SeriesExport.WideParquet(eog, dir.File("eog-wide.parquet")).GetAwaiter().GetResult();
+        await SeriesExport.WideParquet(eog, dir.File("eog-wide.parquet"));
         using (var wideParquet = TimeSeriesFiles.Load(dir.File("eog-wide.parquet")))
             AssertSame(eog, wideParquet, ["v"]);
 
-        SeriesExport.LongParquet(eog, dir.File("eog-long.parquet")).GetAwaiter().GetResult();
+        await SeriesExport.LongParquet(eog, dir.File("eog-long.parquet"));
         using (var longParquet = TimeSeriesFiles.Load(dir.File("eog-long.parquet")))
             AssertSame(eog, longParquet, ["value"]);
 

@@ -34,7 +34,7 @@ public sealed record DataFileOptions : DatasetDescription
     /// <summary>A labels file, one label per series in file order: a 1-D .npy of strings or integers, or a text file with one label per line.</summary>
     public string? LabelsPath { get; init; }
 
-    /// <summary>The label column of a table (default: the first of label, class, target, y).</summary>
+    /// <summary>The label column of a table (default: the first of label, class, target).</summary>
     public string? LabelColumn { get; init; }
 
     /// <summary>The series id column of a long table (default: the first of series, series_id, id, case_id).</summary>

@@ -16,7 +16,7 @@ namespace Saliency.Notebook.Data.Datasets.Readers;
 internal static partial class TabularSeries
 {
     /// <summary>Names tried, in order, for the label column when none is given.</summary>
-    public static readonly string[] LabelAliases = ["label", "class", "target", "y"];
+    public static readonly string[] LabelAliases = ["label", "class", "target"];
 
     /// <summary>Names tried for the series id column.</summary>
     public static readonly string[] IdAliases = ["series", "series_id", "id", "case_id"];
