@@ -71,6 +71,21 @@ public sealed class GlobalSaliencyMap
         return result;
     }
 
+    /// <summary>Every component's map combined over labels by <paramref name="combination"/>, (K, G1, G2).</summary>
+    public double[,,] CombineAll(LabelCombination combination, bool normalised = true)
+    {
+        var source = normalised ? Normalised : Raw;
+        var combined = new double[ComponentCount, source.GetLength(2), source.GetLength(3)];
+        for (int k = 0; k < ComponentCount; k++)
+        {
+            double[,] map = Combine(k, combination, normalised);
+            for (int i = 0; i < map.GetLength(0); i++)
+                for (int j = 0; j < map.GetLength(1); j++)
+                    combined[k, i, j] = map[i, j];
+        }
+        return combined;
+    }
+
     /// <summary>Min and max of one component's maps over all labels (shared colour scale across a figure row).</summary>
     public (double Min, double Max) ComponentRange(int component, bool normalised = true)
     {
@@ -208,7 +223,7 @@ public static class GlobalSaliencyMaps
         return (min, max);
     }
 
-    private static double[,] MinMaxNormalise(double[,] map)
+    internal static double[,] MinMaxNormalise(double[,] map)
     {
         double min = map.Cast<double>().Min(), max = map.Cast<double>().Max();
         double span = Math.Max(1e-8, max - min);
@@ -218,7 +233,7 @@ public static class GlobalSaliencyMaps
         return result;
     }
 
-    private static double[,] MaxNormalise(double[,] map)
+    internal static double[,] MaxNormalise(double[,] map)
     {
         double max = map.Cast<double>().Max();
         var result = (double[,])map.Clone();

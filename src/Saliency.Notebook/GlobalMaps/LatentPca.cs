@@ -10,7 +10,7 @@ namespace Saliency.Notebook.GlobalMaps;
 /// </summary>
 public sealed class LatentPca
 {
-    private LatentPca(double[] mean, double[,] components, double[] singularValues, double[] explainedVariance, double[] explainedVarianceRatio, int samples)
+    private LatentPca(double[] mean, double[,] components, double[] singularValues, double[] explainedVariance, double[] explainedVarianceRatio, long samples)
     {
         Mean = mean;
         Components = components;
@@ -36,7 +36,7 @@ public sealed class LatentPca
     public double[] ExplainedVarianceRatio { get; }
 
     /// <summary>N, the number of fitted samples.</summary>
-    public int SampleCount { get; }
+    public long SampleCount { get; }
 
     /// <summary>K, the number of kept components.</summary>
     public int ComponentCount => Components.GetLength(0);
@@ -76,6 +76,49 @@ public sealed class LatentPca
         var variance = singular.Take(components).Select(v => v * v / (n - 1)).ToArray();
         var ratio = variance.Select(v => total > 0 ? v / total : 0).ToArray();
         return new LatentPca(mean.data<double>().ToArray(), result, singular.Take(components).ToArray(), variance, ratio, n);
+    }
+
+    /// <summary>
+    /// The same PCA from accumulated moments (streaming, any N): the eigenvectors of the covariance scatter / (N − 1) are the right
+    /// singular vectors of the centred latents and its eigenvalues their s² / (N − 1), so components, explained variance and ratio
+    /// equal <see cref="Fit"/>'s up to rounding (the signs follow the same svd_flip rule).
+    /// </summary>
+    public static LatentPca FromMoments(LatentMoments moments, int components)
+    {
+        ArgumentNullException.ThrowIfNull(moments);
+        long n = moments.Count;
+        int d = moments.LatentDim;
+        if (n < 2) throw new ArgumentException("PCA needs at least 2 samples.", nameof(moments));
+        if (components < 1 || components > Math.Min(n, d))
+            throw new ArgumentOutOfRangeException(nameof(components), components, $"components must be in 1..min(N, D) = 1..{Math.Min(n, d)}.");
+        var scatter = moments.Scatter;
+        var flat = new double[d * d];
+        Buffer.BlockCopy(scatter, 0, flat, 0, flat.Length * sizeof(double));
+        using var scope = torch.NewDisposeScope();
+        var (eigenvalues, eigenvectors) = torch.linalg.eigh(torch.tensor(flat, new long[] { d, d }, dtype: ScalarType.Float64));
+        var values = eigenvalues.data<double>().ToArray();       // ascending
+        var vectors = eigenvectors.contiguous().data<double>().ToArray(); // column i is eigenvector i
+
+        var result = new double[components, d];
+        var singular = new double[components];
+        var variance = new double[components];
+        for (int k = 0; k < components; k++)
+        {
+            int column = d - 1 - k;
+            int argmax = 0;
+            for (int j = 1; j < d; j++)
+                if (Math.Abs(vectors[j * d + column]) > Math.Abs(vectors[argmax * d + column])) argmax = j;
+            double sign = Math.Sign(vectors[argmax * d + column]);
+            for (int j = 0; j < d; j++) result[k, j] = vectors[j * d + column] * sign;
+            double eigenvalue = Math.Max(0, values[column]);
+            singular[k] = Math.Sqrt(eigenvalue);
+            variance[k] = eigenvalue / (n - 1);
+        }
+        double total = 0;
+        for (int i = 0; i < d; i++) total += scatter[i, i];
+        total /= n - 1;
+        var ratio = variance.Select(v => total > 0 ? v / total : 0).ToArray();
+        return new LatentPca(moments.Mean, result, singular, variance, ratio, n);
     }
 
     /// <summary>The components as a float64 tensor (K, D) on <paramref name="device"/> (new tensor; the caller owns it).</summary>

@@ -14,6 +14,9 @@ public static class NpyReader
     public static NpyArray Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        NpyHeader header = ReadHeader(path);
+        if (header.DType.Kind != NpyKind.Object && header.Count * header.DType.ItemSize > Array.MaxLength)
+            throw new NpyFormatException(path, $"shape {header.ShapeText} is too large to hold in memory; read it in chunks with NpyChunkReader");
         return Parse(File.ReadAllBytes(path), path);
     }
 
@@ -29,6 +32,8 @@ public static class NpyReader
     public static NpyArray Parse(ReadOnlySpan<byte> bytes, string source)
     {
         NpyHeader header = ParseHeader(bytes, source);
+        if (header.DType.Kind != NpyKind.Object && header.Count * header.DType.ItemSize > Array.MaxLength)
+            throw new NpyFormatException(source, $"shape {header.ShapeText} is too large to hold in memory; read it in chunks with NpyChunkReader");
         ReadOnlySpan<byte> payload = bytes[header.DataOffset..];
         NpyDType dtype = header.DType;
         if (dtype.Kind == NpyKind.Object)
@@ -110,8 +115,6 @@ public static class NpyReader
         {
             throw new NpyFormatException(source, $"header/shape mismatch: shape ({string.Join(", ", shape)}) is too large");
         }
-        if (dtype.Kind != NpyKind.Object && count * dtype.ItemSize > Array.MaxLength)
-            throw new NpyFormatException(source, $"shape ({string.Join(", ", shape)}) is too large to hold in memory");
         return new NpyHeader(major, bytes[7], dtype, shape, fortran, prefix + (int)headerLength, headerText.TrimEnd());
     }
 

@@ -43,13 +43,17 @@ public static class NpyWriter
         return image;
     }
 
-    /// <summary>The magic, version 1.0, header length and header dict padded so that the data starts at a multiple of 64.</summary>
-    internal static byte[] Header(string descr, long[] shape)
+    /// <summary>
+    /// The magic, version 1.0, header length and header dict padded so that the data starts at a multiple of 64, or, with
+    /// <paramref name="totalLength"/>, padded to exactly that many bytes (a streamed file's reserved header).
+    /// </summary>
+    internal static byte[] Header(string descr, long[] shape, int? totalLength = null)
     {
         string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))})";
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
         int unpadded = NpyReader.Magic.Length + 2 + 2 + dict.Length + 1;
-        int padding = (64 - unpadded % 64) % 64;
+        int padding = totalLength is int total ? total - unpadded : (64 - unpadded % 64) % 64;
+        if (padding < 0) throw new ArgumentException($"the header of shape {shapeText} does not fit in {totalLength} bytes", nameof(totalLength));
         string text = dict + new string(' ', padding) + "\n";
         if (text.Length > ushort.MaxValue) throw new ArgumentException("shape too long for a version 1.0 header", nameof(shape));
         var header = new byte[NpyReader.Magic.Length + 4 + text.Length];
