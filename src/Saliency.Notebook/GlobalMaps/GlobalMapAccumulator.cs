@@ -141,36 +141,40 @@ public sealed class GlobalMapAccumulator
             }
         return new GlobalSaliencyMap(_labels, _components, raw, normalised, _first.Edges, _second.Edges);
     }
+}
 
-    /// <summary>
-    /// <see cref="BinnedStatistic2D.BinIndex"/> for evenly spaced edges without a binary search: a first guess from the step, corrected
-    /// against the edges themselves (so the result is digitize's), and scipy's rounded right-edge rule for values at or above the last edge.
-    /// </summary>
-    internal sealed class BinLocator
+/// <summary>
+/// <see cref="BinnedStatistic2D.BinIndex"/> for evenly spaced edges without a binary search: a first guess from the step, corrected
+/// against the edges themselves (so the result is digitize's), and scipy's rounded right-edge rule for values at or above the last edge.
+/// </summary>
+public sealed class BinLocator
+{
+    private readonly double _low;
+    private readonly double _inverseStep;
+
+    /// <summary>A locator for <paramref name="edges"/> (from <see cref="BinnedStatistic2D.Edges"/>).</summary>
+    public BinLocator(double[] edges)
     {
-        private readonly double _low;
-        private readonly double _inverseStep;
+        Edges = edges;
+        Bins = edges.Length - 1;
+        _low = edges[0];
+        _inverseStep = Bins / (edges[^1] - edges[0]);
+    }
 
-        public BinLocator(double[] edges)
-        {
-            Edges = edges;
-            Bins = edges.Length - 1;
-            _low = edges[0];
-            _inverseStep = Bins / (edges[^1] - edges[0]);
-        }
+    /// <summary>The n + 1 edges.</summary>
+    public double[] Edges { get; }
 
-        public double[] Edges { get; }
+    /// <summary>n, the number of bins.</summary>
+    public int Bins { get; }
 
-        public int Bins { get; }
-
-        public int Index(double value)
-        {
-            if (!(value >= _low)) return -1;                                 // below the range, or NaN
-            if (value >= Edges[Bins]) return BinnedStatistic2D.BinIndex(value, Edges);
-            int i = (int)Math.Min(Bins - 1, (value - _low) * _inverseStep);
-            while (i > 0 && Edges[i] > value) i--;
-            while (i < Bins - 1 && Edges[i + 1] <= value) i++;
-            return i;
-        }
+    /// <summary>The bin of <paramref name="value"/> (0..n−1), or −1 outside the range or for NaN: exactly <see cref="BinnedStatistic2D.BinIndex"/>.</summary>
+    public int Index(double value)
+    {
+        if (!(value >= _low)) return -1;                                 // below the range, or NaN
+        if (value >= Edges[Bins]) return BinnedStatistic2D.BinIndex(value, Edges);
+        int i = (int)Math.Min(Bins - 1, (value - _low) * _inverseStep);
+        while (i > 0 && Edges[i] > value) i--;
+        while (i < Bins - 1 && Edges[i + 1] <= value) i++;
+        return i;
     }
 }

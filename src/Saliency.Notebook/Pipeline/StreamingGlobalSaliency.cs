@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Explainers;
+using Saliency.Notebook.GlobalMaps;
+using Saliency.Notebook.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Pipeline;
+
+/// <summary>How the streaming pipeline computed |GradCAM|.</summary>
+public enum GradCamPath
+{
+    /// <summary>The head after the layer is affine: ∂z/∂A computed once (<see cref="AffineHeadGradCam"/>), one forward pass per chunk.</summary>
+    AffineHead,
+    /// <summary>One forward and one backward pass per chunk for all latent targets (<see cref="GradCam"/>).</summary>
+    General,
+}
+
+/// <summary>Where the streaming pipeline hands the per-chunk arrays it does not keep (e.g. to files); each may be null.</summary>
+/// <param name="Latents">Pass 1: posterior means of each chunk, (B, D) float32 on the CPU.</param>
+/// <param name="GradCam">Pass 2: |GradCAM| of each chunk, (B, L, D) float32.</param>
+/// <param name="Projections">Pass 2: the projections on the components, (B, L, K) float32.</param>
+public sealed record StreamingSinks(Action<Tensor>? Latents = null, Action<Tensor>? GradCam = null, Action<Tensor>? Projections = null);
+
+/// <summary>Where a streaming run is: the pass ("encode" or "maps"), samples done in it, and N when the source knows it.</summary>
+public readonly record struct StreamingProgress(string Pass, long Done, long? Total);
+
+/// <summary>Seconds spent in each part of a streaming run.</summary>
+public sealed record StreamingTimings(double EncodeSeconds, double PcaSeconds, double GradCamSeconds, double ProjectionSeconds, double BinningSeconds, double FinishSeconds)
+{
+    /// <summary>All parts together.</summary>
+    public double TotalSeconds => EncodeSeconds + PcaSeconds + GradCamSeconds + ProjectionSeconds + BinningSeconds + FinishSeconds;
+}
+
+/// <summary>What a streaming run keeps: the PCA and the maps (no per-sample array; those went to the <see cref="StreamingSinks"/>).</summary>
+public sealed class StreamingGlobalSaliencyResult
+{
+    internal StreamingGlobalSaliencyResult(string dataset, long samples, int length, int latentDim, LatentPca pca, MapVariant variant, GlobalSaliencyMap maps,
+        PipelineOptions options, StreamingTimings timings, string device, GradCamPath path, double? affineResidual)
+    {
+        Dataset = dataset; Samples = samples; Length = length; LatentDim = latentDim; Pca = pca; Variant = variant; Maps = maps;
+        Options = options; Timings = timings; Device = device; GradCamPath = path; AffineResidual = affineResidual;
+    }
+
+    /// <summary>Dataset name.</summary>
+    public string Dataset { get; }
+    /// <summary>N.</summary>
+    public long Samples { get; }
+    /// <summary>L.</summary>
+    public int Length { get; }
+    /// <summary>D.</summary>
+    public int LatentDim { get; }
+    /// <summary>PCA of the latents, from their accumulated moments.</summary>
+    public LatentPca Pca { get; }
+    /// <summary>The binning used.</summary>
+    public MapVariant Variant { get; }
+    /// <summary>Maps per label and component, before and after normalisation.</summary>
+    public GlobalSaliencyMap Maps { get; }
+    /// <summary>The settings of the run.</summary>
+    public PipelineOptions Options { get; }
+    /// <summary>Timings.</summary>
+    public StreamingTimings Timings { get; }
+    /// <summary>The device the model ran on.</summary>
+    public string Device { get; }
+    /// <summary>How |GradCAM| was computed.</summary>
+    public GradCamPath GradCamPath { get; }
+    /// <summary>The largest relative distance of the data's latents from the affine model z = J·A + c (null when the head was not affine on the probes).</summary>
+    public double? AffineResidual { get; }
+
+    /// <summary>How labels are combined into one map per component: sum for time series, max for trajectories.</summary>
+    public LabelCombination Combination => Variant == MapVariant.TimeSeries ? LabelCombination.Sum : LabelCombination.Max;
+
+    /// <summary>The combined normalised map of each component, (K, G1, G2).</summary>
+    public double[,,] Combined() => Maps.CombineAll(Combination);
+}
+
+/// <summary>
+/// The paper's global saliency maps in memory that does not grow with N, from any <see cref="IChunkedSeries"/>. Pass 1 encodes each
+/// chunk (posterior means into <see cref="LatentMoments"/>; the labels; per-channel value ranges for the bins); the PCA comes from the
+/// moments. Pass 2, per chunk: |GradCAM| towards every latent dimension → projection on the components (not centred) → per-(label,
+/// component) bin sums and counts (<see cref="GlobalMapAccumulator"/>) → the chunk is dropped. Then mean, empty bins → 0, Gaussian
+/// filter and normalisation, so the maps equal <see cref="GlobalSaliencyPipeline.Run"/>'s. |GradCAM| takes the affine-head path when
+/// the probes and every sample of pass 1 confirm it (<see cref="AffineHeadGradCam"/>), else the general one.
+/// </summary>
+public static class StreamingGlobalSaliency
+{
+    /// <summary>
+    /// Runs both passes over <paramref name="source"/> with <paramref name="model"/> on <paramref name="device"/> (default: the model's).
+    /// <paramref name="cancellation"/> is checked between chunks.
+    /// </summary>
+    public static StreamingGlobalSaliencyResult Run(ILatentEncoder model, IChunkedSeries source, PipelineOptions? options = null, Device? device = null,
+        StreamingSinks? sinks = null, IProgress<StreamingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new PipelineOptions();
+        options.Validate(model.LatentDim);
+        if (source.Channels != model.Channels || source.Length != model.Length)
+            throw new ArgumentException($"The model takes {model.Channels} channel(s) × length {model.Length}; dataset '{source.Name}' has {source.Channels} × {source.Length}.");
+        device ??= model.Root.parameters().FirstOrDefault()?.device ?? CPU;
+        MapVariant variant = options.Variant ?? (source.PlotKind == PlotKind.TimeSeries ? MapVariant.TimeSeries : MapVariant.Trajectories);
+        if (variant == MapVariant.Trajectories && source.Channels < 2)
+            throw new ArgumentException($"The trajectory maps need two channels; dataset '{source.Name}' has {source.Channels}. Use the time-series variant.");
+        int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
+        var clock = Stopwatch.StartNew();
+
+        AffineHeadGradCam? affine = AffineHeadGradCam.TryCreate(model, options.Layer);
+        try
+        {
+            // Pass 1: latents → moments, labels, value ranges.
+            var moments = new LatentMoments(model.LatentDim);
+            var labels = new HashSet<string>(StringComparer.Ordinal);
+            var min = Enumerable.Repeat(double.PositiveInfinity, source.Channels).ToArray();
+            var max = Enumerable.Repeat(double.NegativeInfinity, source.Channels).ToArray();
+            double residual = 0;
+            long samples = 0;
+            foreach (var chunk in source.Chunks())
+                using (chunk)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    CheckChunk(source, chunk);
+                    using var scope = NewDisposeScope();
+                    var x = chunk.X.to(device);
+                    Tensor latents;
+                    if (affine is not null)
+                    {
+                        (latents, double chunkResidual) = affine.EncodeChecked(x);
+                        residual = Math.Max(residual, chunkResidual);
+                    }
+                    else latents = model.PosteriorMeans(x, device, batchSize);
+                    var cpuLatents = latents.to(ScalarType.Float32).cpu();
+                    moments.Add(cpuLatents);
+                    sinks?.Latents?.Invoke(cpuLatents);
+                    foreach (var label in chunk.Labels) labels.Add(label);
+                    var chunkMin = chunk.X.amin(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
+                    var chunkMax = chunk.X.amax(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
+                    for (int c = 0; c < source.Channels; c++)
+                    {
+                        min[c] = Math.Min(min[c], chunkMin[c]);
+                        max[c] = Math.Max(max[c], chunkMax[c]);
+                    }
+                    samples += chunk.Count;
+                    progress?.Report(new StreamingProgress("encode", samples, source.Count));
+                }
+            if (samples < 2) throw new ArgumentException($"Dataset '{source.Name}' has {samples} sample(s); the PCA needs at least 2.");
+            double encodeSeconds = Lap(clock, device);
+            double? affineResidual = affine is null ? null : residual;
+            if (affine is not null && residual > AffineHeadGradCam.Tolerance)
+            {
+                affine.Dispose();
+                affine = null;
+            }
+
+            LatentPca pca = LatentPca.FromMoments(moments, options.Components);
+            var distinct = labels.Order(StringComparer.Ordinal).ToArray();
+            var labelIndex = distinct.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+            var accumulator = variant == MapVariant.TimeSeries
+                ? GlobalMapAccumulator.TimeSeries(distinct, options.Components, source.Length, (min.Min(), max.Max()), options.GridSize, options.Sigma)
+                : GlobalMapAccumulator.Trajectories(distinct, options.Components, source.Length, (min[0], max[0]), (min[1], max[1]), options.GridSize, options.Sigma);
+            double pcaSeconds = Lap(clock, device);
+
+            // Pass 2: |GradCAM| → projection → bin sums and counts, chunk by chunk.
+            IExplainer? general = affine is null
+                ? SaliencyMethod.GradCam.CreateExplainer(model, new MethodSettings { Layer = options.Layer, Mode = CamMode.Abs })
+                : null;
+            using var components = pca.ComponentsTensor(device).to(ScalarType.Float32).t().contiguous();
+            double gradCamSeconds = 0, projectionSeconds = 0, binningSeconds = 0;
+            long seen = 0;
+            foreach (var chunk in source.Chunks())
+                using (chunk)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    CheckChunk(source, chunk);
+                    using var scope = NewDisposeScope();
+                    var x = chunk.X.to(device);
+                    var gradCam = affine is not null
+                        ? affine.Maps(x)
+                        : general!.Explain(model, x, LatentTarget.AllDimensions, batchSize).Values.to(ScalarType.Float32);
+                    gradCamSeconds += Lap(clock, device);
+                    var projections = gradCam.matmul(components);
+                    sinks?.GradCam?.Invoke(gradCam);
+                    sinks?.Projections?.Invoke(projections);
+                    projectionSeconds += Lap(clock, device);
+                    var index = new int[chunk.Count];
+                    for (int i = 0; i < index.Length; i++)
+                        index[i] = labelIndex.TryGetValue(chunk.Labels[i], out int l) ? l
+                            : throw new InvalidOperationException($"Dataset '{source.Name}' gave label '{chunk.Labels[i]}' on its second pass only: a chunked source must give the same data on every pass.");
+                    accumulator.Add(chunk.X.permute(0, 2, 1), projections, index);
+                    seen += chunk.Count;
+                    binningSeconds += Lap(clock, device);
+                    progress?.Report(new StreamingProgress("maps", seen, samples));
+                }
+            if (seen != samples)
+                throw new InvalidOperationException($"Dataset '{source.Name}' gave {samples} samples on its first pass and {seen} on its second: a chunked source must give the same data on every pass.");
+
+            var maps = accumulator.ToMaps();
+            double finishSeconds = Lap(clock, device);
+            return new StreamingGlobalSaliencyResult(source.Name, samples, source.Length, model.LatentDim, pca, variant, maps, options,
+                new StreamingTimings(encodeSeconds, pcaSeconds, gradCamSeconds, projectionSeconds, binningSeconds, finishSeconds), device.ToString(),
+                affine is null ? GradCamPath.General : GradCamPath.AffineHead, affineResidual);
+        }
+        finally
+        {
+            affine?.Dispose();
+        }
+    }
+
+    private static void CheckChunk(IChunkedSeries source, SeriesChunk chunk)
+    {
+        if (chunk.X.shape[1] != source.Channels || chunk.X.shape[2] != source.Length)
+            throw new ArgumentException($"Dataset '{source.Name}' declares {source.Channels} × {source.Length} but gave a chunk of [{string.Join(", ", chunk.X.shape)}].");
+    }
+
+    private static double Lap(Stopwatch clock, Device device)
+    {
+        if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+        double seconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        return seconds;
+    }
+}
