@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -78,7 +79,7 @@ public sealed class GlobalMapAccumulator
         if (labelIndex.Length != samples) throw new ArgumentException($"There are {labelIndex.Length} labels for {samples} samples.", nameof(labelIndex));
         using var pos = positions.detach().to(ScalarType.Float64).cpu().contiguous();
         using var proj = projections.detach().to(ScalarType.Float64).cpu().contiguous();
-        ReadOnlySpan<double> p = pos.data<double>().ToArray(), w = proj.data<double>().ToArray();
+        ReadOnlySpan<double> p = MemoryMarshal.Cast<byte, double>(pos.bytes), w = MemoryMarshal.Cast<byte, double>(proj.bytes);
         long binsPerLabel = (long)_first.Bins * _second.Bins;
         for (long b = 0; b < samples; b++)
         {
