@@ -91,14 +91,22 @@ public sealed class DataOptions
             Name = parse.GetValue(_name),
             ChannelNames = List(parse.GetValue(_channels)),
             ClassNames = List(parse.GetValue(_classes)),
-            PlotKind = parse.GetValue(_plotKind) switch
-            {
-                null => null,
-                "time-series" or "timeseries" => PlotKind.TimeSeries,
-                "trajectory" or "trajectories" => PlotKind.Trajectory,
-                var other => throw new ArgumentException($"--plot-kind must be time-series or trajectory; got '{other}'."),
-            },
+            PlotKind = PlotKindOf(parse),
         });
+    }
+
+    /// <summary>
+    /// The dataset as chunks for the streaming pipeline: a --data FILE.npy with --labels is read in chunks straight from the file (any size);
+    /// anything else is loaded as <see cref="Load(ParseResult)"/> does and handed out in chunks. The caller disposes <c>Owner</c> when done.
+    /// </summary>
+    public (IChunkedSeries Source, IDisposable? Owner) LoadChunked(ParseResult parse)
+    {
+        string? file = OwnFile(parse, parse.GetValue(_dataset) ?? []);
+        if (file is not null && file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) && parse.GetValue(_labels) is { } labels
+            && parse.GetValue(_labelColumn) is null && parse.GetValue(_classes) is null && parse.GetValue(_channels) is null)
+            return (ChunkedSeries.FromNpy(file, labels, parse.GetValue(_name), PlotKindOf(parse)), null);
+        var dataset = Load(parse);
+        return (ChunkedSeries.From(dataset), dataset);
     }
 
     /// <summary>The file that holds a loaded dataset's values (for its SHA-256 on a model card): the --data FILE, or the paper's positions file.</summary>
@@ -128,6 +136,14 @@ public sealed class DataOptions
         if (!File.Exists(data)) throw new FileNotFoundException($"--data {data}: no such file", data);
         return data;
     }
+
+    private PlotKind? PlotKindOf(ParseResult parse) => parse.GetValue(_plotKind) switch
+    {
+        null => null,
+        "time-series" or "timeseries" => PlotKind.TimeSeries,
+        "trajectory" or "trajectories" => PlotKind.Trajectory,
+        var other => throw new ArgumentException($"--plot-kind must be time-series or trajectory; got '{other}'."),
+    };
 
     private static string[]? List(string? commaSeparated) =>
         commaSeparated?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Saliency.Notebook.Data;
-using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
@@ -24,9 +23,11 @@ public static class PipelineCommand
         var variant = new Option<string?>("--variant") { Description = "time-series or trajectories (default: the dataset's own)" };
         var batchSize = new Option<int?>("--batch-size") { Description = "rows per pass (samples × latent dims) (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
-        var command = new Command("pipeline", "Encode, |GradCAM| towards every latent dim, PCA, projection and binned global maps per label and component.")
+        var saveGradCam = new Option<bool>("--save-gradcam") { Description = "also write gradcam.npy (N, L, D): N·L·D floats, streamed to disk chunk by chunk" };
+        var saveProjections = new Option<bool>("--save-projections") { Description = "also write projections.npy (N, L, K), streamed to disk chunk by chunk" };
+        var command = new Command("pipeline", "Encode, |GradCAM| towards every latent dim, PCA, projection and binned global maps per label and component, chunk by chunk in memory that does not grow with N.")
         {
-            checkpoint, output, components, grid, sigma, layer, variant, batchSize, device,
+            checkpoint, output, components, grid, sigma, layer, variant, batchSize, device, saveGradCam, saveProjections,
         };
         var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("pipeline", () =>
@@ -37,29 +38,49 @@ public static class PipelineCommand
                 Layer = parse.GetValue(layer)!, BatchSize = parse.GetValue(batchSize), Variant = ParseVariant(parse.GetValue(variant)),
             };
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
-            using var ds = source.Load(parse);
-            using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
+            var (series, owner) = source.LoadChunked(parse);
+            using var data = owner;
+            using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, series.Channels, series.Length, series.Name, dev);
             string outDir = parse.GetValue(output)!;
-            GlobalSaliencyResult result = null!;
-            AnsiConsole.Status().Start("encoding", status =>
+            using var cancellation = new CancellationTokenSource();
+            ConsoleCancelEventHandler interrupt = (_, e) => { e.Cancel = true; cancellation.Cancel(); };
+            Console.CancelKeyPress += interrupt;
+            StreamingGlobalSaliencyResult result = null!;
+            try
             {
-                result = GlobalSaliencyPipeline.Run(loaded.Model, ds, options, dev,
-                    new Progress<string>(stage => status.Status(stage)));
-                status.Status("writing");
-                PipelineOutputs.Save(result, outDir);
-            });
-            using (result)
-            {
-                var t = result.Timings;
-                var ratios = string.Join(" / ", result.Pca.ExplainedVarianceRatio.Select(r => r.ToString("F6", CultureInfo.InvariantCulture)));
-                Console.WriteLine($"{ds.Info.Name}: N={ds.N}, L={ds.L}, D={loaded.Model.LatentDim}, K={options.Components} on {result.Device}; explained variance ratio {ratios}");
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"timings (s): encode {t.EncodeSeconds:F3}, gradcam {t.GradCamSeconds:F3}, pca {t.PcaSeconds:F3}, projection {t.ProjectionSeconds:F3}, maps {t.MapsSeconds:F3}, total {t.TotalSeconds:F3}"));
-                Console.WriteLine($"wrote {Path.GetFullPath(outDir)}");
+                AnsiConsole.Status().Start("encoding", status =>
+                {
+                    var progress = new StatusProgress(p => status.Status(p.Total is long total
+                        ? string.Create(CultureInfo.InvariantCulture, $"{(p.Pass == "encode" ? "pass 1/2: encoding" : "pass 2/2: |GradCAM| → maps")} {p.Done:N0}/{total:N0}")
+                        : string.Create(CultureInfo.InvariantCulture, $"{p.Pass} {p.Done:N0}")));
+                    result = PipelineOutputs.SaveStreaming(loaded.Model, series, outDir, options, dev, parse.GetValue(saveGradCam), parse.GetValue(saveProjections),
+                        progress, cancellation.Token);
+                });
             }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"saliency pipeline: interrupted; {Path.GetFullPath(outDir)} was left as it was.");
+                return 130;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= interrupt;
+            }
+            var t = result.Timings;
+            var ratios = string.Join(" / ", result.Pca.ExplainedVarianceRatio.Select(r => r.ToString("F6", CultureInfo.InvariantCulture)));
+            Console.WriteLine($"{result.Dataset}: N={result.Samples}, L={result.Length}, D={result.LatentDim}, K={options.Components} on {result.Device} ({(result.GradCamPath == GradCamPath.AffineHead ? "affine head: ∂z/∂A computed once" : "general GradCAM path")}); explained variance ratio {ratios}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"timings (s): encode {t.EncodeSeconds:F3}, pca {t.PcaSeconds:F3}, gradcam {t.GradCamSeconds:F3}, projection {t.ProjectionSeconds:F3}, binning {t.BinningSeconds:F3}, maps {t.FinishSeconds:F3}, total {t.TotalSeconds:F3}"));
+            Console.WriteLine($"wrote {Path.GetFullPath(outDir)}");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class StatusProgress(Action<StreamingProgress> report) : IProgress<StreamingProgress>
+    {
+        public void Report(StreamingProgress value) => report(value);
     }
 
     private static MapVariant? ParseVariant(string? value) => value?.ToLowerInvariant() switch

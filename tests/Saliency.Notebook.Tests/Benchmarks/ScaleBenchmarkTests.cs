@@ -1,0 +1,38 @@
+using Saliency.Notebook.Benchmarks;
+using Saliency.Notebook.Pipeline;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Tests.Benchmarks;
+
+/// <summary>The scale benchmark's synthetic source and one small run (no timing is checked).</summary>
+public class ScaleBenchmarkTests
+{
+    [Fact]
+    public void Synthetic_series_are_the_same_on_every_pass_and_chunked_as_asked()
+    {
+        var source = new SyntheticSeries(300, chunkSize: 128, seed: 4);
+        var first = source.Chunks().Select(c => (c.X, c.Labels)).ToList();
+        var second = source.Chunks().Select(c => (c.X, c.Labels)).ToList();
+        Assert.Equal(new long[] { 128, 128, 44 }, first.Select(c => c.X.shape[0]));
+        for (int i = 0; i < first.Count; i++)
+        {
+            Assert.Equal(new long[] { first[i].X.shape[0], 2, 200 }, first[i].X.shape);
+            Assert.True(first[i].X.allclose(second[i].X, rtol: 0, atol: 0));
+            Assert.Equal(first[i].Labels, second[i].Labels);
+            Assert.True(first[i].X.abs().max().item<float>() <= 1);
+        }
+        Assert.Equal(4, first.SelectMany(c => c.Labels).Distinct().Count());
+        Assert.False(first[0].X.allclose(new SyntheticSeries(300, chunkSize: 128, seed: 5).Chunks().First().X));
+        foreach (var (x, _) in first.Concat(second)) x.Dispose();
+    }
+
+    [Fact]
+    public void A_small_run_goes_through_the_whole_pipeline_on_the_affine_head_path()
+    {
+        var result = ScaleBenchmark.Run(600, CPU, chunkSize: 256);
+        Assert.Equal(600, result.Samples);
+        Assert.Equal("affine head", result.Path);
+        Assert.True(result.PeakBytes >= result.WarmPeakBytes && result.WarmPeakBytes > 0);
+        Assert.True(result.Timings.TotalSeconds > 0 && result.Seconds >= result.Timings.TotalSeconds * 0.5);
+    }
+}
