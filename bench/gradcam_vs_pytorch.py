@@ -3,11 +3,12 @@
 
 The PyTorch side is `gradcam_batched` of ../shared/bench/reference_gradcam.py (the paper's CVAE rebuilt from the checkpoint, one
 autograd.grad per latent dimension), run in this process with Debian's python3-torch on the same number of threads as the kit.
-The kit side is `saliency bench --gradcam-only --repeats 1` (set-up of the affine head included), one process per round after a
-full-size warm-up. Rounds alternate the two sides, so load on the machine falls on both alike; the summary gives best and median
-of each, their ratios, and each side's median / best.
+The kit side is `saliency bench --gradcam-only --repeats R` (set-up of the affine head included), one process per round after a
+full-size warm-up. Rounds alternate the two sides, so load on the machine falls on both alike; each side's time for a round is the
+best of R calls (default 3) in that round; the summary gives the best and the median over the rounds of each side, their ratios,
+and each side's median / best.
 
-usage: /usr/bin/python3 bench/gradcam_vs_pytorch.py [--rounds 5] [--threads 2] [--dataset symbols --dataset eog]
+usage: /usr/bin/python3 bench/gradcam_vs_pytorch.py [--rounds 5] [--repeats 3] [--threads 2] [--dataset symbols --dataset eog]
 """
 import argparse, importlib.util, json, os, statistics, subprocess, sys, tempfile, time
 
@@ -21,6 +22,7 @@ def main():
     p.add_argument("--dataset", action="append", choices=sorted(DATA), help="default: symbols and eog")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=3, help="calls per round and side; the round keeps the best")
     p.add_argument("--reference", default=os.path.join(SHARED, "bench", "reference_gradcam.py"))
     p.add_argument("--checkpoints", default=os.path.join(SHARED, "reference", "original_checkpoints"))
     p.add_argument("--data", default=os.path.join(ROOT, "data"))
@@ -44,10 +46,13 @@ def main():
         ref.gradcam_batched(model, x)  # full-size warm-up
         py, kit = [], []
         for r in range(a.rounds):
-            t = time.perf_counter(); ref.gradcam_batched(model, x); py.append(time.perf_counter() - t)
+            calls = []
+            for _ in range(a.repeats):
+                t = time.perf_counter(); ref.gradcam_batched(model, x); calls.append(time.perf_counter() - t)
+            py.append(min(calls))
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
                 subprocess.run([a.saliency, "bench", "--dataset", name, "--data", a.data, "--checkpoint", f"{name}={ckpt}", "--device", "cpu",
-                                "--gradcam-only", "--repeats", "1", "--out", out.name], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--gradcam-only", "--repeats", str(a.repeats), "--out", out.name], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 kit.append(json.load(open(out.name))[0]["BestSeconds"])
             print(f"{name:8s} round {r + 1}: pytorch {py[-1]:.4f} s   kit {kit[-1]:.4f} s   ratio {py[-1] / kit[-1]:.2f}", flush=True)
         s = {"pytorch_best_s": min(py), "pytorch_median_s": statistics.median(py), "kit_best_s": min(kit), "kit_median_s": statistics.median(kit)}

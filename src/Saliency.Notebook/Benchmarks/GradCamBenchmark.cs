@@ -28,8 +28,8 @@ public sealed record GradCamBenchmarkResult(
 /// </summary>
 public static class GradCamBenchmark
 {
-    /// <summary>Samples per chunk of the affine-head path on a CPU (the chunk's activations stay in the caches); CUDA takes the whole dataset.</summary>
-    public const int CpuChunk = 256;
+    /// <summary>Time steps per chunk of the affine-head path on a CPU (256 series of 200 steps: the chunk's activations stay in the caches); CUDA takes the whole dataset.</summary>
+    public const int CpuChunkSteps = 51200;
 
     /// <summary>
     /// Runs the benchmark of <paramref name="model"/> on <paramref name="data"/>, on <paramref name="device"/>, after a warm-up on the whole
@@ -75,7 +75,7 @@ public static class GradCamBenchmark
 
     /// <summary>
     /// |GradCAM| (N, L, D) of x (N, C, L) by the kit's fastest exact path, set-up included: the affine head's (∂z/∂A once, then one forward
-    /// pass per chunk of <see cref="CpuChunk"/> samples on a CPU) when the head after the layer is affine, else the general path.
+    /// pass per chunk of <see cref="CpuChunkSteps"/> time steps on a CPU) when the head after the layer is affine, else the general path.
     /// </summary>
     public static Tensor Maps(ILatentEncoder model, Tensor x, Device device, out string path)
     {
@@ -87,7 +87,7 @@ public static class GradCamBenchmark
             return attribution.Values.alias();
         }
         path = "affine head";
-        long n = x.shape[0], chunk = device.type == DeviceType.CUDA ? n : CpuChunk;
+        long n = x.shape[0], chunk = device.type == DeviceType.CUDA ? n : Math.Max(1, CpuChunkSteps / model.Length);
         if (chunk >= n) return affine.Maps(x);
         var result = empty(n, model.Length, model.LatentDim, dtype: x.dtype, device: x.device);
         for (long first = 0; first < n; first += chunk)
