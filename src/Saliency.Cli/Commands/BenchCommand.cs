@@ -31,7 +31,7 @@ public static class BenchCommand
         var output = new Option<string?>("--out") { Description = "also write the results as JSON to this file" };
         var gradCamOnly = new Option<bool>("--gradcam-only") { Description = "time the kit's GradCAM path only (no general path, no pipeline)" };
         var scale = new Option<long[]>("--scale") { Description = "N...: the whole streaming pipeline on N synthetic series (L = 200, C = 2) through the aircraft-flyover architecture (D = 64), one process per N", AllowMultipleArgumentsPerToken = true };
-        var chunk = new Option<int>("--chunk") { Description = "--scale: samples per chunk", DefaultValueFactory = _ => 1024 };
+        var chunk = new Option<int>("--chunk") { Description = "--scale: samples per chunk", DefaultValueFactory = _ => ChunkedSeries.DefaultChunkSize };
         var child = new Option<bool>("--scale-child") { Hidden = true };
         var command = new Command("bench", "Benchmark |GradCAM| towards every latent dimension over each whole dataset, and the whole pipeline; or the streaming pipeline at scale.")
         {

@@ -118,7 +118,7 @@ public sealed class AffineHeadGradCam : IDisposable
 
     /// <summary>
     /// Posterior means (B, D) of x (B, C, L), without a graph, and how far they are from the affine model: max |z − (J·A + c)| over
-    /// the batch divided by the size of the terms (max |J|·|A| + max |z|). Above <see cref="Tolerance"/> the head is not affine on
+    /// the batch divided by a bound on the size of the terms (max_b Σ|A_b| · max |J| + max |z|). Above <see cref="Tolerance"/> the head is not affine on
     /// this data and the maps must come from the general path.
     /// </summary>
     public (Tensor Latents, double Residual) EncodeChecked(Tensor x)
@@ -130,7 +130,7 @@ public sealed class AffineHeadGradCam : IDisposable
         var a = activation.reshape(b, -1);
         var flatJacobian = _jacobian.reshape(_jacobian.shape[0], -1);
         var residual = (latent - a.matmul(flatJacobian.t()) - _offset).abs().max();
-        var size = a.abs().matmul(flatJacobian.abs().t()).max() + latent.abs().max();
+        var size = a.abs().sum(1).max() * flatJacobian.abs().max() + latent.abs().max();
         double relative = residual.to(ScalarType.Float64).item<double>() / Math.Max(size.to(ScalarType.Float64).item<double>(), double.Epsilon);
         return (latent.MoveToOuterDisposeScope(), relative);
     }
