@@ -62,8 +62,8 @@ public sealed class GlobalMapAccumulator
     public long Points { get; private set; }
 
     /// <summary>
-    /// Adds a chunk: positions (B, L, C) and projections (B, L, K) on any device (read as float64 on the CPU), and for each sample the
-    /// index of its label in <see cref="Labels"/>.
+    /// Adds a chunk: positions (B, L, C) and projections (B, L, K) on any device (read as float64 on the CPU in blocks of at most
+    /// 2²⁰ values, so a chunk of any size works), and for each sample the index of its label in <see cref="Labels"/>.
     /// </summary>
     public void Add(Tensor positions, Tensor projections, ReadOnlySpan<int> labelIndex)
     {
@@ -77,25 +77,31 @@ public sealed class GlobalMapAccumulator
         if (projections.dim() != 3 || projections.shape[0] != samples || projections.shape[1] != _length || projections.shape[2] != _components)
             throw new ArgumentException($"projections must be ({samples}, {_length}, {_components}); got shape [{string.Join(", ", projections.shape)}].", nameof(projections));
         if (labelIndex.Length != samples) throw new ArgumentException($"There are {labelIndex.Length} labels for {samples} samples.", nameof(labelIndex));
-        using var pos = positions.detach().to(ScalarType.Float64).cpu().contiguous();
-        using var proj = projections.detach().to(ScalarType.Float64).cpu().contiguous();
-        ReadOnlySpan<double> p = MemoryMarshal.Cast<byte, double>(pos.bytes), w = MemoryMarshal.Cast<byte, double>(proj.bytes);
         long binsPerLabel = (long)_first.Bins * _second.Bins;
-        for (long b = 0; b < samples; b++)
+        long block = Math.Max(1, (1 << 20) / ((long)_length * Math.Max(channels, _components)));   // ≤ 8 MB of float64 per block
+        for (long start = 0; start < samples; start += block)
         {
-            int label = labelIndex[(int)b];
-            if ((uint)label >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(labelIndex), label, $"Label index of sample {b} is outside 0..{_labels.Length - 1}.");
-            for (int t = 0; t < _length; t++)
+            long count = Math.Min(block, samples - start);
+            using var scope = torch.NewDisposeScope();
+            var pos = positions.narrow(0, start, count).detach().to(ScalarType.Float64).cpu().contiguous();
+            var proj = projections.narrow(0, start, count).detach().to(ScalarType.Float64).cpu().contiguous();
+            ReadOnlySpan<double> p = MemoryMarshal.Cast<byte, double>(pos.bytes), w = MemoryMarshal.Cast<byte, double>(proj.bytes);
+            for (int b = 0; b < count; b++)
             {
-                long point = b * _length + t;
-                long offset = point * channels;
-                int i = _timeSeries ? _first.Index(t) : _first.Index(p[(int)offset]);
-                int j = _second.Index(_timeSeries ? p[(int)offset] : p[(int)offset + 1]);
-                if (i < 0 || j < 0) continue;
-                long bin = (long)i * _second.Bins + j;
-                _counts[label * binsPerLabel + bin]++;
-                long first = ((long)label * _components) * binsPerLabel + bin;
-                for (int c = 0; c < _components; c++) _sums[first + c * binsPerLabel] += Math.Abs(w[(int)(point * _components + c)]);
+                int label = labelIndex[(int)(start + b)];
+                if ((uint)label >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(labelIndex), label, $"Label index of sample {start + b} is outside 0..{_labels.Length - 1}.");
+                for (int t = 0; t < _length; t++)
+                {
+                    int point = b * _length + t;
+                    int offset = point * channels;
+                    int i = _timeSeries ? _first.Index(t) : _first.Index(p[offset]);
+                    int j = _second.Index(_timeSeries ? p[offset] : p[offset + 1]);
+                    if (i < 0 || j < 0) continue;
+                    long bin = (long)i * _second.Bins + j;
+                    _counts[label * binsPerLabel + bin]++;
+                    long first = (long)label * _components * binsPerLabel + bin;
+                    for (int c = 0; c < _components; c++) _sums[first + c * binsPerLabel] += Math.Abs(w[point * _components + c]);
+                }
             }
         }
         Points += samples * _length;

@@ -117,6 +117,7 @@ public sealed class GlobalSaliencyMap
 /// The paper's global aggregation (§3.2 step 3): for each label and PCA component, the mean of |projected GradCAM|
 /// binned on a 2-D grid (scipy binned_statistic_2d semantics), empty bins set to 0, Gaussian-filtered (scipy
 /// gaussian_filter semantics), then normalised. Two variants, as in the original code: time series and trajectories.
+/// The data in memory is one chunk of <see cref="GlobalMapAccumulator"/>, so the streaming maps and these are one implementation.
 /// </summary>
 public static class GlobalSaliencyMaps
 {
@@ -127,14 +128,10 @@ public static class GlobalSaliencyMaps
     /// </summary>
     public static GlobalSaliencyMap TimeSeries(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int gridSize = 200, double sigma = 5)
     {
-        var (pos, proj, n, length, channels, components) = Prepare(positions, projections, labels, minChannels: 1);
-        var (vmin, vmax) = FiniteRange(pos, _ => true);
-        var firstEdges = BinnedStatistic2D.Edges(0, length, length);
-        var secondEdges = BinnedStatistic2D.Edges(vmin, vmax, gridSize);
-        return Build(labels, n, length, components, length, gridSize, sigma, firstEdges, secondEdges,
-            (sample, t) => (t, pos[(sample * length + t) * channels]),
-            (0, length), (vmin, vmax), proj,
-            map => MinMaxNormalise(map));
+        var (distinct, index) = Prepare(positions, projections, labels, minChannels: 1);
+        var accumulator = GlobalMapAccumulator.TimeSeries(distinct, (int)projections.shape[2], (int)positions.shape[1], FiniteRange(positions, null), gridSize, sigma);
+        accumulator.Add(positions, projections, index);
+        return accumulator.ToMaps();
     }
 
     /// <summary>
@@ -144,83 +141,39 @@ public static class GlobalSaliencyMaps
     /// </summary>
     public static GlobalSaliencyMap Trajectories(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int gridSize = 200, double sigma = 5)
     {
-        var (pos, proj, n, length, channels, components) = Prepare(positions, projections, labels, minChannels: 2);
-        var (xmin, xmax) = FiniteRange(pos, i => i % channels == 0);
-        var (ymin, ymax) = FiniteRange(pos, i => i % channels == 1);
-        var firstEdges = BinnedStatistic2D.Edges(xmin, xmax, gridSize);
-        var secondEdges = BinnedStatistic2D.Edges(ymin, ymax, gridSize);
-        return Build(labels, n, length, components, gridSize, gridSize, sigma, firstEdges, secondEdges,
-            (sample, t) => (pos[(sample * length + t) * channels], pos[(sample * length + t) * channels + 1]),
-            (xmin, xmax), (ymin, ymax), proj,
-            map => MaxNormalise(map));
+        var (distinct, index) = Prepare(positions, projections, labels, minChannels: 2);
+        var accumulator = GlobalMapAccumulator.Trajectories(distinct, (int)projections.shape[2], (int)positions.shape[1],
+            FiniteRange(positions, 0), FiniteRange(positions, 1), gridSize, sigma);
+        accumulator.Add(positions, projections, index);
+        return accumulator.ToMaps();
     }
 
-    private static GlobalSaliencyMap Build(IReadOnlyList<string> labels, int n, int length, int components, int bins1, int bins2, double sigma,
-        double[] firstEdges, double[] secondEdges, Func<int, int, (double, double)> point, (double, double) range1, (double, double) range2,
-        double[] proj, Func<double[,], double[,]> normalise)
-    {
-        var distinct = labels.Distinct().OrderBy(l => l, StringComparer.Ordinal).ToArray();
-        var raw = new double[distinct.Length, components, bins1, bins2];
-        var normalised = new double[distinct.Length, components, bins1, bins2];
-        for (int l = 0; l < distinct.Length; l++)
-        {
-            var members = Enumerable.Range(0, n).Where(i => labels[i] == distinct[l]).ToArray();
-            var xs = new double[members.Length * length];
-            var ys = new double[members.Length * length];
-            int p = 0;
-            foreach (int sample in members)
-                for (int t = 0; t < length; t++, p++) (xs[p], ys[p]) = point(sample, t);
-            for (int c = 0; c < components; c++)
-            {
-                var weights = new double[xs.Length];
-                p = 0;
-                foreach (int sample in members)
-                    for (int t = 0; t < length; t++, p++) weights[p] = Math.Abs(proj[(sample * length + t) * components + c]);
-                var binned = BinnedStatistic2D.Mean(xs, ys, weights, bins1, bins2, range1, range2);
-                for (int i = 0; i < bins1; i++)
-                    for (int j = 0; j < bins2; j++)
-                        if (double.IsNaN(binned[i, j])) binned[i, j] = 0;
-                var smoothed = GaussianFilter.Apply(binned, sigma);
-                var scaled = normalise(smoothed);
-                for (int i = 0; i < bins1; i++)
-                    for (int j = 0; j < bins2; j++)
-                    {
-                        raw[l, c, i, j] = smoothed[i, j];
-                        normalised[l, c, i, j] = scaled[i, j];
-                    }
-            }
-        }
-        return new GlobalSaliencyMap(distinct, components, raw, normalised, firstEdges, secondEdges);
-    }
-
-    private static (double[] Positions, double[] Projections, int N, int L, int C, int K) Prepare(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int minChannels)
+    /// <summary>Checks the shapes; the distinct labels in numpy.unique order and each sample's index among them.</summary>
+    private static (string[] Distinct, int[] Index) Prepare(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int minChannels)
     {
         ArgumentNullException.ThrowIfNull(positions);
         ArgumentNullException.ThrowIfNull(projections);
         ArgumentNullException.ThrowIfNull(labels);
         if (positions.dim() != 3) throw new ArgumentException($"positions must be (N, L, C); got shape [{string.Join(", ", positions.shape)}].", nameof(positions));
         if (projections.dim() != 3) throw new ArgumentException($"projections must be (N, L, K); got shape [{string.Join(", ", projections.shape)}].", nameof(projections));
-        int n = (int)positions.shape[0], length = (int)positions.shape[1], channels = (int)positions.shape[2];
+        long n = positions.shape[0], channels = positions.shape[2];
         if (channels < minChannels) throw new ArgumentException($"positions need at least {minChannels} channel(s); got {channels}.", nameof(positions));
-        if (projections.shape[0] != n || projections.shape[1] != length)
+        if (projections.shape[0] != n || projections.shape[1] != positions.shape[1])
             throw new ArgumentException($"projections [{string.Join(", ", projections.shape)}] do not match positions [{string.Join(", ", positions.shape)}] in N and L.", nameof(projections));
         if (labels.Count != n) throw new ArgumentException($"There are {labels.Count} labels for {n} samples.", nameof(labels));
-        using var pos = positions.detach().to(ScalarType.Float64).cpu().contiguous();
-        using var proj = projections.detach().to(ScalarType.Float64).cpu().contiguous();
-        return (pos.data<double>().ToArray(), proj.data<double>().ToArray(), n, length, channels, (int)projections.shape[2]);
+        var distinct = labels.Distinct().OrderBy(l => l, StringComparer.Ordinal).ToArray();
+        var lookup = distinct.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+        return (distinct, labels.Select(l => lookup[l]).ToArray());
     }
 
-    private static (double Min, double Max) FiniteRange(double[] values, Func<int, bool> include)
+    /// <summary>Min and max of the non-NaN positions of one channel, or of all channels (the original's nanmin/nanmax).</summary>
+    private static (double Min, double Max) FiniteRange(Tensor positions, int? channel)
     {
-        double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!include(i) || double.IsNaN(values[i])) continue;
-            min = Math.Min(min, values[i]);
-            max = Math.Max(max, values[i]);
-        }
-        if (double.IsInfinity(min)) throw new ArgumentException("The positions hold no finite values.");
-        return (min, max);
+        using var scope = torch.NewDisposeScope();
+        var values = (channel is int c ? positions.select(2, c) : positions).detach().to(ScalarType.Float64);
+        var kept = values.masked_select(values.isnan().logical_not());
+        if (kept.numel() == 0) throw new ArgumentException("The positions hold no finite values.");
+        return (kept.min().item<double>(), kept.max().item<double>());
     }
 
     internal static double[,] MinMaxNormalise(double[,] map)
