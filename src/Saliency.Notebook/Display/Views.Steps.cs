@@ -20,8 +20,8 @@ public static partial class Views
         ArgumentNullException.ThrowIfNull(means);
         double[] spread = means.Spread();
         string[] names = Enumerable.Range(0, means.LatentDim).Select(d => $"z{d}").ToArray();
-        var chart = Charts.Bars(names, spread, $"{means.Dataset}: standard deviation of each latent dimension over the {means.Count} samples", "std of the posterior mean",
-            width: Math.Clamp(24 * names.Length + 160, 420, 1000), height: 320);
+        var chart = Charts.Bars(names, spread, $"{means.Dataset}: spread of each latent dimension", "std over the samples",
+            width: Math.Clamp(24 * names.Length + 160, 560, 1000), height: 320, colour: "#4c72b0");
         int idle = spread.Count(s => s < 0.01 * spread.Max());
         return new KitView(title ?? "Step 1 · posterior means")
             .Add(FactTable(new (string, object?)[]
@@ -58,10 +58,10 @@ public static partial class Views
             var perDimension = new double[dims, length];
             for (int t = 0; t < length; t++)
                 for (int d = 0; d < dims; d++) perDimension[d, t] = flat[t * dims + d];
-            view.Add(Figure.FromChart(Charts.Heatmap(perDimension, $"sample {sample} (label {gradCam.Labels[sample]}): |GradCAM| towards each latent dimension",
+            view.Add(Figure.FromChart(Charts.Heatmap(perDimension, $"{gradCam.Dataset} sample {sample} (label {gradCam.Labels[sample]}): |GradCAM| towards each latent dimension",
                 "time step", "latent dimension", rows, height: height), $"{gradCam.Dataset}-sample-{sample}-gradcam-per-dimension{Suffix(title)}"));
         }
-        return view.Add(Figure.FromChart(Charts.Heatmap(gradCam.MeanMap(), $"mean |GradCAM| over all {n} samples", "time step", "latent dimension", rows, height: height),
+        return view.Add(Figure.FromChart(Charts.Heatmap(gradCam.MeanMap(), $"{gradCam.Dataset}: mean |GradCAM| over all {n} samples", "time step", "latent dimension", rows, height: height),
             $"{gradCam.Dataset}-mean-gradcam-per-dimension{Suffix(title)}"));
     }
 
@@ -98,7 +98,7 @@ public static partial class Views
         for (int k = 0; k < projections.ComponentCount; k++)
         {
             double[] weight = ToArray(projections.Values[sample, TensorIndex.Colon, k].abs());
-            string chartTitle = $"sample {sample}: |PC{k + 1} projection|";
+            string chartTitle = $"{data.Info.Name} sample {sample}: |PC{k + 1} projection|";
             var chart = data.Info.PlotKind == PlotKind.TimeSeries
                 ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], weight, chartTitle, width: 560, height: 320)
                 : Charts.SampleSaliency(Trajectories(data.X[sample].unsqueeze(0))[0], weight, chartTitle, data.Info.InvertYAxis, width: 460, height: 420);
@@ -123,7 +123,7 @@ public static partial class Views
         var table = new HtmlTable(new[] { "step", "seconds" },
             steps.Select(s => (IReadOnlyList<object?>)new object?[] { s.Name, Math.Round(s.Seconds, 3) }).Append(new object?[] { "total", Math.Round(t.TotalSeconds, 3) }).ToList());
         var chart = Charts.Bars(steps.Select(s => s.Name).ToArray(), steps.Select(s => s.Seconds).ToArray(),
-            $"{result.Dataset}: seconds per step (GradCAM on {result.Device})", "seconds", width: 620, height: 320);
+            $"{result.Dataset}: seconds per step (GradCAM on {result.Device})", "seconds", width: 620, height: 320, colour: "#4c72b0");
         return new KitView(title ?? $"The run: {result.Labels.Count} samples, {result.Latents.shape[1]} latent dimensions, {result.Pca.ComponentCount} components")
             .Add(table)
             .Add(Figure.FromChart(chart, $"{result.Dataset}-step-seconds{Suffix(title)}"));
