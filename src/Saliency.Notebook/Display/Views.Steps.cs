@@ -65,16 +65,19 @@ public static partial class Views
             $"{gradCam.Dataset}-mean-gradcam-per-dimension{Suffix(title)}"));
     }
 
-    /// <summary>Step 3: the explained variance of each component and PC1 against PC2 of every sample, coloured by label.</summary>
+    /// <summary>
+    /// Step 3: the explained variance of each component and PC1 against PC2 of every sample, coloured by label. A
+    /// <paramref name="title"/> (e.g. the model's name when two are compared) heads the chart.
+    /// </summary>
     public static KitView LatentSpace(LatentPcaFit pca, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(pca);
-        string fitted = pca.FittedWithout == null ? "" : $", fitted without {pca.FittedWithout}";
-        var view = new KitView(title ?? $"Step 3 · PCA of the posterior means{fitted}")
+        string fitted = pca.FittedWithout == null ? "" : $"<br>fitted without {pca.FittedWithout}";
+        var view = new KitView(title == null ? "Step 3 · PCA of the posterior means" : null)
             .Add(HtmlTable.From(pca.ExplainedVariance()));
         if (pca.Pca.ComponentCount < 2) return view.Note("One component: no scatter to draw.");
         var chart = Charts.LatentPca(Rows(pca.Scores), pca.Labels, pca.Pca.ExplainedVarianceRatio,
-            $"{pca.Dataset}: latent space (PCA of the posterior means{fitted})", width: 620, height: 520);
+            $"{pca.Dataset}: {title ?? "PCA of the posterior means"}{fitted}", width: 620, height: 520);
         string name = pca.FittedWithout == null ? pca.Dataset : $"{pca.Dataset}-without-{Slug(pca.FittedWithout)}";
         return view
             .Note(string.Create(CultureInfo.InvariantCulture,
