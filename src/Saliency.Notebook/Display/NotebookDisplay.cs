@@ -33,6 +33,12 @@ public static class NotebookDisplay
         Html<ModelCard>(card => Views.ModelCard(card).ToHtml(), card => Views.ModelCard(card).ToString());
         Html<GlobalSaliencyResult>(result => GlobalSaliencyView(result).ToHtml(),
             result => $"Global saliency of {result.Dataset}: {result.Variant} maps, {result.Maps.Labels.Count} labels × {result.Maps.ComponentCount} components, GradCAM on {result.Device}");
+        Html<PosteriorMeans>(means => Views.PosteriorMeans(means).ToHtml(), means => Views.PosteriorMeans(means).ToString());
+        Html<LatentGradCam>(gradCam => Views.GradCam(gradCam).ToHtml(), gradCam => Views.GradCam(gradCam).ToString());
+        Html<LatentPcaFit>(pca => Views.LatentSpace(pca).ToHtml(), pca => Views.LatentSpace(pca).ToString());
+        Html<ProjectedGradCam>(projections => ProjectionView(projections).ToHtml(), projections => ProjectionView(projections).ToString());
+        Html<BinnedGlobalMaps>(maps => Views.GlobalMaps(maps).ToHtml(), maps => Views.GlobalMaps(maps).ToString());
+        Html<CombinedGlobalMaps>(combined => Views.CombinedMaps(combined).ToHtml(), combined => Views.CombinedMaps(combined).ToString());
         Html<TorchReport>(report => TorchView(report).ToHtml(), report => TorchView(report).ToString());
         Html<SanityCheckResult>(result => Views.SanityCheck(result).ToHtml(), result => Views.SanityCheck(result).ToString());
     }
@@ -40,6 +46,11 @@ public static class NotebookDisplay
     /// <summary>A pipeline result on its own (no dataset at hand): the latent PCA, the map grid and the combined maps, without curves.</summary>
     private static KitView GlobalSaliencyView(GlobalSaliencyResult result) =>
         new KitView($"Global saliency of {result.Dataset}").Row(Views.LatentSpace(result)).Row(Views.GlobalMaps(result)).Row(Views.CombinedMaps(result));
+
+    /// <summary>Projections on their own (no dataset to draw a sample): their shape and time.</summary>
+    private static KitView ProjectionView(ProjectedGradCam projections) =>
+        new KitView("Step 4 · GradCAM projected on the principal directions").Note(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{projections.Dataset}: projections (N, L, K) = ({string.Join(", ", projections.Values.shape)}) in {projections.Seconds:F3} s; Views.Projection(projections, dataset, sample) draws one sample."));
 
     /// <summary>Which TorchSharp and libtorch the kernel loaded, from which files, and whether CUDA is usable.</summary>
     private static KitView TorchView(TorchReport report)

@@ -13,36 +13,6 @@ namespace Saliency.Notebook.Display;
 public static partial class Views
 {
     /// <summary>
-    /// One sample's GradCAM: the sample drawn with each step coloured by |PC1 projection| (what the global maps aggregate), and
-    /// its |GradCAM| towards every latent dimension as a dimensions × time heatmap.
-    /// </summary>
-    public static KitView SampleSaliency(GlobalSaliencyResult result, TimeSeriesDataset data, int sample)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        ArgumentNullException.ThrowIfNull(data);
-        if (sample < 0 || sample >= data.N) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"The dataset has {data.N} samples.");
-        string label = data.Labels[sample];
-        double[] pc1 = ToArray(result.Projections[sample, TensorIndex.Colon, 0].abs());
-        double[] flat = ToArray(result.GradCam[sample]);                         // (L, D)
-        int length = data.L, dims = flat.Length / length;
-        var perDimension = new double[dims, length];
-        for (int t = 0; t < length; t++)
-            for (int d = 0; d < dims; d++)
-                perDimension[d, t] = flat[t * dims + d];
-        string title = $"{data.Info.Name} sample {sample} (label {label}) coloured by |PC1 projection of GradCAM|";
-        var chart = data.Info.PlotKind == PlotKind.TimeSeries
-            ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], pc1, title)
-            : Charts.SampleSaliency(Trajectories(data.X[sample].unsqueeze(0))[0], pc1, title, data.Info.InvertYAxis);
-        var heatmap = Charts.Heatmap(perDimension, $"|GradCAM| of sample {sample} towards each of the {dims} latent dimensions", "time step", "latent dimension",
-            Enumerable.Range(0, dims).Select(d => $"z{d}").ToArray(), height: Math.Clamp(18 * dims + 120, 300, 900));
-        return new KitView($"GradCAM of one sample ({result.Device})")
-            .Note(string.Create(CultureInfo.InvariantCulture,
-                $"|GradCAM| of all {data.N} samples towards all {dims} latent dimensions at {result.Options.Layer}: {result.Timings.GradCamSeconds:F2} s on {result.Device}."))
-            .Add(Figure.FromChart(chart, $"{data.Info.Name}-sample-{sample}-saliency"))
-            .Add(Figure.FromChart(heatmap, $"{data.Info.Name}-sample-{sample}-gradcam-per-dimension"));
-    }
-
-    /// <summary>
     /// The latent space: PC1 against PC2 of the posterior means, coloured by label, with the explained variance ratios. With
     /// <paramref name="fitWithout"/> the PCA is fitted on the other labels' samples only and then applied to all (the paper's
     /// landing-only model on the flyover data); otherwise it is the run's own PCA.
@@ -84,24 +54,33 @@ public static partial class Views
         int maxCurvesPerLabel = DefaultMaxCurvesPerLabel, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        GlobalSaliencyMap maps = result.Maps;
+        return GlobalMaps(result.Binned, data, components, maxCurvesPerLabel, title);
+    }
+
+    /// <summary>Step 5, the binned maps: the paper's grid of one row per component and one column per label (see the result overload).</summary>
+    public static KitView GlobalMaps(BinnedGlobalMaps binned, TimeSeriesDataset? data = null, int? components = null,
+        int maxCurvesPerLabel = DefaultMaxCurvesPerLabel, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(binned);
+        GlobalSaliencyMap maps = binned.Maps;
         int shown = Math.Min(components ?? maps.ComponentCount, maps.ComponentCount);
         IReadOnlyList<string> labels = maps.Labels;
         var panels = new MapPanel[shown, labels.Count];
         for (int c = 0; c < shown; c++)
             for (int l = 0; l < labels.Count; l++)
                 panels[c, l] = Panel(maps, maps.Map(labels[l], c));
-        (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(result, data, labels, maxCurvesPerLabel);
-        GlobalMapStyle style = Style(result, data, alpha) with
+        (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(binned.Variant, data, labels, maxCurvesPerLabel);
+        GlobalMapStyle style = Style(binned.Variant, data, alpha) with
         {
-            Title = title ?? $"{result.Dataset}: global saliency maps (rows PC1..PC{shown}, columns labels)",
+            Title = title ?? $"{binned.Dataset}: global saliency maps (rows PC1..PC{shown}, columns labels)",
         };
         var chart = Charts.GlobalMapGrid(labels, curves, panels, style);
+        string sigma = F(binned.Sigma);
         return new KitView(null)
-            .Note(result.Variant == MapVariant.TimeSeries
-                ? "Mean |projection of GradCAM on the PC| binned over time × value per label, Gaussian-filtered (sigma 5), normalised to [0, 1]; one colour range per PC row."
-                : "Mean |projection of GradCAM on the PC| binned over x × y per label, Gaussian-filtered (sigma 5), divided by its maximum; each panel scaled on its own, as the paper's trajectory figures.")
-            .Add(Figure.FromChart(chart, $"{result.Dataset}-global-maps{(title == null ? "" : "-" + Slug(title))}"));
+            .Note(binned.Variant == MapVariant.TimeSeries
+                ? $"Mean |projection of GradCAM on the PC| binned over time × value ({binned.GridSize} value bins) per label, Gaussian-filtered (sigma {sigma}), normalised to [0, 1]; one colour range per PC row."
+                : $"Mean |projection of GradCAM on the PC| binned over x × y ({binned.GridSize} × {binned.GridSize} bins) per label, Gaussian-filtered (sigma {sigma}), divided by its maximum; each panel scaled on its own, as the paper's trajectory figures.")
+            .Add(Figure.FromChart(chart, $"{binned.Dataset}-global-maps{(title == null ? "" : "-" + Slug(title))}"));
     }
 
     /// <summary>
@@ -112,16 +91,25 @@ public static partial class Views
         int maxCurvesPerLabel = DefaultMaxCurvesPerLabel, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        GlobalSaliencyMap maps = result.Maps;
-        int shown = Math.Min(components ?? maps.ComponentCount, maps.ComponentCount);
-        var combined = Enumerable.Range(0, shown).Select(c => Panel(maps, maps.Combine(c, result.Combination))).ToList();
-        (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(result, data, maps.Labels, maxCurvesPerLabel);
-        GlobalMapStyle style = Style(result, data, alpha) with
+        return CombinedMaps(GlobalSaliencySteps.CombineMaps(result.Binned), data, components, maxCurvesPerLabel, title);
+    }
+
+    /// <summary>Step 6, the combined maps: all curves coloured by label, then one panel per component (see the result overload).</summary>
+    public static KitView CombinedMaps(CombinedGlobalMaps combined, TimeSeriesDataset? data = null, int? components = null,
+        int maxCurvesPerLabel = DefaultMaxCurvesPerLabel, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(combined);
+        GlobalSaliencyMap maps = combined.Source.Maps;
+        int shown = Math.Min(components ?? combined.ComponentCount, combined.ComponentCount);
+        var panels = Enumerable.Range(0, shown).Select(c => Panel(maps, combined.Map(c))).ToList();
+        MapVariant variant = combined.Source.Variant;
+        (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(variant, data, maps.Labels, maxCurvesPerLabel);
+        GlobalMapStyle style = Style(variant, data, alpha) with
         {
-            Title = title ?? $"{result.Dataset}: maps combined over labels ({(result.Combination == LabelCombination.Sum ? "sum" : "pixel-wise max")})",
+            Title = title ?? $"{combined.Dataset}: maps combined over labels ({(combined.Combination == LabelCombination.Sum ? "sum" : "pixel-wise max")})",
         };
-        var chart = Charts.CombinedMaps(maps.Labels, curves, combined, style, labelledCurveAlpha: Math.Min(1, alpha * 4));
-        return new KitView(null).Add(Figure.FromChart(chart, $"{result.Dataset}-combined-maps{(title == null ? "" : "-" + Slug(title))}"));
+        var chart = Charts.CombinedMaps(maps.Labels, curves, panels, style, labelledCurveAlpha: Math.Min(1, alpha * 4));
+        return new KitView(null).Add(Figure.FromChart(chart, $"{combined.Dataset}-combined-maps{(title == null ? "" : "-" + Slug(title))}"));
     }
 
     /// <summary>
@@ -188,10 +176,10 @@ public static partial class Views
             .Add(tool);
     }
 
-    private static GlobalMapStyle Style(GlobalSaliencyResult result, TimeSeriesDataset? data, double alpha)
+    private static GlobalMapStyle Style(MapVariant variant, TimeSeriesDataset? data, double alpha)
     {
         DatasetInfo? info = data?.Info;
-        bool series = result.Variant == MapVariant.TimeSeries;
+        bool series = variant == MapVariant.TimeSeries;
         return new GlobalMapStyle
         {
             CurveAlpha = alpha,
@@ -202,10 +190,10 @@ public static partial class Views
         };
     }
 
-    private static (IReadOnlyList<IReadOnlyList<Polyline>> Curves, double Alpha) CurvesByLabel(GlobalSaliencyResult result, TimeSeriesDataset? data,
+    private static (IReadOnlyList<IReadOnlyList<Polyline>> Curves, double Alpha) CurvesByLabel(MapVariant variant, TimeSeriesDataset? data,
         IReadOnlyList<string> labels, int maxPerLabel)
     {
-        bool series = result.Variant == MapVariant.TimeSeries;
+        bool series = variant == MapVariant.TimeSeries;
         double paperAlpha = series ? SeriesMapAlpha : TrajectoryMapAlpha;
         if (data == null) return (labels.Select(_ => (IReadOnlyList<Polyline>)Array.Empty<Polyline>()).ToList(), paperAlpha);
         (int[] rows, double alpha) = CurveSample(data.Labels, maxPerLabel, paperAlpha);

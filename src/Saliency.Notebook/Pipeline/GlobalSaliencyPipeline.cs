@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.GlobalMaps;
@@ -52,59 +51,84 @@ public sealed record PipelineTimings(double EncodeSeconds, double GradCamSeconds
 }
 
 /// <summary>
-/// The paper's global saliency method end to end (§3): posterior means of every sample, |GradCAM| towards every latent
-/// dimension at one encoder layer, PCA of the means, the maps projected on the principal directions (not centred), and
-/// binned, Gaussian-filtered maps per label and component, combined over labels. Tensors live on the CPU once done.
+/// The paper's global saliency method end to end (§3): the results of the six <see cref="GlobalSaliencySteps"/> — posterior
+/// means, |GradCAM| towards every latent dimension at one encoder layer, PCA of the means, the maps projected on the principal
+/// directions (not centred), binned, Gaussian-filtered maps per label and component — held together. Tensors live on the CPU.
 /// </summary>
 public sealed class GlobalSaliencyResult : IDisposable
 {
-    internal GlobalSaliencyResult(string dataset, Tensor latents, Tensor gradCam, LatentPca pca, Tensor projections,
-        IReadOnlyList<string> labels, MapVariant variant, GlobalSaliencyMap maps, PipelineOptions options, PipelineTimings timings, string device)
+    private GlobalSaliencyResult(PosteriorMeans means, LatentGradCam gradCam, LatentPcaFit pca, ProjectedGradCam projections,
+        BinnedGlobalMaps maps, PipelineOptions options)
     {
-        Dataset = dataset; Latents = latents; GradCam = gradCam; Pca = pca; Projections = projections; Labels = labels;
-        Variant = variant; Maps = maps; Options = options; Timings = timings; Device = device;
+        Means = means; GradCamMaps = gradCam; PcaFit = pca; Projected = projections; Binned = maps; Options = options;
     }
 
+    /// <summary>
+    /// The result of steps run one by one (a notebook's cells), for what needs them all (the kept/removed parts, the brushing
+    /// tool, the summary). The result takes over the steps' tensors: disposing it disposes them.
+    /// </summary>
+    public static GlobalSaliencyResult FromSteps(PosteriorMeans means, LatentGradCam gradCam, LatentPcaFit pca, ProjectedGradCam projections, BinnedGlobalMaps maps) =>
+        FromSteps(means, gradCam, pca, projections, maps, null);
+
+    internal static GlobalSaliencyResult FromSteps(PosteriorMeans means, LatentGradCam gradCam, LatentPcaFit pca, ProjectedGradCam projections,
+        BinnedGlobalMaps maps, PipelineOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(means);
+        ArgumentNullException.ThrowIfNull(gradCam);
+        ArgumentNullException.ThrowIfNull(pca);
+        ArgumentNullException.ThrowIfNull(projections);
+        ArgumentNullException.ThrowIfNull(maps);
+        if (new[] { gradCam.Dataset, pca.Dataset, projections.Dataset, maps.Dataset }.Any(name => name != means.Dataset))
+            throw new ArgumentException($"The steps come from different datasets: {means.Dataset}, {gradCam.Dataset}, {pca.Dataset}, {projections.Dataset}, {maps.Dataset}.");
+        if (pca.FittedWithout != null)
+            throw new ArgumentException($"The maps of a run use the PCA fitted on all samples; this one left out '{pca.FittedWithout}'.", nameof(pca));
+        options ??= new PipelineOptions
+        {
+            Components = pca.Pca.ComponentCount, GridSize = maps.GridSize, Sigma = maps.Sigma, Layer = gradCam.Layer,
+            BatchSize = gradCam.BatchSize, Variant = maps.Variant,
+        };
+        return new GlobalSaliencyResult(means, gradCam, pca, projections, maps, options);
+    }
+
+    /// <summary>Step 1: the posterior means.</summary>
+    public PosteriorMeans Means { get; }
+    /// <summary>Step 2: |GradCAM| towards every latent dimension.</summary>
+    public LatentGradCam GradCamMaps { get; }
+    /// <summary>Step 3: the PCA of the means and the samples' scores.</summary>
+    public LatentPcaFit PcaFit { get; }
+    /// <summary>Step 4: the projections on the components.</summary>
+    public ProjectedGradCam Projected { get; }
+    /// <summary>Step 5: the binned maps per label and component.</summary>
+    public BinnedGlobalMaps Binned { get; }
+
     /// <summary>Dataset name.</summary>
-    public string Dataset { get; }
+    public string Dataset => Means.Dataset;
     /// <summary>Posterior means (N, D), float32.</summary>
-    public Tensor Latents { get; }
+    public Tensor Latents => Means.Values;
     /// <summary>|GradCAM| (N, L, D), float32.</summary>
-    public Tensor GradCam { get; }
+    public Tensor GradCam => GradCamMaps.Values;
     /// <summary>PCA of the latents.</summary>
-    public LatentPca Pca { get; }
+    public LatentPca Pca => PcaFit.Pca;
     /// <summary>GradCAM projected on the K components (N, L, K), float32.</summary>
-    public Tensor Projections { get; }
+    public Tensor Projections => Projected.Values;
     /// <summary>Per-sample labels (dataset order).</summary>
-    public IReadOnlyList<string> Labels { get; }
+    public IReadOnlyList<string> Labels => Means.Labels;
     /// <summary>The binning used.</summary>
-    public MapVariant Variant { get; }
+    public MapVariant Variant => Binned.Variant;
     /// <summary>Maps per label and component, before and after normalisation.</summary>
-    public GlobalSaliencyMap Maps { get; }
+    public GlobalSaliencyMap Maps => Binned.Maps;
     /// <summary>The settings of the run.</summary>
     public PipelineOptions Options { get; }
     /// <summary>Stage timings.</summary>
-    public PipelineTimings Timings { get; }
+    public PipelineTimings Timings => new(Means.Seconds, GradCamMaps.Seconds, PcaFit.Seconds, Projected.Seconds, Binned.Seconds);
     /// <summary>The device GradCAM ran on.</summary>
-    public string Device { get; }
+    public string Device => GradCamMaps.Device;
 
     /// <summary>How labels are combined into one map per component: sum for time series, max for trajectories (as the paper's notebooks).</summary>
-    public LabelCombination Combination => Variant == MapVariant.TimeSeries ? LabelCombination.Sum : LabelCombination.Max;
+    public LabelCombination Combination => Binned.Combination;
 
     /// <summary>The combined normalised map of each component, (K, G1, G2).</summary>
-    public double[,,] Combined()
-    {
-        double[,] first = Maps.Combine(0, Combination);
-        var combined = new double[Maps.ComponentCount, first.GetLength(0), first.GetLength(1)];
-        for (int k = 0; k < Maps.ComponentCount; k++)
-        {
-            double[,] map = k == 0 ? first : Maps.Combine(k, Combination);
-            for (int i = 0; i < map.GetLength(0); i++)
-                for (int j = 0; j < map.GetLength(1); j++)
-                    combined[k, i, j] = map[i, j];
-        }
-        return combined;
-    }
+    public double[,,] Combined() => GlobalSaliencySteps.CombineMaps(Binned).Values;
 
     /// <summary>
     /// The PCA of the latents fitted on the samples not labelled <paramref name="label"/> (at least two components), to apply to
@@ -113,11 +137,8 @@ public sealed class GlobalSaliencyResult : IDisposable
     public LatentPca PcaWithout(string label)
     {
         ArgumentNullException.ThrowIfNull(label);
-        long[] rows = Enumerable.Range(0, Labels.Count).Where(i => Labels[i] != label).Select(i => (long)i).ToArray();
-        if (rows.Length == Labels.Count) throw new ArgumentException($"No sample is labelled '{label}'.", nameof(label));
-        using var index = torch.tensor(rows);
-        using var fitted = Latents.index_select(0, index);
-        return LatentPca.Fit(fitted, Math.Max(2, Pca.ComponentCount));
+        using var fit = GlobalSaliencySteps.FitPca(Means, Math.Max(2, Pca.ComponentCount), fitWithout: label);
+        return fit.Pca;
     }
 
     /// <summary>
@@ -129,9 +150,10 @@ public sealed class GlobalSaliencyResult : IDisposable
     /// <summary>Frees the tensors.</summary>
     public void Dispose()
     {
-        Latents.Dispose();
-        GradCam.Dispose();
-        Projections.Dispose();
+        Means.Dispose();
+        GradCamMaps.Dispose();
+        PcaFit.Dispose();
+        Projected.Dispose();
     }
 }
 
@@ -160,47 +182,27 @@ public static class GlobalSaliencyPipeline
         if (variant == MapVariant.Trajectories && data.C < 2)
             throw new ArgumentException($"The trajectory maps need two channels; dataset '{data.Info.Name}' has {data.C}. Use the time-series variant.");
 
-        var clock = Stopwatch.StartNew();
-        progress?.Report("encode");
-        int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
-        Tensor latents = model.PosteriorMeans(data.X, device, batchSize);
-        double encodeSeconds = Lap(clock, device);
-
-        progress?.Report("gradcam");
-        Tensor gradCam;
-        using (var x = data.X.to(device))
-        using (var attribution = SaliencyMethod.GradCam.CreateExplainer(model, new MethodSettings { Layer = options.Layer, Mode = CamMode.Abs })
-                   .Explain(model, x, LatentTarget.AllDimensions, batchSize))
-            gradCam = attribution.Values.to(ScalarType.Float32).cpu().DetachFromDisposeScope();
-        double gradCamSeconds = Lap(clock, device);
-
-        progress?.Report("pca");
-        LatentPca pca = LatentPca.Fit(latents, options.Components);
-        double pcaSeconds = Lap(clock, device);
-
-        progress?.Report("projection");
-        Tensor projections;
-        using (var projected = pca.ProjectMaps(gradCam))
-            projections = projected.to(ScalarType.Float32).DetachFromDisposeScope();
-        double projectionSeconds = Lap(clock, device);
-
-        progress?.Report("maps");
-        GlobalSaliencyMap maps;
-        using (var positions = data.X.permute(0, 2, 1))
-            maps = variant == MapVariant.TimeSeries
-                ? GlobalSaliencyMaps.TimeSeries(positions, projections, data.Labels, options.GridSize, options.Sigma)
-                : GlobalSaliencyMaps.Trajectories(positions, projections, data.Labels, options.GridSize, options.Sigma);
-        double mapsSeconds = Lap(clock, device);
-
-        return new GlobalSaliencyResult(data.Info.Name, latents, gradCam, pca, projections, data.Labels, variant, maps, options,
-            new PipelineTimings(encodeSeconds, gradCamSeconds, pcaSeconds, projectionSeconds, mapsSeconds), device.ToString());
-    }
-
-    private static double Lap(Stopwatch clock, Device device)
-    {
-        if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
-        double seconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        return seconds;
+        var done = new List<IDisposable>();
+        T Step<T>(string name, Func<T> run) where T : class
+        {
+            progress?.Report(name);
+            T result = run();
+            if (result is IDisposable disposable) done.Add(disposable);
+            return result;
+        }
+        try
+        {
+            var means = Step("encode", () => GlobalSaliencySteps.Encode(model, data, device, options.BatchSize));
+            var gradCam = Step("gradcam", () => GlobalSaliencySteps.ComputeGradCam(model, data, device, options.Layer, options.BatchSize));
+            var pca = Step("pca", () => GlobalSaliencySteps.FitPca(means, options.Components));
+            var projections = Step("projection", () => GlobalSaliencySteps.Project(gradCam, pca));
+            var maps = Step("maps", () => GlobalSaliencySteps.BinMaps(data, projections, variant, options.GridSize, options.Sigma));
+            return GlobalSaliencyResult.FromSteps(means, gradCam, pca, projections, maps, options);
+        }
+        catch
+        {
+            foreach (IDisposable step in done) step.Dispose();
+            throw;
+        }
     }
 }

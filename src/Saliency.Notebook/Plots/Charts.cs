@@ -229,12 +229,15 @@ public static class Charts
         return Chart(traces, layout);
     }
 
-    /// <summary>A bar chart of one value per category, coloured by <see cref="LabelColors"/>.</summary>
+    /// <summary>
+    /// A bar chart of one value per category, coloured by <see cref="LabelColors"/> (categories that are labels), or all in
+    /// <paramref name="colour"/> (categories that are not, e.g. latent dimensions or steps).
+    /// </summary>
     public static PlotlyFigure Bars(IReadOnlyList<string> categories, double[] values, string? title = null, string? yTitle = null,
-        int width = 700, int height = 420)
+        int width = 700, int height = 420, string? colour = null)
     {
         RequireSameCount(categories.Count, values.Length, "categories", "values");
-        IReadOnlyDictionary<string, string> colours = LabelColors.For(categories);
+        IReadOnlyDictionary<string, string> colours = colour == null ? LabelColors.For(categories) : categories.Distinct().ToDictionary(c => c, _ => colour);
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis(showGrid: false);
         layout["yaxis"] = Axis(yTitle);

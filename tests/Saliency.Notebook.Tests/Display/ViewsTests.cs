@@ -128,16 +128,60 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
     }
 
     [Fact]
-    public void One_samples_saliency_colours_the_sample_and_maps_every_latent_dimension()
+    public void The_gradcam_step_view_shows_layer_device_time_and_maps_every_latent_dimension()
     {
-        KitView view = Views.SampleSaliency(fixture.EogResult, fixture.Eog, 5);
+        KitView view = Views.GradCam(fixture.EogResult.GradCamMaps, fixture.Eog, 5);
 
-        Assert.Equal(2, view.Figures.Count);
-        JsonObject coloured = Json(view.Figures[0]).Data.Single(t => (string?)t["mode"] == "markers");
-        Assert.Equal(200, coloured["marker"]!["color"]!.AsArray().Count);
-        JsonObject heatmap = Json(view.Figures[1]).OfType("heatmap").Single();
-        Assert.Equal(fixture.EogModel.Model.LatentDim, heatmap["z"]!.AsArray().Count);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Views.SampleSaliency(fixture.EogResult, fixture.Eog, fixture.Eog.N));
+        string facts = view.Tables.Single().ToString();
+        Assert.Contains("encoder.0.layers.6", facts);
+        Assert.Contains("cpu", facts, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("seconds", facts);
+        Assert.Equal(new[] { "eog-sample-5-gradcam-per-dimension", "eog-mean-gradcam-per-dimension" }, view.Figures.Select(f => f.Name));
+        JsonObject sample = Json(view.Figures[0]).OfType("heatmap").Single();
+        Assert.Equal(fixture.EogModel.Model.LatentDim, sample["z"]!.AsArray().Count);
+        // The sample's heatmap row d is |GradCAM| of sample 5 towards z_d over time.
+        double expected = fixture.EogResult.GradCam[5, 17, 3].item<float>();
+        Assert.Equal(expected, (double)sample["z"]![3]![17]!, 6);
+        Assert.Single(Views.GradCam(fixture.EogResult.GradCamMaps).Figures);                  // without data: the mean map only
+        Assert.Throws<ArgumentOutOfRangeException>(() => Views.GradCam(fixture.EogResult.GradCamMaps, fixture.Eog, fixture.Eog.N));
+    }
+
+    [Fact]
+    public void The_projection_step_view_colours_one_sample_per_component()
+    {
+        KitView view = Views.Projection(fixture.EogResult.Projected, fixture.Eog, 5, title: "kit model");
+
+        Assert.Equal(new[] { "eog-sample-5-pc1-projection-kit-model", "eog-sample-5-pc2-projection-kit-model" }, view.Figures.Select(f => f.Name));
+        JsonObject coloured = Json(view.Figures[1]).Data.Single(t => (string?)t["mode"] == "markers");
+        JsonArray colours = coloured["marker"]!["color"]!.AsArray();
+        Assert.Equal(200, colours.Count);
+        Assert.Equal(Math.Abs(fixture.EogResult.Projections[5, 40, 1].item<float>()), (double)colours[40]!, 6);
+    }
+
+    [Fact]
+    public void The_means_and_pca_step_views_show_their_numbers()
+    {
+        KitView means = Views.PosteriorMeans(fixture.SymbolsResult.Means);
+        Assert.Equal(fixture.SymbolsModel.Model.LatentDim, Json(means.Figures.Single()).OfType("bar").Single()["y"]!.AsArray().Count);
+        Assert.Contains(fixture.Symbols.N.ToString(), means.Tables.Single().ToString());
+
+        KitView pca = Views.LatentSpace(fixture.SymbolsResult.PcaFit);
+        string table = pca.Tables.Single().ToString();
+        Assert.Contains(fixture.SymbolsResult.Pca.ExplainedVarianceRatio[0].ToString("G5", System.Globalization.CultureInfo.InvariantCulture)[..5], table);
+        Assert.Equal("symbols-latent-pca", pca.Figures.Single().Name);
+    }
+
+    [Fact]
+    public void Step_results_display_themselves_in_a_notebook()
+    {
+        NotebookDisplay.Register();
+        var result = fixture.SymbolsResult;
+        foreach (object step in new object[] { result.Means, result.GradCamMaps, result.PcaFit, result.Projected, result.Binned, GlobalSaliencySteps.CombineMaps(result.Binned) })
+        {
+            string html = step.ToDisplayString("text/html");
+            Assert.Contains("saliency-view", html);
+            Assert.NotEmpty(step.ToDisplayString("text/plain"));
+        }
     }
 
     [Fact]

@@ -22,20 +22,13 @@ public sealed class PaperNotebookTests : IDisposable
         if (Directory.Exists(_out)) Directory.Delete(_out, recursive: true);
     }
 
-    /// <summary>The figures each notebook must export, by name, in order.</summary>
+    /// <summary>The figures each notebook must export, by name, in order: the dataset, the six steps, the run's timings, the checks.</summary>
     public static TheoryData<string, string[]> Notebooks => new()
     {
-        { "symbols", new[] { "symbols-dataset", "symbols-sample-1-saliency", "symbols-sample-1-gradcam-per-dimension", "symbols-latent-pca",
-            "symbols-global-maps", "symbols-combined-maps", "symbols-global-masking-curve1", "symbols-kept-removed-parts",
-            "symbols-kept-removed-curve1", "sanity-group-scores" } },
-        { "eog", new[] { "eog-dataset", "eog-sample-1-saliency", "eog-sample-1-gradcam-per-dimension", "eog-latent-pca", "eog-global-maps",
-            "eog-combined-maps", "brushing-tool", "eog-global-masking-curve1" } },
-        { "aircraft", new[] { "aircraft-dataset", "aircraft-sample-1-saliency", "aircraft-sample-1-gradcam-per-dimension", "aircraft-latent-pca",
-            "aircraft-global-maps", "aircraft-combined-maps", "aircraft-global-masking-curve1" } },
-        { "aircraft-flyover", new[] { "aircraft-flyover-dataset", "aircraft-flyover-sample-1-saliency", "aircraft-flyover-sample-1-gradcam-per-dimension",
-            "aircraft-flyover-latent-pca", "aircraft-flyover-without-flyover-latent-pca",
-            "aircraft-flyover-global-maps-flyover-trained-model--pc1-maps-per-label", "aircraft-flyover-global-maps-landing-only-model--pc1-maps-per-label",
-            "aircraft-flyover-combined-maps-flyover-trained-model", "aircraft-flyover-combined-maps-landing-only-model", "aircraft-flyover-flyover-models-curve1" } },
+        { "symbols", new[] { "symbols-dataset", "symbols-latent-spread", "symbols-sample-1-gradcam-per-dimension", "symbols-mean-gradcam-per-dimension", "symbols-latent-pca", "symbols-sample-1-pc1-projection", "symbols-sample-1-pc2-projection", "symbols-global-maps", "symbols-combined-maps", "symbols-step-seconds", "symbols-global-masking-curve1", "symbols-kept-removed-parts", "symbols-kept-removed-curve1", "sanity-group-scores" } },
+        { "eog", new[] { "eog-dataset", "eog-latent-spread", "eog-sample-1-gradcam-per-dimension", "eog-mean-gradcam-per-dimension", "eog-latent-pca", "eog-sample-1-pc1-projection", "eog-sample-1-pc2-projection", "eog-global-maps", "eog-combined-maps", "eog-step-seconds", "brushing-tool", "eog-global-masking-curve1" } },
+        { "aircraft", new[] { "aircraft-dataset", "aircraft-latent-spread", "aircraft-sample-1-gradcam-per-dimension", "aircraft-mean-gradcam-per-dimension", "aircraft-latent-pca", "aircraft-sample-1-pc1-projection", "aircraft-sample-1-pc2-projection", "aircraft-global-maps", "aircraft-combined-maps", "aircraft-step-seconds", "aircraft-global-masking-curve1" } },
+        { "aircraft-flyover", new[] { "aircraft-flyover-dataset", "aircraft-flyover-latent-spread-flyover-trained-model", "aircraft-flyover-latent-spread-landing-only-model", "aircraft-flyover-sample-1-gradcam-per-dimension-flyover-trained-model", "aircraft-flyover-mean-gradcam-per-dimension-flyover-trained-model", "aircraft-flyover-sample-1-gradcam-per-dimension-landing-only-model", "aircraft-flyover-mean-gradcam-per-dimension-landing-only-model", "aircraft-flyover-latent-pca", "aircraft-flyover-without-flyover-latent-pca", "aircraft-flyover-sample-1-pc1-projection-flyover-trained-model", "aircraft-flyover-sample-1-pc2-projection-flyover-trained-model", "aircraft-flyover-sample-1-pc1-projection-landing-only-model", "aircraft-flyover-sample-1-pc2-projection-landing-only-model", "aircraft-flyover-global-maps-flyover-trained-model--pc1-maps-per-label", "aircraft-flyover-global-maps-landing-only-model--pc1-maps-per-label", "aircraft-flyover-combined-maps-flyover-trained-model", "aircraft-flyover-combined-maps-landing-only-model", "aircraft-flyover-step-seconds-flyover-trained-model", "aircraft-flyover-step-seconds-landing-only-model", "aircraft-flyover-flyover-models-curve1" } },
     };
 
     [Theory]
@@ -69,7 +62,7 @@ public sealed class PaperNotebookTests : IDisposable
         Assert.Equal(1, html.Split(marker).Length - 1);                                        // plotly.js once per notebook
         Assert.Equal(figureNames.Length - (dataset == "eog" ? 1 : 0), html.Split("class=\"saliency-plot\"").Length - 1);
         Assert.Contains("saliency-table", HtmlOf(codeCells[^1]));                               // the closing summary table
-        Assert.Contains("latent dimensions D", HtmlOf(codeCells.Single(c => Source(c).Contains("Views.Model(model)"))));
+        Assert.Contains("latent dimensions D", HtmlOf(codeCells.Single(c => Source(c).Contains("PaperModels.Resolve("))));
         Assert.Contains("Dataset " + dataset, HtmlOf(codeCells.Single(c => Source(c).Contains("Views.Dataset(dataset)"))));
     }
 

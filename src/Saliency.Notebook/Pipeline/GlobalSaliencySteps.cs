@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Explainers;
+using Saliency.Notebook.GlobalMaps;
+using Saliency.Notebook.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Notebook.Pipeline;
+
+/// <summary>
+/// The paper's global saliency method (§3) one step per call, so a notebook cell can show, change or time each one:
+/// <see cref="Encode"/> → <see cref="ComputeGradCam"/> → <see cref="FitPca"/> → <see cref="Project"/> → <see cref="BinMaps"/> →
+/// <see cref="CombineMaps"/>. Each returns a result that displays itself; <see cref="GlobalSaliencyPipeline.Run"/> is these
+/// calls in this order.
+/// </summary>
+public static class GlobalSaliencySteps
+{
+    /// <summary>
+    /// Step 1: the posterior mean (loc) of every sample of <paramref name="data"/>, batched on <paramref name="device"/> (default:
+    /// the model's), in eval mode.
+    /// </summary>
+    public static PosteriorMeans Encode(ILatentEncoder model, TimeSeriesDataset data, Device? device = null, int? batchSize = null)
+    {
+        Check(model, data);
+        device ??= ModelDevice(model);
+        var clock = Stopwatch.StartNew();
+        Tensor means = model.PosteriorMeans(data.X, device, BatchSize(batchSize, device));
+        return new PosteriorMeans(data.Info.Name, means, data.Labels, device.ToString(), Seconds(clock, device));
+    }
+
+    /// <summary>
+    /// Step 2: |GradCAM| of every sample towards every latent dimension at <paramref name="layer"/> (default: the paper's last
+    /// encoder convolution), all dimensions in one forward and one backward pass per chunk, on <paramref name="device"/>.
+    /// </summary>
+    public static LatentGradCam ComputeGradCam(ILatentEncoder model, TimeSeriesDataset data, Device? device = null,
+        string layer = Explainers.GradCam.PaperLayer, int? batchSize = null)
+    {
+        Check(model, data);
+        ArgumentException.ThrowIfNullOrEmpty(layer);
+        device ??= ModelDevice(model);
+        int rows = BatchSize(batchSize, device);
+        var clock = Stopwatch.StartNew();
+        Tensor values;
+        using (var x = data.X.to(device))
+        using (var attribution = SaliencyMethod.GradCam.CreateExplainer(model, new MethodSettings { Layer = layer, Mode = CamMode.Abs })
+                   .Explain(model, x, LatentTarget.AllDimensions, rows))
+            values = attribution.Values.to(ScalarType.Float32).cpu().DetachFromDisposeScope();
+        return new LatentGradCam(data.Info.Name, values, data.Labels, layer, device.ToString(), rows, Seconds(clock, device));
+    }
+
+    /// <summary>
+    /// Step 3: PCA of the posterior means with <paramref name="components"/> components (scikit-learn's, sign rule included)
+    /// and every sample's scores. With <paramref name="fitWithout"/> the fit leaves that label's samples out and is applied to
+    /// all (the paper's landing-only PCA on the flyover data).
+    /// </summary>
+    public static LatentPcaFit FitPca(PosteriorMeans means, int components = 2, string? fitWithout = null)
+    {
+        ArgumentNullException.ThrowIfNull(means);
+        if (components < 1 || components > means.LatentDim)
+            throw new ArgumentOutOfRangeException(nameof(components), components, $"components must be between 1 and the latent size {means.LatentDim}.");
+        var clock = Stopwatch.StartNew();
+        LatentPca pca;
+        if (fitWithout == null) pca = LatentPca.Fit(means.Values, components);
+        else
+        {
+            long[] rows = Enumerable.Range(0, means.Count).Where(i => means.Labels[i] != fitWithout).Select(i => (long)i).ToArray();
+            if (rows.Length == means.Count) throw new ArgumentException($"No sample is labelled '{fitWithout}'.", nameof(fitWithout));
+            using var index = torch.tensor(rows);
+            using var fitted = means.Values.index_select(0, index);
+            pca = LatentPca.Fit(fitted, components);
+        }
+        Tensor scores = pca.Transform(means.Values).to(ScalarType.Float64).cpu().DetachFromDisposeScope();
+        return new LatentPcaFit(means.Dataset, pca, scores, means.Labels, fitWithout, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Step 4: |GradCAM| (N, L, D) projected on the components, M·Vᵀ (N, L, K), not centred, as the paper.</summary>
+    public static ProjectedGradCam Project(LatentGradCam gradCam, LatentPcaFit pca)
+    {
+        ArgumentNullException.ThrowIfNull(gradCam);
+        ArgumentNullException.ThrowIfNull(pca);
+        if (gradCam.Values.shape[2] != pca.Pca.LatentDim)
+            throw new ArgumentException($"The GradCAM has {gradCam.Values.shape[2]} latent dimensions but the PCA was fitted on {pca.Pca.LatentDim}.", nameof(pca));
+        var clock = Stopwatch.StartNew();
+        Tensor values;
+        using (var projected = pca.Pca.ProjectMaps(gradCam.Values))
+            values = projected.to(ScalarType.Float32).DetachFromDisposeScope();
+        return new ProjectedGradCam(gradCam.Dataset, values, gradCam.Labels, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Step 5: per label and component, the mean |projection| binned on a grid of <paramref name="gridSize"/> bins per axis
+    /// (scipy's binned_statistic_2d), empty bins 0, Gaussian-filtered with <paramref name="sigma"/> bins, normalised.
+    /// <paramref name="variant"/> defaults to the dataset's own (time × value for time series, x × y for trajectories).
+    /// </summary>
+    public static BinnedGlobalMaps BinMaps(TimeSeriesDataset data, ProjectedGradCam projections, MapVariant? variant = null,
+        int gridSize = 200, double sigma = 5)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(projections);
+        if (projections.Values.shape[0] != data.N || projections.Values.shape[1] != data.L)
+            throw new ArgumentException($"The projections are ({string.Join(", ", projections.Values.shape)}) but dataset '{data.Info.Name}' has N = {data.N}, L = {data.L}.", nameof(projections));
+        if (gridSize < 2) throw new ArgumentOutOfRangeException(nameof(gridSize), gridSize, "The grid needs at least 2 bins per axis.");
+        if (!(sigma >= 0) || double.IsInfinity(sigma)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "sigma must be a finite number ≥ 0.");
+        MapVariant chosen = variant ?? GlobalSaliencyPipeline.DefaultVariant(data.Info);
+        if (chosen == MapVariant.Trajectories && data.C < 2)
+            throw new ArgumentException($"The trajectory maps need two channels; dataset '{data.Info.Name}' has {data.C}. Use the time-series variant.");
+        var clock = Stopwatch.StartNew();
+        GlobalSaliencyMap maps;
+        using (var positions = data.X.permute(0, 2, 1))
+            maps = chosen == MapVariant.TimeSeries
+                ? GlobalSaliencyMaps.TimeSeries(positions, projections.Values, data.Labels, gridSize, sigma)
+                : GlobalSaliencyMaps.Trajectories(positions, projections.Values, data.Labels, gridSize, sigma);
+        return new BinnedGlobalMaps(data.Info.Name, maps, chosen, gridSize, sigma, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Step 6: each component's normalised maps combined over the labels: summed for time series, pixel-wise maximum for trajectories.</summary>
+    public static CombinedGlobalMaps CombineMaps(BinnedGlobalMaps maps)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        GlobalSaliencyMap source = maps.Maps;
+        int k = source.ComponentCount, bins1 = source.Normalised.GetLength(2), bins2 = source.Normalised.GetLength(3);
+        var combined = new double[k, bins1, bins2];
+        for (int c = 0; c < k; c++)
+        {
+            double[,] map = source.Combine(c, maps.Combination);
+            for (int i = 0; i < bins1; i++)
+                for (int j = 0; j < bins2; j++) combined[c, i, j] = map[i, j];
+        }
+        return new CombinedGlobalMaps(maps, combined);
+    }
+
+    private static void Check(ILatentEncoder model, TimeSeriesDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.C != model.Channels || data.L != model.Length)
+            throw new ArgumentException($"The model takes {model.Channels} channel(s) × length {model.Length}; dataset '{data.Info.Name}' has {data.C} × {data.L}.");
+    }
+
+    private static Device ModelDevice(ILatentEncoder model) => model.Root.parameters().FirstOrDefault()?.device ?? CPU;
+
+    private static int BatchSize(int? requested, Device device)
+    {
+        if (requested is < 1) throw new ArgumentOutOfRangeException(nameof(requested), requested, "The batch size must be positive.");
+        return requested ?? LatentExplainer.DefaultBatchSizeFor(device);
+    }
+
+    private static double Seconds(Stopwatch clock, Device device)
+    {
+        if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+        return clock.Elapsed.TotalSeconds;
+    }
+}
