@@ -28,9 +28,6 @@ public sealed record GradCamBenchmarkResult(
 /// </summary>
 public static class GradCamBenchmark
 {
-    /// <summary>Time steps per chunk of the affine-head path on a CPU (256 series of 200 steps: the chunk's activations stay in the caches); CUDA takes the whole dataset.</summary>
-    public const int CpuChunkSteps = 51200;
-
     /// <summary>
     /// Runs the benchmark of <paramref name="model"/> on <paramref name="data"/>, on <paramref name="device"/>, after a warm-up on the whole
     /// dataset; <paramref name="gradCamOnly"/> times the kit's path only (no general path, no pipeline).
@@ -73,30 +70,12 @@ public static class GradCamBenchmark
             fast[0], fast[fast.Count / 2], gradCamOnly ? null : slow[0], gradCamOnly ? null : slow[slow.Count / 2], pipelineSeconds);
     }
 
-    /// <summary>
-    /// |GradCAM| (N, L, D) of x (N, C, L) by the kit's fastest exact path, set-up included: the affine head's (∂z/∂A once, then one forward
-    /// pass per chunk of <see cref="CpuChunkSteps"/> time steps on a CPU) when the head after the layer is affine, else the general path.
-    /// </summary>
+    /// <summary>|GradCAM| (N, L, D) of x (N, C, L) by the kit's fastest exact path, set-up included (<see cref="AffineHeadGradCam.AllDimensions"/>).</summary>
     public static Tensor Maps(ILatentEncoder model, Tensor x, Device device, out string path)
     {
-        using var affine = AffineHeadGradCam.TryCreate(model);
-        if (affine is null)
-        {
-            path = "general";
-            using var attribution = new GradCam().Explain(model, x, LatentTarget.AllDimensions, LatentExplainer.DefaultBatchSizeFor(device));
-            return attribution.Values.alias();
-        }
-        path = "affine head";
-        long n = x.shape[0], chunk = device.type == DeviceType.CUDA ? n : Math.Max(1, CpuChunkSteps / model.Length);
-        if (chunk >= n) return affine.Maps(x);
-        var result = empty(n, model.Length, model.LatentDim, dtype: x.dtype, device: x.device);
-        for (long first = 0; first < n; first += chunk)
-        {
-            using var scope = NewDisposeScope();
-            long count = Math.Min(chunk, n - first);
-            result.narrow(0, first, count).copy_(affine.Maps(x.narrow(0, first, count)));
-        }
-        return result;
+        var maps = AffineHeadGradCam.AllDimensions(model, x, out bool affineHead, generalBatchSize: LatentExplainer.DefaultBatchSizeFor(device));
+        path = affineHead ? "affine head" : "general";
+        return maps;
     }
 
     private static void Sync(Device device)

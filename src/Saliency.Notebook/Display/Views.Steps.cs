@@ -48,8 +48,8 @@ public static partial class Views
         var view = new KitView(title ?? "Step 2 · |GradCAM| towards every latent dimension")
             .Add(FactTable(new (string, object?)[]
             {
-                ("layer", gradCam.Layer), ("device", gradCam.Device), ("maps (N, L, D)", $"({n}, {length}, {dims})"),
-                ("rows per pass", gradCam.BatchSize), ("seconds", Math.Round(gradCam.Seconds, 3)),
+                ("layer", gradCam.Layer), ("path", gradCam.Path), ("device", gradCam.Device), ("maps (N, L, D)", $"({n}, {length}, {dims})"),
+                ("seconds", Math.Round(gradCam.Seconds, 3)),
                 ("samples per second", Math.Round(n / Math.Max(gradCam.Seconds, 1e-9))),
             }));
         if (data != null)

@@ -100,6 +100,11 @@ public sealed class AffineHeadGradCam : IDisposable
         LatentExplainer.ValidateInput(_model, x);
         using var scope = NewDisposeScope();
         var (_, activation) = Forward(x);
+        return MapsOf(activation).MoveToOuterDisposeScope();
+    }
+
+    private Tensor MapsOf(Tensor activation)
+    {
         var maps = activation.transpose(1, 2).matmul(_alpha.t());                     // (B, W, D)
         if (maps.shape[1] != _model.Length)
         {
@@ -107,13 +112,66 @@ public sealed class AffineHeadGradCam : IDisposable
             var resampled = CamExplainer.ResampleToLength(maps.permute(0, 2, 1).reshape(b * d, w), _model.Length);
             maps = resampled.view(b, d, _model.Length).permute(0, 2, 1).contiguous();
         }
-        maps = Mode switch
+        return Mode switch
         {
             CamMode.Abs => maps.abs_(),
             CamMode.Relu => maps.relu_(),
             _ => maps,
         };
-        return maps.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Time steps per chunk of <see cref="AllDimensions"/> on a CPU (256 series of 200 steps: a chunk's activations stay in the caches); CUDA takes the whole dataset.</summary>
+    public const int CpuChunkSteps = 51200;
+
+    /// <summary>
+    /// |GradCAM| (N, L, D) of x (N, C, L) towards every latent dimension at <paramref name="layer"/> by the fastest exact path: the affine
+    /// head's (∂z/∂A once, then one forward pass per chunk of <see cref="CpuChunkSteps"/> time steps on a CPU) when the probes find the
+    /// head affine and every chunk confirms z = J·A + c, else the general path (<see cref="GradCam"/>, one forward and one backward pass
+    /// per <paramref name="generalBatchSize"/> rows). <paramref name="affineHead"/> says which ran. Post-processed by <paramref name="mode"/>.
+    /// </summary>
+    public static Tensor AllDimensions(ILatentEncoder model, Tensor x, out bool affineHead, string layer = GradCam.PaperLayer,
+        CamMode mode = CamMode.Abs, int generalBatchSize = LatentExplainer.DefaultBatchSize)
+    {
+        LatentExplainer.ValidateInput(model, x);
+        using (var affine = TryCreate(model, layer, mode))
+        {
+            if (affine is not null)
+            {
+                long n = x.shape[0], chunk = x.device.type == DeviceType.CUDA ? n : Math.Max(1, CpuChunkSteps / model.Length);
+                using var scope = NewDisposeScope();
+                var result = empty(n, model.Length, model.LatentDim, dtype: x.dtype, device: x.device);
+                bool confirmed = true;
+                for (long first = 0; first < n && confirmed; first += chunk)
+                {
+                    using var chunkScope = NewDisposeScope();
+                    long count = Math.Min(chunk, n - first);
+                    var (maps, residual) = affine.MapsChecked(x.narrow(0, first, count));
+                    confirmed = residual <= Tolerance;
+                    result.narrow(0, first, count).copy_(maps);
+                }
+                if (confirmed)
+                {
+                    affineHead = true;
+                    return result.MoveToOuterDisposeScope();
+                }
+            }
+        }
+        affineHead = false;
+        using var attribution = new GradCam(layer, mode).Explain(model, x, LatentTarget.AllDimensions, generalBatchSize);
+        return attribution.Values.alias();
+    }
+
+    /// <summary>
+    /// <see cref="Maps"/> of x and, from the same forward pass, how far its posterior means are from the affine model (as
+    /// <see cref="EncodeChecked"/>): above <see cref="Tolerance"/> the maps must come from the general path.
+    /// </summary>
+    public (Tensor Maps, double Residual) MapsChecked(Tensor x)
+    {
+        LatentExplainer.ValidateInput(_model, x);
+        using var scope = NewDisposeScope();
+        var (latent, activation) = Forward(x);
+        double residual = Residual(latent, activation);
+        return (MapsOf(activation).MoveToOuterDisposeScope(), residual);
     }
 
     /// <summary>
@@ -126,13 +184,18 @@ public sealed class AffineHeadGradCam : IDisposable
         LatentExplainer.ValidateInput(_model, x);
         using var scope = NewDisposeScope();
         var (latent, activation) = Forward(x);
+        return (latent.MoveToOuterDisposeScope(), Residual(latent, activation));
+    }
+
+    private double Residual(Tensor latent, Tensor activation)
+    {
+        using var scope = NewDisposeScope();
         long b = activation.shape[0];
         var a = activation.reshape(b, -1);
         var flatJacobian = _jacobian.reshape(_jacobian.shape[0], -1);
         var residual = (latent - a.matmul(flatJacobian.t()) - _offset).abs().max();
         var size = a.abs().sum(1).max() * flatJacobian.abs().max() + latent.abs().max();
-        double relative = residual.to(ScalarType.Float64).item<double>() / Math.Max(size.to(ScalarType.Float64).item<double>(), double.Epsilon);
-        return (latent.MoveToOuterDisposeScope(), relative);
+        return residual.to(ScalarType.Float64).item<double>() / Math.Max(size.to(ScalarType.Float64).item<double>(), double.Epsilon);
     }
 
     /// <summary>Frees the Jacobian, offset and weights.</summary>

@@ -31,7 +31,10 @@ public static class GlobalSaliencySteps
 
     /// <summary>
     /// Step 2: |GradCAM| of every sample towards every latent dimension at <paramref name="layer"/> (default: the paper's last
-    /// encoder convolution), all dimensions in one forward and one backward pass per chunk, on <paramref name="device"/>.
+    /// encoder convolution) on <paramref name="device"/>, by the fastest exact path (<see cref="AffineHeadGradCam.AllDimensions"/>):
+    /// when the encoder after the layer is affine (the paper's CVAE: pooling and a linear layer), ∂z/∂A is computed once and each
+    /// chunk needs one forward pass; otherwise one forward and one backward pass per chunk of <paramref name="batchSize"/> rows
+    /// (samples × latent dimensions) gives all dimensions at once. Both give the same maps.
     /// </summary>
     public static LatentGradCam ComputeGradCam(ILatentEncoder model, TimeSeriesDataset data, Device? device = null,
         string layer = Explainers.GradCam.PaperLayer, int? batchSize = null)
@@ -42,11 +45,12 @@ public static class GlobalSaliencySteps
         int rows = BatchSize(batchSize, device);
         var clock = Stopwatch.StartNew();
         Tensor values;
+        bool affineHead;
         using (var x = data.X.to(device))
-        using (var attribution = SaliencyMethod.GradCam.CreateExplainer(model, new MethodSettings { Layer = layer, Mode = CamMode.Abs })
-                   .Explain(model, x, LatentTarget.AllDimensions, rows))
-            values = attribution.Values.to(ScalarType.Float32).cpu().DetachFromDisposeScope();
-        return new LatentGradCam(data.Info.Name, values, data.Labels, layer, device.ToString(), rows, Seconds(clock, device));
+        using (var maps = AffineHeadGradCam.AllDimensions(model, x, out affineHead, layer, CamMode.Abs, rows))
+            values = maps.to(ScalarType.Float32).cpu().DetachFromDisposeScope();
+        string path = affineHead ? "affine head: ∂z/∂A computed once, one forward pass per chunk" : "general: one forward and one backward pass per chunk";
+        return new LatentGradCam(data.Info.Name, values, data.Labels, layer, path, device.ToString(), rows, Seconds(clock, device));
     }
 
     /// <summary>

@@ -59,9 +59,9 @@ public sealed class PosteriorMeans : IDisposable
 /// </summary>
 public sealed class LatentGradCam : IDisposable
 {
-    internal LatentGradCam(string dataset, Tensor values, IReadOnlyList<string> labels, string layer, string device, int batchSize, double seconds)
+    internal LatentGradCam(string dataset, Tensor values, IReadOnlyList<string> labels, string layer, string path, string device, int batchSize, double seconds)
     {
-        Dataset = dataset; Values = values; Labels = labels; Layer = layer; Device = device; BatchSize = batchSize; Seconds = seconds;
+        Dataset = dataset; Values = values; Labels = labels; Layer = layer; Path = path; Device = device; BatchSize = batchSize; Seconds = seconds;
     }
 
     /// <summary>Dataset name.</summary>
@@ -72,9 +72,11 @@ public sealed class LatentGradCam : IDisposable
     public IReadOnlyList<string> Labels { get; }
     /// <summary>The hooked encoder layer.</summary>
     public string Layer { get; }
+    /// <summary>How the maps were computed: the affine head's path (∂z/∂A once) or the general one (a backward pass per chunk).</summary>
+    public string Path { get; }
     /// <summary>The device GradCAM ran on.</summary>
     public string Device { get; }
-    /// <summary>Rows (samples × latent dimensions) per forward/backward pass.</summary>
+    /// <summary>Rows (samples × latent dimensions) per forward/backward pass of the general path.</summary>
     public int BatchSize { get; }
     /// <summary>Seconds for all samples and all latent dimensions.</summary>
     public double Seconds { get; }
