@@ -13,37 +13,20 @@ namespace Saliency.Notebook.Display;
 public static partial class Views
 {
     /// <summary>
-    /// The latent space: PC1 against PC2 of the posterior means, coloured by label, with the explained variance ratios. With
+    /// The latent space of a run: PC1 against PC2 of the posterior means, coloured by label, with the explained variance. With
     /// <paramref name="fitWithout"/> the PCA is fitted on the other labels' samples only and then applied to all (the paper's
     /// landing-only model on the flyover data); otherwise it is the run's own PCA.
     /// </summary>
     public static KitView LatentSpace(GlobalSaliencyResult result, string? fitWithout = null, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        LatentPca pca = fitWithout == null ? result.Pca : result.PcaWithout(fitWithout);
-        string name = fitWithout == null ? result.Dataset : $"{result.Dataset}-without-{Slug(fitWithout)}";
-        return LatentSpace(result.Latents, result.Labels, pca,
-            title ?? $"{result.Dataset}: latent space (PCA of the posterior means{(fitWithout == null ? "" : $", fitted without {fitWithout}")})", name);
+        if (fitWithout == null) return LatentSpace(result.PcaFit, title);
+        using var fit = GlobalSaliencySteps.FitPca(result.Means, Math.Max(2, result.Pca.ComponentCount), fitWithout);
+        return LatentSpace(fit, title);
     }
 
     /// <summary>Views next to each other under one heading (e.g. two models compared), wrapping when the page is narrow.</summary>
     public static KitView SideBySide(string title, params KitView[] views) => new KitView(title).Row(views);
-
-    /// <summary>
-    /// The latent space of <paramref name="latents"/> (N, D) in the components of <paramref name="pca"/>, which may have been
-    /// fitted on other samples (e.g. the landing-only model's PCA fitted without the flyovers).
-    /// </summary>
-    public static KitView LatentSpace(Tensor latents, IReadOnlyList<string> labels, LatentPca pca, string title, string figureName)
-    {
-        ArgumentNullException.ThrowIfNull(pca);
-        if (pca.ComponentCount < 2) throw new ArgumentException("The latent space view needs a PCA with at least two components.", nameof(pca));
-        double[][] scores = Rows(pca.Transform(latents));
-        var chart = Charts.LatentPca(scores, labels, pca.ExplainedVarianceRatio, title, width: 620, height: 520);
-        return new KitView(null)
-            .Note(string.Create(CultureInfo.InvariantCulture,
-                $"Explained variance ratio: {string.Join(", ", pca.ExplainedVarianceRatio.Select((r, k) => $"PC{k + 1} {r:P1}"))} (PCA fitted on {pca.SampleCount} samples)."))
-            .Add(Figure.FromChart(chart, $"{figureName}-latent-pca"));
-    }
 
     /// <summary>
     /// The paper's global map grid: one row per principal component (the first <paramref name="components"/>, default all),

@@ -128,18 +128,7 @@ public sealed class GlobalSaliencyResult : IDisposable
     public LabelCombination Combination => Binned.Combination;
 
     /// <summary>The combined normalised map of each component, (K, G1, G2).</summary>
-    public double[,,] Combined() => GlobalSaliencySteps.CombineMaps(Binned).Values;
-
-    /// <summary>
-    /// The PCA of the latents fitted on the samples not labelled <paramref name="label"/> (at least two components), to apply to
-    /// all: the paper's landing-only model on the flyover data (pca_untrained_model fits without the flyovers).
-    /// </summary>
-    public LatentPca PcaWithout(string label)
-    {
-        ArgumentNullException.ThrowIfNull(label);
-        using var fit = GlobalSaliencySteps.FitPca(Means, Math.Max(2, Pca.ComponentCount), fitWithout: label);
-        return fit.Pca;
-    }
+    public double[,,] Combined() => Maps.CombineAll(Combination);
 
     /// <summary>
     /// The kept-vs-removed mask (N, L) of the run's |GradCAM| (<see cref="SalientSteps.PruningMask"/>): true where the normalised

@@ -122,16 +122,7 @@ public static class GlobalSaliencySteps
     public static CombinedGlobalMaps CombineMaps(BinnedGlobalMaps maps)
     {
         ArgumentNullException.ThrowIfNull(maps);
-        GlobalSaliencyMap source = maps.Maps;
-        int k = source.ComponentCount, bins1 = source.Normalised.GetLength(2), bins2 = source.Normalised.GetLength(3);
-        var combined = new double[k, bins1, bins2];
-        for (int c = 0; c < k; c++)
-        {
-            double[,] map = source.Combine(c, maps.Combination);
-            for (int i = 0; i < bins1; i++)
-                for (int j = 0; j < bins2; j++) combined[c, i, j] = map[i, j];
-        }
-        return new CombinedGlobalMaps(maps, combined);
+        return new CombinedGlobalMaps(maps, maps.Maps.CombineAll(maps.Combination));
     }
 
     private static void Check(ILatentEncoder model, TimeSeriesDataset data)

@@ -95,7 +95,7 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         int withoutOmega = fixture.Symbols.Labels.Count(l => l != "\\Omega");
         KitView view = Views.LatentSpace(fixture.SymbolsResult, fitWithout: "\\Omega");
 
-        Assert.Contains($"fitted on {withoutOmega} samples", (string)view.Parts[0]);
+        Assert.Contains($"fitted on {withoutOmega} samples", view.Parts.OfType<string>().Single());
         Assert.Equal(1100, Json(view.Figures.Single()).OfType("scatter").Sum(t => t["x"]!.AsArray().Count));
         Assert.Throws<ArgumentException>(() => Views.LatentSpace(fixture.SymbolsResult, fitWithout: "no such label"));
     }
