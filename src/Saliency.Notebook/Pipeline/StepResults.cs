@@ -34,16 +34,16 @@ public sealed class PosteriorMeans : IDisposable
     /// <summary>Standard deviation of each latent dimension over the samples (D): a dimension with almost none carries nothing.</summary>
     public double[] Spread()
     {
-        using var std = Values.to(ScalarType.Float64).std(0);
-        return std.data<double>().ToArray();
+        using var scope = torch.NewDisposeScope();
+        return Values.to(ScalarType.Float64).std(0).data<double>().ToArray();
     }
 
     /// <summary>One row per sample: its label and z0 … z(D−1).</summary>
     public DataFrame ToDataFrame()
     {
         var columns = new List<DataFrameColumn> { new StringDataFrameColumn("label", Labels) };
-        using var values = Values.to(ScalarType.Float64).contiguous();
-        double[] flat = values.data<double>().ToArray();
+        double[] flat;
+        using (torch.NewDisposeScope()) flat = Values.to(ScalarType.Float64).contiguous().data<double>().ToArray();
         for (int d = 0; d < LatentDim; d++)
             columns.Add(new DoubleDataFrameColumn($"z{d}", Enumerable.Range(0, Count).Select(i => flat[i * LatentDim + d])));
         return new DataFrame(columns);
@@ -140,7 +140,8 @@ public sealed class LatentPcaFit : IDisposable
     public DataFrame ToDataFrame()
     {
         int k = Pca.ComponentCount, n = Labels.Count;
-        double[] flat = Scores.contiguous().data<double>().ToArray();
+        double[] flat;
+        using (torch.NewDisposeScope()) flat = Scores.contiguous().data<double>().ToArray();
         var columns = new List<DataFrameColumn> { new StringDataFrameColumn("label", Labels) };
         for (int c = 0; c < k; c++) columns.Add(new DoubleDataFrameColumn($"pc{c + 1}", Enumerable.Range(0, n).Select(i => flat[i * k + c])));
         return new DataFrame(columns);
