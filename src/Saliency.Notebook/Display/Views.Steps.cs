@@ -20,7 +20,7 @@ public static partial class Views
         ArgumentNullException.ThrowIfNull(means);
         double[] spread = means.Spread();
         string[] names = Enumerable.Range(0, means.LatentDim).Select(d => $"z{d}").ToArray();
-        var chart = Charts.Bars(names, spread, $"{means.Dataset}: spread of each latent dimension", "std over the samples",
+        var chart = Charts.Bars(names, spread, $"{means.Dataset}: spread of each latent dimension{Of(title)}", "std over the samples",
             width: Math.Clamp(24 * names.Length + 160, 560, 1000), height: 320, colour: "#4c72b0");
         int idle = spread.Count(s => s < 0.01 * spread.Max());
         return new KitView(title ?? "Step 1 · posterior means")
@@ -58,10 +58,10 @@ public static partial class Views
             var perDimension = new double[dims, length];
             for (int t = 0; t < length; t++)
                 for (int d = 0; d < dims; d++) perDimension[d, t] = flat[t * dims + d];
-            view.Add(Figure.FromChart(Charts.Heatmap(perDimension, $"{gradCam.Dataset} sample {sample} (label {gradCam.Labels[sample]}): |GradCAM| towards each latent dimension",
+            view.Add(Figure.FromChart(Charts.Heatmap(perDimension, $"{gradCam.Dataset} sample {sample} (label {gradCam.Labels[sample]}): |GradCAM| towards each latent dimension{Of(title)}",
                 "time step", "latent dimension", rows, height: height), $"{gradCam.Dataset}-sample-{sample}-gradcam-per-dimension{Suffix(title)}"));
         }
-        return view.Add(Figure.FromChart(Charts.Heatmap(gradCam.MeanMap(), $"{gradCam.Dataset}: mean |GradCAM| over all {n} samples", "time step", "latent dimension", rows, height: height),
+        return view.Add(Figure.FromChart(Charts.Heatmap(gradCam.MeanMap(), $"{gradCam.Dataset}: mean |GradCAM| over all {n} samples{Of(title)}", "time step", "latent dimension", rows, height: height),
             $"{gradCam.Dataset}-mean-gradcam-per-dimension{Suffix(title)}"));
     }
 
@@ -101,10 +101,11 @@ public static partial class Views
         for (int k = 0; k < projections.ComponentCount; k++)
         {
             double[] weight = ToArray(projections.Values[sample, TensorIndex.Colon, k].abs());
-            string chartTitle = $"{data.Info.Name} sample {sample}: |PC{k + 1} projection|";
+            string chartTitle = $"{data.Info.Name} sample {sample}: |PC{k + 1} projection|{Of(title)}";
             var chart = data.Info.PlotKind == PlotKind.TimeSeries
-                ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], weight, chartTitle, width: 560, height: 320)
-                : Charts.SampleSaliency(Trajectories(data.X[sample].unsqueeze(0))[0], weight, chartTitle, data.Info.InvertYAxis, width: 460, height: 420);
+                ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], weight, chartTitle, width: 560, height: 320, valueTitle: data.Info.YAxisTitle)
+                : Charts.SampleSaliency(Trajectories(data.X[sample].unsqueeze(0))[0], weight, chartTitle, data.Info.InvertYAxis, width: 460, height: 420,
+                    xTitle: data.Info.XAxisTitle, yTitle: data.Info.YAxisTitle);
             panels.Add(new KitView(null).Add(Figure.FromChart(chart, $"{data.Info.Name}-sample-{sample}-pc{k + 1}-projection{Suffix(title)}")));
         }
         return view.Row(panels.ToArray());
@@ -126,11 +127,14 @@ public static partial class Views
         var table = new HtmlTable(new[] { "step", "seconds" },
             steps.Select(s => (IReadOnlyList<object?>)new object?[] { s.Name, Math.Round(s.Seconds, 3) }).Append(new object?[] { "total", Math.Round(t.TotalSeconds, 3) }).ToList());
         var chart = Charts.Bars(steps.Select(s => s.Name).ToArray(), steps.Select(s => s.Seconds).ToArray(),
-            $"{result.Dataset}: seconds per step (GradCAM on {result.Device})", "seconds", width: 620, height: 320, colour: "#4c72b0");
+            $"{result.Dataset}: seconds per step (GradCAM on {result.Device}){Of(title)}", "seconds", width: 620, height: 320, colour: "#4c72b0");
         return new KitView(title ?? $"The run: {result.Labels.Count} samples, {result.Latents.shape[1]} latent dimensions, {result.Pca.ComponentCount} components")
             .Add(table)
             .Add(Figure.FromChart(chart, $"{result.Dataset}-step-seconds{Suffix(title)}"));
     }
+
+    /// <summary>" (title)" for a chart title, or nothing without a title.</summary>
+    private static string Of(string? title) => title == null ? "" : $" ({title})";
 
     /// <summary>"-" and the title as a figure-name part, or nothing without a title.</summary>
     private static string Suffix(string? title) => title == null ? "" : "-" + Slug(title);

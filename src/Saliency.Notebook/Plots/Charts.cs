@@ -70,24 +70,25 @@ public static class Charts
     }
 
     /// <summary>One sample's series with each time step coloured by its saliency (YlOrRd, with a colour bar).</summary>
-    public static PlotlyFigure SampleSaliency(double[] series, double[] saliency, string? title = "Saliency of one sample", int width = 900, int height = 350)
+    public static PlotlyFigure SampleSaliency(double[] series, double[] saliency, string? title = "Saliency of one sample", int width = 900, int height = 350,
+        string valueTitle = "value")
     {
         RequireSameCount(series.Length, saliency.Length, "series values", "saliency values");
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis("time step");
-        layout["yaxis"] = Axis("value");
+        layout["yaxis"] = Axis(valueTitle);
         layout["showlegend"] = false;
         return Chart(SaliencyTraces(Polyline.FromSeries(series), saliency), layout);
     }
 
     /// <summary>One trajectory (L, 2) with each point coloured by its saliency (YlOrRd, with a colour bar).</summary>
     public static PlotlyFigure SampleSaliency(double[][] trajectory, double[] saliency, string? title = "Saliency of one sample", bool invertY = false,
-        int width = 600, int height = 550)
+        int width = 600, int height = 550, string xTitle = "x", string yTitle = "y")
     {
         RequireSameCount(trajectory.Length, saliency.Length, "trajectory points", "saliency values");
         var layout = BaseLayout(title, width, height);
-        layout["xaxis"] = Axis("x");
-        layout["yaxis"] = Axis("y", reversed: invertY);
+        layout["xaxis"] = Axis(xTitle);
+        layout["yaxis"] = Axis(yTitle, reversed: invertY);
         layout["showlegend"] = false;
         return Chart(SaliencyTraces(Polyline.FromTrajectory(trajectory), saliency), layout);
     }
