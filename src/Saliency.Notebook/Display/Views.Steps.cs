@@ -133,8 +133,8 @@ public static partial class Views
             .Add(Figure.FromChart(chart, $"{result.Dataset}-step-seconds{Suffix(title)}"));
     }
 
-    /// <summary>" (title)" for a chart title, or nothing without a title.</summary>
-    private static string Of(string? title) => title == null ? "" : $" ({title})";
+    /// <summary>The title on a second line of a chart title (plotly's &lt;br&gt;), or nothing without a title.</summary>
+    private static string Of(string? title) => title == null ? "" : "<br>" + title;
 
     /// <summary>"-" and the title as a figure-name part, or nothing without a title.</summary>
     private static string Suffix(string? title) => title == null ? "" : "-" + Slug(title);
