@@ -26,7 +26,7 @@ public static partial class Views
         foreach (SanityCurve curve in result.Curves)
         {
             var chart = Charts.Lines(curve.X.ToArray(), curve.Series.Select(s => KeyValuePair.Create(s.Name, s.Y.ToArray())), curve.Title, curve.XLabel, curve.YLabel,
-                width: 760, height: 420);
+                width: 760, height: 420, xNames: curve.XNames);
             view.Add(Figure.FromChart(chart, $"{result.Dataset}-{result.Check}-curve{++k}"));
         }
         if (GroupScores(result.Rows) is { } scores) view.Add(scores);

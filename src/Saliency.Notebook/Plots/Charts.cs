@@ -211,10 +211,14 @@ public static class Charts
         return Lines(Enumerable.Range(1, epochs).Select(e => (double)e).ToArray(), list, title, "epoch", "loss", logY, width, height);
     }
 
-    /// <summary>A line chart of several named series over one x (sanity-check curves such as distance vs percentile).</summary>
+    /// <summary>
+    /// A line chart of several named series over one x (sanity-check curves such as distance vs percentile). With
+    /// <paramref name="xNames"/> the x positions are labelled by name (categories such as the dataset's labels).
+    /// </summary>
     public static PlotlyFigure Lines(double[] x, IEnumerable<KeyValuePair<string, double[]>> series, string? title = null, string? xTitle = null,
-        string? yTitle = null, bool logY = false, int width = 800, int height = 450)
+        string? yTitle = null, bool logY = false, int width = 800, int height = 450, IReadOnlyList<string>? xNames = null)
     {
+        if (xNames != null) RequireSameCount(xNames.Count, x.Length, "x names", "x values");
         var list = series.ToList();
         foreach ((string name, double[] y) in list)
             if (y.Length > x.Length) throw new ArgumentException($"Series '{name}' has {y.Length} values for {x.Length} x values.", nameof(series));
@@ -222,7 +226,13 @@ public static class Charts
         var traces = list.Select(s => Trace("scatter", ("name", s.Key), ("mode", "lines+markers"), ("x", x[..s.Value.Length]), ("y", s.Value),
             ("line", Obj(("color", colours[s.Key]), ("width", 2))), ("marker", Obj(("color", colours[s.Key]), ("size", 5))))).ToList();
         var layout = BaseLayout(title, width, height);
-        layout["xaxis"] = Axis(xTitle);
+        var xAxis = Axis(xTitle);
+        if (xNames != null)
+        {
+            xAxis["tickvals"] = x;
+            xAxis["ticktext"] = xNames.ToArray();
+        }
+        layout["xaxis"] = xAxis;
         var yAxis = Axis(yTitle);
         if (logY) yAxis["type"] = "log";
         layout["yaxis"] = yAxis;

@@ -80,9 +80,9 @@ public sealed class KeptRemovedCheck : LatentPerturbationCheck
         double keptMean = perGroupLatent["kept"].Average(), removedMean = perGroupLatent["removed"].Average();
         summary["removed_over_kept_latent_displacement"] = removedMean / keptMean;
 
-        var chart = new SanityCurve($"Mean latent displacement from the originals per label ({string.Join(", ", labels)})", "label index", "mean ‖Δz‖",
+        var chart = new SanityCurve($"Mean latent displacement from the originals per label ({string.Join(", ", labels)})", "label", "mean ‖Δz‖",
             Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray(),
-            [new CurveSeries("kept (salient steps)", perGroupLatent["kept"]), new CurveSeries("removed (non-salient steps)", perGroupLatent["removed"])]);
+            [new CurveSeries("kept (salient steps)", perGroupLatent["kept"]), new CurveSeries("removed (non-salient steps)", perGroupLatent["removed"])], labels.ToArray());
         return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

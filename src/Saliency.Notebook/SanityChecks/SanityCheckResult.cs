@@ -27,7 +27,9 @@ public sealed record CurveSeries(string Name, IReadOnlyList<double> Y);
 /// <param name="YLabel">y-axis title.</param>
 /// <param name="X">The x values.</param>
 /// <param name="Series">The lines, each as long as <paramref name="X"/>.</param>
-public sealed record SanityCurve(string Title, string XLabel, string YLabel, IReadOnlyList<double> X, IReadOnlyList<CurveSeries> Series);
+/// <param name="XNames">Names of the x positions when they stand for categories (e.g. labels), else null.</param>
+public sealed record SanityCurve(string Title, string XLabel, string YLabel, IReadOnlyList<double> X, IReadOnlyList<CurveSeries> Series,
+    IReadOnlyList<string>? XNames = null);
 
 /// <summary>
 /// What a sanity check measured: its rows as a data frame, a summary of headline numbers, the curves to plot and the
@@ -107,6 +109,12 @@ public sealed class SanityCheckResult
                 writer.WriteString("y_label", curve.YLabel);
                 writer.WritePropertyName("x");
                 WriteNumbers(writer, curve.X);
+                if (curve.XNames is { } names)
+                {
+                    writer.WriteStartArray("x_names");
+                    foreach (string name in names) writer.WriteStringValue(name);
+                    writer.WriteEndArray();
+                }
                 writer.WriteStartObject("series");
                 foreach (var series in curve.Series)
                 {

@@ -77,7 +77,7 @@ public sealed class SingleClassCheck : MapComparisonCheck
         var xs = Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray();
         var series = new[] { "single-class", "all-classes", "checkpoint" }
             .Select(model => new CurveSeries(model, labels.Select(l => (double)summary[$"{l}.{model}.map_density_pearson"]).ToArray())).ToArray();
-        var chart = new SanityCurve($"PC1 map vs point density per class ({string.Join(", ", labels)})", "class index", "Pearson correlation", xs, series);
+        var chart = new SanityCurve($"PC1 map vs point density per class ({string.Join(", ", labels)})", "class", "Pearson correlation", xs, series, labels.ToArray());
         return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

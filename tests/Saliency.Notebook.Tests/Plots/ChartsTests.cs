@@ -151,10 +151,16 @@ public class ChartsTests
         var lines = new FigureJson(Charts.Lines(new[] { 10.0, 20, 30 }, new Dictionary<string, double[]> { ["Global"] = new[] { 0.1, 0.2, 0.3 } }, "Mean latent distance", "percentile", "distance"));
         Assert.Single(lines.Data);
         Assert.Equal("lines+markers", (string?)lines.Data[0]["mode"]);
+        Assert.Null(lines.Layout["xaxis"]!["ticktext"]);
+        var byLabel = new FigureJson(Charts.Lines(new[] { 0.0, 1, 2 }, new Dictionary<string, double[]> { ["kept"] = new[] { 1.0, 2, 3 } }, xNames: new[] { "(", ")", "\\Omega" }));
+        Assert.Equal(new[] { "(", ")", "\\Omega" }, byLabel.Layout["xaxis"]!["ticktext"]!.AsArray().Select(v => (string?)v).ToArray());
+        Assert.Equal(new[] { 0.0, 1, 2 }, byLabel.Layout["xaxis"]!["tickvals"]!.AsArray().Select(v => (double)v!).ToArray());
 
         var bars = new FigureJson(Charts.Bars(new[] { "East", "West" }, new[] { 1.0, 2.0 }));
         Assert.Equal("bar", (string?)bars.Data.Single()["type"]);
         Assert.Equal(new[] { "#1f77b4", "#e41a1c" }, bars.Data[0]["marker"]!["color"]!.AsArray().Select(v => (string?)v).ToArray());
+        var oneColour = new FigureJson(Charts.Bars(new[] { "z0", "z1" }, new[] { 1.0, 2.0 }, colour: "#4c72b0"));
+        Assert.Equal(new[] { "#4c72b0", "#4c72b0" }, oneColour.Data[0]["marker"]!["color"]!.AsArray().Select(v => (string?)v).ToArray());
     }
 
     [Fact]
@@ -162,6 +168,7 @@ public class ChartsTests
     {
         Assert.Throws<ArgumentException>(() => Charts.DatasetSeries(Series(2, 5), new[] { "3" }));
         Assert.Throws<ArgumentException>(() => Charts.Bars(new[] { "a" }, new[] { 1.0, 2.0 }));
+        Assert.Throws<ArgumentException>(() => Charts.Lines(new[] { 0.0, 1 }, new Dictionary<string, double[]>(), xNames: new[] { "only one" }));
     }
 
     [Fact]
