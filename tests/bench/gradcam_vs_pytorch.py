@@ -8,11 +8,11 @@ full-size warm-up. Rounds alternate the two sides, so load on the machine falls 
 best of R calls (default 3) in that round; the summary gives the best and the median over the rounds of each side, their ratios,
 and each side's median / best.
 
-usage: /usr/bin/python3 bench/gradcam_vs_pytorch.py [--rounds 5] [--repeats 3] [--threads 2] [--dataset symbols --dataset eog]
+usage: /usr/bin/python3 tests/bench/gradcam_vs_pytorch.py [--rounds 5] [--repeats 3] [--threads 2] [--dataset symbols --dataset eog]
 """
 import argparse, importlib.util, json, os, statistics, subprocess, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 DATA = {"symbols": "symbols/augmented_symbols.npy", "eog": "eog/time_series_positions.npy"}
 
