@@ -43,6 +43,7 @@ public static partial class Views
         ArgumentNullException.ThrowIfNull(gradCam);
         int n = (int)gradCam.Values.shape[0], length = (int)gradCam.Values.shape[1], dims = (int)gradCam.Values.shape[2];
         if (sample < 0 || sample >= n) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"The GradCAM holds {n} samples.");
+        using var scope = NewDisposeScope();                                   // the indexed and converted tensors below
         string[] rows = Enumerable.Range(0, dims).Select(d => $"z{d}").ToArray();
         int height = Math.Clamp(18 * dims + 120, 300, 900);
         var view = new KitView(title ?? "Step 2 · |GradCAM| towards every latent dimension")
@@ -94,6 +95,7 @@ public static partial class Views
         ArgumentNullException.ThrowIfNull(projections);
         ArgumentNullException.ThrowIfNull(data);
         if (sample < 0 || sample >= data.N) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"The dataset has {data.N} samples.");
+        using var scope = NewDisposeScope();                                   // the indexed and converted tensors below
         var view = new KitView(title ?? "Step 4 · GradCAM projected on the principal directions")
             .Note(string.Create(CultureInfo.InvariantCulture,
                 $"Projections (N, L, K) = ({data.N}, {data.L}, {projections.ComponentCount}) in {projections.Seconds:F3} s; shown: |projection| of sample {sample} (label {data.Labels[sample]})."));

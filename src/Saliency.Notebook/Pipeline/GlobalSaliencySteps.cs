@@ -46,9 +46,9 @@ public static class GlobalSaliencySteps
         var clock = Stopwatch.StartNew();
         Tensor values;
         bool affineHead;
-        using (var x = data.X.to(device))
-        using (var maps = AffineHeadGradCam.AllDimensions(model, x, out affineHead, layer, CamMode.Abs, rows))
-            values = maps.to(ScalarType.Float32).cpu().DetachFromDisposeScope();
+        using (NewDisposeScope())
+            values = AffineHeadGradCam.AllDimensions(model, data.X.to(device), out affineHead, layer, CamMode.Abs, rows)
+                .to(ScalarType.Float32).cpu().DetachFromDisposeScope();
         string path = affineHead ? "affine head: ∂z/∂A computed once, one forward pass per chunk" : "general: one forward and one backward pass per chunk";
         return new LatentGradCam(data.Info.Name, values, data.Labels, layer, path, device.ToString(), rows, Seconds(clock, device));
     }
@@ -74,7 +74,8 @@ public static class GlobalSaliencySteps
             using var fitted = means.Values.index_select(0, index);
             pca = LatentPca.Fit(fitted, components);
         }
-        Tensor scores = pca.Transform(means.Values).to(ScalarType.Float64).cpu().DetachFromDisposeScope();
+        Tensor scores;
+        using (NewDisposeScope()) scores = pca.Transform(means.Values).to(ScalarType.Float64).cpu().DetachFromDisposeScope();
         return new LatentPcaFit(means.Dataset, pca, scores, means.Labels, fitWithout, clock.Elapsed.TotalSeconds);
     }
 
@@ -87,8 +88,7 @@ public static class GlobalSaliencySteps
             throw new ArgumentException($"The GradCAM has {gradCam.Values.shape[2]} latent dimensions but the PCA was fitted on {pca.Pca.LatentDim}.", nameof(pca));
         var clock = Stopwatch.StartNew();
         Tensor values;
-        using (var projected = pca.Pca.ProjectMaps(gradCam.Values))
-            values = projected.to(ScalarType.Float32).DetachFromDisposeScope();
+        using (NewDisposeScope()) values = pca.Pca.ProjectMaps(gradCam.Values).to(ScalarType.Float32).DetachFromDisposeScope();
         return new ProjectedGradCam(gradCam.Dataset, values, gradCam.Labels, clock.Elapsed.TotalSeconds);
     }
 

@@ -51,6 +51,52 @@ public class GlobalMapAccumulatorTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Binned_means_equal_the_naive_binned_statistic_with_points_on_every_edge(bool timeSeries)
+    {
+        // One label, one component, σ = 0: Raw is the binned mean with empty bins 0. The points include the range's ends and inner edges.
+        const int length = 500, grid = 7;
+        var generator = new Generator(11);
+        var positions = rand(1, length, 2, dtype: ScalarType.Float64, generator: generator) * 3 - 1;     // [-1, 2)
+        positions[0, 0] = tensor(new[] { -1.0, -1.0 }, ScalarType.Float64);
+        positions[0, 1] = tensor(new[] { 2.0, 2.0 }, ScalarType.Float64);
+        positions[0, 2] = tensor(new[] { 2.0 / 7 - 1 + 3.0 / 7, 0.5 }, ScalarType.Float64);
+        var weights = randn(1, length, 1, dtype: ScalarType.Float32, generator: generator);
+        double[] p0 = positions[0, .., 0].data<double>().ToArray(), p1 = positions[0, .., 1].data<double>().ToArray();
+        double[] w = weights.flatten().to(ScalarType.Float64).abs().data<double>().ToArray();
+        (double, double) range0 = (p0.Min(), p0.Max()), all = (Math.Min(p0.Min(), p1.Min()), Math.Max(p0.Max(), p1.Max()));
+        var accumulator = timeSeries
+            ? GlobalMapAccumulator.TimeSeries(["a"], 1, length, all, grid, sigma: 0)
+            : GlobalMapAccumulator.Trajectories(["a"], 1, length, range0, (p1.Min(), p1.Max()), grid, sigma: 0);
+        accumulator.Add(positions, weights, [0]);
+        double[,] actual = Slice(accumulator.ToMaps().Raw);
+
+        double[] steps = Enumerable.Range(0, length).Select(t => (double)t).ToArray();
+        double[,] expected = timeSeries
+            ? BinnedStatistic2D.Mean(steps, p0, w, length, grid, (0, length), all)
+            : BinnedStatistic2D.Mean(p0, p1, w, grid, grid, range0, (p1.Min(), p1.Max()));
+        Assert.Equal(expected.GetLength(0), actual.GetLength(0));
+        Assert.Equal(expected.GetLength(1), actual.GetLength(1));
+        int filled = 0;
+        for (int i = 0; i < expected.GetLength(0); i++)
+            for (int j = 0; j < expected.GetLength(1); j++)
+            {
+                if (!double.IsNaN(expected[i, j])) filled++;
+                Assert.Equal(double.IsNaN(expected[i, j]) ? 0 : expected[i, j], actual[i, j], 12);
+            }
+        Assert.True(filled >= Math.Min(expected.Length / 2, length), $"only {filled} bins hold points");   // time series: one point per time bin
+    }
+
+    private static double[,] Slice(double[,,,] maps)
+    {
+        var map = new double[maps.GetLength(2), maps.GetLength(3)];
+        for (int i = 0; i < map.GetLength(0); i++)
+            for (int j = 0; j < map.GetLength(1); j++) map[i, j] = maps[0, 0, i, j];
+        return map;
+    }
+
+    [Theory]
     [InlineData(true, new[] { 7 })]
     [InlineData(true, new[] { 1, 13, 40 })]
     [InlineData(false, new[] { 5, 64 })]

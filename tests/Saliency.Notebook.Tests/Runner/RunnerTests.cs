@@ -241,23 +241,11 @@ public sealed class RunnerTests : IDisposable
     [Fact]
     public void A_kit_version_the_feed_does_not_have_fails_the_first_cell_with_nugets_reason()
     {
-        string notebook = Path.Combine(Repository.Root, "tests", "Saliency.Notebook.Tests", "TestNotebooks", "generated-version-" + Guid.NewGuid().ToString("N")[..6] + ".ipynb");
-        File.WriteAllText(notebook, """
-            {"cells":[{"cell_type":"code","metadata":{},"execution_count":null,"outputs":[],"source":"#r \"nuget: Saliency.Notebook, 9.9.9\""}],
-             "metadata":{},"nbformat":4,"nbformat_minor":4}
-            """);
-        try
-        {
-            (int code, string error) = Saliency("run", notebook, "--out", _out);
+        (int code, string error) = Saliency("run", Repository.TestNotebook("missing-kit-version.ipynb"), "--out", _out);
 
-            Assert.Equal(1, code);
-            Assert.Contains("cell 1 failed", error);
-            Assert.Contains("Saliency.Notebook", error);
-        }
-        finally
-        {
-            File.Delete(notebook);
-        }
+        Assert.Equal(1, code);
+        Assert.Contains("cell 1 failed", error);
+        Assert.Contains("Saliency.Notebook", error);
     }
 
     [Fact]
@@ -265,12 +253,7 @@ public sealed class RunnerTests : IDisposable
     {
         // Two packs of the current sources with different build stamps: each run must see the one packed just before it,
         // although the NuGet global packages folder keeps every version it ever extracted.
-        string notebook = Path.Combine(Repository.Root, "tests", "Saliency.Notebook.Tests", "TestNotebooks", "generated-stamp-" + Guid.NewGuid().ToString("N")[..6] + ".ipynb");
-        File.WriteAllText(notebook, """
-            {"cells":[{"cell_type":"code","metadata":{},"execution_count":null,"outputs":[],"source":"#r \"nuget: Saliency.Notebook, *-*\""},
-                      {"cell_type":"code","metadata":{},"execution_count":null,"outputs":[],"source":"System.Reflection.CustomAttributeExtensions.GetCustomAttributes<System.Reflection.AssemblyMetadataAttribute>(typeof(Saliency.Notebook.Display.KitView).Assembly).Single(a => a.Key == \"SaliencyBuildStamp\").Value"}],
-             "metadata":{},"nbformat":4,"nbformat_minor":4}
-            """);
+        string notebook = Repository.TestNotebook("build-stamp.ipynb");
         try
         {
             foreach (string stamp in new[] { "first-" + Guid.NewGuid().ToString("N")[..6], "second-" + Guid.NewGuid().ToString("N")[..6] })
@@ -289,7 +272,6 @@ public sealed class RunnerTests : IDisposable
         }
         finally
         {
-            File.Delete(notebook);
             KitPackage.Pack(Repository.Root, KitFeed.Folder); // leave a package of the plain sources in the feed
         }
     }
