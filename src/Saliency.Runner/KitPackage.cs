@@ -49,6 +49,34 @@ public static class KitPackage
         ? Directory.GetFiles(feed, $"{PackageId}.*.nupkg").OrderByDescending(path => File.GetLastWriteTimeUtc(path)).FirstOrDefault()
         : null;
 
+    /// <summary>
+    /// The newest kit package in <paramref name="feed"/> when it was packed after the last change to the kit's sources
+    /// (its .cs, .csproj and .dib files and the repository's Directory.* build files), else a fresh pack of them: a
+    /// notebook run from a fresh clone, or after a library change, gets the code that is in the tree.
+    /// </summary>
+    public static (string Package, bool Packed) EnsureCurrent(string repositoryRoot, string feed)
+    {
+        string? newest = Newest(feed);
+        if (newest != null && File.GetLastWriteTimeUtc(newest) >= LastSourceChange(repositoryRoot)) return (newest, false);
+        return (Pack(repositoryRoot, feed), true);
+    }
+
+    /// <summary>When the kit's sources under <paramref name="repositoryRoot"/> last changed (build outputs excluded).</summary>
+    public static DateTime LastSourceChange(string repositoryRoot)
+    {
+        string kit = Path.Combine(repositoryRoot, "src", "Saliency.Notebook");
+        var sources = Directory.EnumerateFiles(kit, "*", SearchOption.AllDirectories)
+            .Where(path => !IsBuildOutput(kit, path) && Path.GetExtension(path) is ".cs" or ".csproj" or ".dib")
+            .Concat(Directory.EnumerateFiles(repositoryRoot, "Directory.*"));
+        return sources.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
+    }
+
+    private static bool IsBuildOutput(string project, string path)
+    {
+        string first = Path.GetRelativePath(project, path).Split(Path.DirectorySeparatorChar)[0];
+        return first is "obj" or "bin";
+    }
+
     private static string NewVersion() => "0.1.0-dev." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Throws unless <paramref name="package"/> holds the extension at <see cref="ExtensionEntry"/> with the kit's registration call.</summary>

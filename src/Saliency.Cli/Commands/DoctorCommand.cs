@@ -18,6 +18,7 @@ public static class DoctorCommand
             Console.WriteLine($"device            {report.Device ?? "(none)"}");
             Console.WriteLine($"CUDA available    {(report.CudaAvailable ? "yes" : "no")}");
             Console.WriteLine($"threads           {report.Threads}");
+            Console.WriteLine($"allocator         {NativeAllocator.State}");
             Console.WriteLine($"kit-loaded native {TorchRuntime.NativeLibraryPath ?? "(TorchSharp's own search)"}");
             foreach (string lib in report.NativeLibraries) Console.WriteLine($"mapped            {lib}");
             if (!report.Works)

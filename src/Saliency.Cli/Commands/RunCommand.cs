@@ -30,6 +30,7 @@ public static class RunCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
+            if (!PrepareKit(path)) return 1;
             var options = new NotebookRunOptions
             {
                 NotebookPath = path,
@@ -64,6 +65,29 @@ public static class RunCommand
         }
         Console.WriteLine($"executed {path}: {result.ExecutedCells} code cells in {result.Elapsed.TotalSeconds:0.0} s (kernel start included) -> {result.OutputNotebook}");
         return 0;
+    }
+
+    /// <summary>
+    /// A notebook of this repository (below notebooks/) finds the kit in artifacts/packages through notebooks/nuget.config:
+    /// pack it first when the feed has none or the kit's sources changed since, so the run never fails on a fresh clone
+    /// nor runs stale code. False (with the message printed) when the pack fails.
+    /// </summary>
+    private static bool PrepareKit(string notebookPath)
+    {
+        string root = RepositoryLocator.Find();
+        string notebooks = Path.Combine(root, "notebooks") + Path.DirectorySeparatorChar;
+        if (!Path.GetFullPath(notebookPath).StartsWith(notebooks, StringComparison.Ordinal)) return true;
+        try
+        {
+            (string package, bool packed) = KitPackage.EnsureCurrent(root, Path.Combine(root, "artifacts", "packages"));
+            if (packed) Console.Error.WriteLine($"packed the kit's current sources: {package}");
+            return true;
+        }
+        catch (Exception e) when (e is InvalidOperationException or FileNotFoundException)
+        {
+            Console.Error.WriteLine($"{notebookPath}: the kit could not be packed for the notebook: {e.Message}");
+            return false;
+        }
     }
 
     /// <summary>Turns <c>name=value</c> items into a dictionary; a later item overrides an earlier one.</summary>

@@ -19,7 +19,7 @@ public sealed class GradSlam : CamExplainer
     public static IReadOnlyList<string> ConvolutionLayers(ILatentEncoder model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.Root.named_modules().Where(m => m.Item2 is TorchSharp.Modules.Conv1d).Select(m => m.Item1).ToArray();
+        return model.Root.named_modules().Where(m => m.Item2 is TorchSharp.Modules.Conv1d or ChannelsLastConv1d).Select(m => m.Item1).ToArray();
     }
 
     /// <inheritdoc/>

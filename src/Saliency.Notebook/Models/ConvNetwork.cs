@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Saliency.Notebook.Models;
 
 /// <summary>
-/// The original <c>CN</c> (core/networks.py): Conv1d('same') → ReLU → [Dropout] → … → Conv1d, no activation after
+/// The original <c>CN</c> (core/networks.py): Conv1d('same', here <see cref="ChannelsLastConv1d"/>) → ReLU → [Dropout] → … → Conv1d, no activation after
 /// the last conv. Its child <c>layers</c> reproduces PyTorch's naming of an <c>nn.Sequential</c> that holds ONE shared
 /// ReLU instance: with h_dims [16,16,16] and dropout &gt; 0 the modules are <c>layers.{0,3,6}</c> (convs),
 /// <c>layers.1</c> (the ReLU, listed once) and <c>layers.{2,5}</c> (Dropout); <c>layers.4</c> does not exist.
@@ -29,7 +29,7 @@ public sealed class ConvNetwork : nn.Module<Tensor, Tensor>
                 steps.Add(relu);
                 if (dropout > 0) steps.Add(nn.Dropout(dropout));
             }
-            steps.Add(nn.Conv1d(inChannels, hiddenDims[i], kernelSize, padding: (kernelSize - 1) / 2));
+            steps.Add(new ChannelsLastConv1d(inChannels, hiddenDims[i], kernelSize, padding: (kernelSize - 1) / 2));
             inChannels = hiddenDims[i];
         }
         layers = new LayerSequence(steps);
@@ -37,7 +37,7 @@ public sealed class ConvNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The convolutions in order (for the complex-step pass and inspection).</summary>
-    public IReadOnlyList<Conv1d> Convolutions => layers.Steps.OfType<Conv1d>().ToList();
+    public IReadOnlyList<ChannelsLastConv1d> Convolutions => layers.Steps.OfType<ChannelsLastConv1d>().ToList();
 
     /// <summary>Runs each layer through <c>call</c>, so forward hooks on <c>layers.N</c> fire.</summary>
     public override Tensor forward(Tensor input) => layers.call(input);
@@ -53,11 +53,10 @@ public sealed class ConvNetwork : nn.Module<Tensor, Tensor>
         {
             switch (step)
             {
-                case Conv1d conv:
-                    var weight = conv.weight!.to(ScalarType.Float64);
-                    long padding = (weight.shape[2] - 1) / 2;
-                    real = nn.functional.conv1d(real, weight, conv.bias!.to(ScalarType.Float64), padding: padding);
-                    imaginary = nn.functional.conv1d(imaginary, weight, padding: padding);
+                case ChannelsLastConv1d conv:
+                    var weight = conv.Weight.to(ScalarType.Float64);
+                    real = nn.functional.conv1d(real, weight, conv.Bias.to(ScalarType.Float64), padding: conv.Padding);
+                    imaginary = nn.functional.conv1d(imaginary, weight, padding: conv.Padding);
                     break;
                 case ReLU:
                     var keep = real.gt(0).to(ScalarType.Float64);

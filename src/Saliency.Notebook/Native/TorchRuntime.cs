@@ -65,6 +65,7 @@ public static class TorchRuntime
             if (_loadFailure != null) throw new TorchLoadException(_loadFailure);
             try
             {
+                NativeAllocator.Tune();
                 if (OperatingSystem.IsLinux()) PreloadCompatibleNativeLibrary();
                 // CUDA first: it is there only with a CUDA libtorch (TorchSharp-cuda-linux, or the GPU machine's own).
                 _cudaBackend = Environment.GetEnvironmentVariable(DeviceVariable)?.Trim().ToLowerInvariant() != "cpu"

@@ -42,7 +42,7 @@ public sealed class CvaeTests
         Assert.DoesNotContain("encoder.0.layers.4", names);
 
         using var noDropout = new CVAE(SymbolsShape(dropout: 0));
-        var convs = noDropout.named_modules().Where(m => m.module is TorchSharp.Modules.Conv1d).Select(m => m.name).ToList();
+        var convs = noDropout.named_modules().Where(m => m.module is ChannelsLastConv1d).Select(m => m.name).ToList();
         Assert.Equal(new[] { "encoder.0.layers.0", "encoder.0.layers.2", "encoder.0.layers.4" }, convs);
     }
 
@@ -117,7 +117,7 @@ public sealed class CvaeTests
     public void ForwardHooksOnTheTargetConvFireDuringPosteriorMean()
     {
         using var model = new CVAE(SymbolsShape());
-        var target = model.named_modules().Single(m => m.name == "encoder.0.layers.6").module as TorchSharp.Modules.Conv1d;
+        var target = model.named_modules().Single(m => m.name == "encoder.0.layers.6").module as ChannelsLastConv1d;
         Tensor? captured = null;
         var handle = target!.register_forward_hook((_, _, output) => { captured = output.alias(); return output; });
         using var scope = NewDisposeScope();

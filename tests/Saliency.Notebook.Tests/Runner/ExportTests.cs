@@ -14,6 +14,25 @@ public sealed class ExportTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
+    public void A_notebook_run_packs_the_kit_when_the_feed_has_none_or_an_older_one_and_reuses_a_current_one()
+    {
+        (string first, bool packedFirst) = KitPackage.EnsureCurrent(Repository.Root, _folder);
+        Assert.True(packedFirst);
+        Assert.True(File.GetLastWriteTimeUtc(first) >= KitPackage.LastSourceChange(Repository.Root));
+
+        (string again, bool packedAgain) = KitPackage.EnsureCurrent(Repository.Root, _folder);
+        Assert.False(packedAgain);
+        Assert.Equal(first, again);
+
+        // A package older than the kit's last source change is stale: the next run packs the sources anew.
+        File.SetLastWriteTimeUtc(first, KitPackage.LastSourceChange(Repository.Root).AddMinutes(-1));
+        (string fresh, bool packedFresh) = KitPackage.EnsureCurrent(Repository.Root, _folder);
+        Assert.True(packedFresh);
+        Assert.NotEqual(first, fresh);
+        Assert.False(File.Exists(first));
+    }
+
+    [Fact]
     public void The_kit_package_carries_the_extension_where_dotnet_interactive_looks()
     {
         string package = KitPackage.Pack(Repository.Root, _folder);

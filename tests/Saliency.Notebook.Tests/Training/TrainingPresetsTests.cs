@@ -34,7 +34,7 @@ public sealed class TrainingPresetsTests
         using var x = TorchSharp.torch.zeros(2, 3, length);
         using var output = model.forward(x);
         Assert.Equal(new long[] { 2, 3, length }, output.Reconstruction.shape);
-        Assert.NotNull(model.named_modules().FirstOrDefault(m => m.name == "encoder.0.layers.6").module as TorchSharp.Modules.Conv1d);
+        Assert.NotNull(model.named_modules().FirstOrDefault(m => m.name == "encoder.0.layers.6").module as ChannelsLastConv1d);
     }
 
     [Fact]
