@@ -20,7 +20,7 @@ public static class SanityCommand
         var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", SaliencyMethod.Names)} (default: the check's own)", AllowMultipleArgumentsPerToken = true };
         var label = new Option<string[]>("--label") { Description = "restrict per-class checks to these labels (default: every class)", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<long>("--seed") { Description = "seed of the check's random choices", DefaultValueFactory = _ => 42 };
-        var batchSize = new Option<int>("--batch-size") { Description = "rows per forward/backward pass", DefaultValueFactory = _ => 4096 };
+        var batchSize = new Option<int?>("--batch-size") { Description = "rows per forward/backward pass (default: 1024 on a CPU, 16384 on CUDA)" };
         var layer = new Option<string>("--layer") { Description = "GradCAM layer", DefaultValueFactory = _ => MethodSettings.Default.Layer };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var command = new Command("sanity", "Sanity checks of the saliency maps (masking, randomisation, translation, corruption, ...); writes result.json.")
@@ -46,7 +46,7 @@ public static class SanityCommand
                 Methods = parse.GetValue(method) ?? [],
                 Labels = parse.GetValue(label) ?? [],
                 Seed = parse.GetValue(seed),
-                BatchSize = parse.GetValue(batchSize),
+                BatchSize = parse.GetValue(batchSize) ?? LatentExplainer.DefaultBatchSizeFor(dev),
                 Settings = MethodSettings.Default with { Layer = parse.GetValue(layer)! },
                 Device = dev,
             });

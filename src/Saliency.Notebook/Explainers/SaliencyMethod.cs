@@ -167,8 +167,7 @@ public sealed class SaliencyMethod
         ArgumentNullException.ThrowIfNull(x);
         using var scope = torch.NewDisposeScope();
         var onDevice = x.to(device);
-        using var attribution = CreateExplainer(model, settings).Explain(model, onDevice, LatentTarget.AllDimensions, batchSize);
-        var values = attribution.Values.to(ScalarType.Float64).cpu();
+        var values = Raw(model, onDevice, batchSize, settings ?? MethodSettings.Default).to(ScalarType.Float64).cpu();
         Tensor signed, absolute;
         if (Kind == AttributionKind.PerLatent)
         {
@@ -181,6 +180,17 @@ public sealed class SaliencyMethod
             absolute = values.abs().sum(2);
         }
         return new MethodMaps(signed.MoveToOuterDisposeScope(), absolute.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The explainer's values of x towards every latent dimension; GradCAM takes the fastest exact path
+    /// (<see cref="AffineHeadGradCam.AllDimensions"/>: the affine head's when the model has one, else the general explainer).
+    /// </summary>
+    private Tensor Raw(ILatentEncoder model, Tensor x, int batchSize, MethodSettings settings)
+    {
+        if (ReferenceEquals(this, GradCam)) return AffineHeadGradCam.AllDimensions(model, x, out _, settings.Layer, settings.Mode, batchSize);
+        using var attribution = CreateExplainer(model, settings).Explain(model, x, LatentTarget.AllDimensions, batchSize);
+        return attribution.Values.alias();
     }
 
     /// <inheritdoc/>

@@ -8,9 +8,10 @@ public static class LatentEncoding
 {
     /// <summary>
     /// Posterior means (N, D) float32 on the CPU of x (N, C, L), each batch of at most <paramref name="batchSize"/> samples moved to
-    /// <paramref name="device"/>, encoded without building a graph, and brought back.
+    /// <paramref name="device"/>, encoded without building a graph, and brought back. The default of 1024 keeps a CPU batch's
+    /// activations in the caches (4096 was 5× slower on eog); pass more on a GPU.
     /// </summary>
-    public static Tensor PosteriorMeans(this ILatentEncoder model, Tensor x, Device device, int batchSize = 4096)
+    public static Tensor PosteriorMeans(this ILatentEncoder model, Tensor x, Device device, int batchSize = 1024)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
