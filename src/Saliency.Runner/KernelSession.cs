@@ -155,12 +155,15 @@ public sealed class KernelSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the kernel's input and ends the process (and its children).</summary>
+    /// <summary>
+    /// Closes the kernel's input and ends the process (and its children). The stdio kernel does not exit at the end of its
+    /// input (it waited out a 2 s grace on every notebook), and a run has nothing left to ask of it: it is killed at once.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try { _process.StandardInput.Close(); }
         catch (IOException) { }
-        if (!_process.WaitForExit(2000))
+        if (!_process.WaitForExit(100))
         {
             try { _process.Kill(entireProcessTree: true); }
             catch (InvalidOperationException) { }
