@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Text.RegularExpressions;
 
 namespace Saliency.Runner;
 
@@ -8,8 +9,9 @@ namespace Saliency.Runner;
 /// <c>notebooks/nuget.config</c> and reference as <c>#r "nuget: Saliency.Notebook, *-*"</c> (the newest). Every pack
 /// gets a new version (<c>0.1.0-dev.&lt;UTC time&gt;</c>), because the NuGet global packages folder keeps serving the
 /// first copy of a version it extracted: a re-pack must reach the next kernel. Older kit packages in the feed are removed.
+/// The headless runner pins that floating reference to the version it just made sure is current (<see cref="PinReference"/>).
 /// </summary>
-public static class KitPackage
+public static partial class KitPackage
 {
     /// <summary>Where the extension must sit inside the .nupkg for .NET Interactive to run it.</summary>
     public const string ExtensionEntry = "interactive-extensions/dotnet/extension.dib";
@@ -76,6 +78,33 @@ public static class KitPackage
         string first = Path.GetRelativePath(project, path).Split(Path.DirectorySeparatorChar)[0];
         return first is "obj" or "bin";
     }
+
+    /// <summary>The version of a kit package file named <c>Saliency.Notebook.&lt;version&gt;.nupkg</c>.</summary>
+    public static string VersionOf(string package)
+    {
+        string name = Path.GetFileName(package);
+        string prefix = PackageId + ".";
+        if (!name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || !name.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) || name.Length <= prefix.Length + ".nupkg".Length)
+            throw new ArgumentException($"{package} is not named {PackageId}.<version>.nupkg.", nameof(package));
+        return name[prefix.Length..^".nupkg".Length];
+    }
+
+    /// <summary>
+    /// <paramref name="source"/> with each floating kit reference (<c>#r "nuget: Saliency.Notebook, *-*"</c>) pinned to
+    /// <paramref name="version"/>; other references are left as they are. The kernel's NuGet dependency manager
+    /// (FSharp.DependencyManager.Nuget) caches the restore of a reference without a wildcard and redoes it for every
+    /// floating one (about 2 s of msbuild per notebook run); a pinned version is unique to its pack, so the cache can
+    /// never serve a stale kit.
+    /// </summary>
+    public static string PinReference(string source, string version)
+    {
+        if (string.IsNullOrWhiteSpace(version) || version.Contains('*') || version.Contains('"'))
+            throw new ArgumentException($"'{version}' is not a package version to pin to.", nameof(version));
+        return FloatingReference().Replace(source, match => match.Groups["head"].Value + version + match.Groups["tail"].Value);
+    }
+
+    [GeneratedRegex("""(?<head>#r\s+"nuget:\s*Saliency\.Notebook\s*,\s*)\*-\*(?<tail>\s*")""", RegexOptions.IgnoreCase)]
+    private static partial Regex FloatingReference();
 
     private static string NewVersion() => "0.1.0-dev." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
 

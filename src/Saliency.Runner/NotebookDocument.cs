@@ -44,6 +44,17 @@ public sealed class NotebookDocument
         _ => "",
     };
 
+    /// <summary>Pins the floating kit reference of every code cell to <paramref name="version"/> (<see cref="KitPackage.PinReference"/>).</summary>
+    public void PinKitReference(string version)
+    {
+        foreach (JsonObject cell in Cells.OfType<JsonObject>().Where(cell => cell["cell_type"]?.GetValue<string>() == "code"))
+        {
+            string source = Source(cell);
+            string pinned = KitPackage.PinReference(source, version);
+            if (pinned != source) cell["source"] = SourceLines(pinned);
+        }
+    }
+
     /// <summary>The cell's metadata tags.</summary>
     public static IReadOnlyList<string> Tags(JsonObject cell) =>
         (cell["metadata"]?["tags"] as JsonArray)?.Select(tag => tag!.GetValue<string>()).ToList() ?? new List<string>();

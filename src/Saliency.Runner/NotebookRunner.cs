@@ -20,6 +20,13 @@ public sealed record NotebookRunOptions
     /// <summary>The repository whose pinned kernel (<c>.config/dotnet-tools.json</c>) runs the notebook; null: found above the tool.</summary>
     public string? RepositoryRoot { get; init; }
 
+    /// <summary>
+    /// When set, the notebook's floating kit reference (<c>#r "nuget: Saliency.Notebook, *-*"</c>) runs pinned to this
+    /// version, the package the caller has just made sure is current: the kernel then restores it from its cache instead
+    /// of running msbuild (see <see cref="KitPackage.PinReference"/>); the executed notebook records the version it ran.
+    /// </summary>
+    public string? KitVersion { get; init; }
+
     /// <summary>Longest a single cell may run before the run is stopped.</summary>
     public TimeSpan CellTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
@@ -62,6 +69,7 @@ public static class NotebookRunner
         notebook.ClearOutputs();
         notebook.StampDotNetKernel();
         int parametersCell = FindParametersCell(notebook, options.Parameters.Count > 0, notebookPath);
+        if (options.KitVersion != null) notebook.PinKitReference(options.KitVersion);
 
         await using KernelSession kernel = await KernelSession.StartAsync(repositoryRoot, Path.GetDirectoryName(notebookPath)!, TimeSpan.FromMinutes(2), cancellation);
         var displays = new Dictionary<string, JsonObject>();

@@ -37,9 +37,10 @@ public static class Reproduction
     /// <summary>
     /// Runs the planned notebooks into <paramref name="outputRoot"/>/&lt;dataset&gt;/ (executed notebooks, figures/*.html,
     /// figures/*.png at 2× scale and figures/*.svg with <paramref name="png"/>). Every notebook runs even when an earlier one failed.
+    /// <paramref name="kitVersion"/>, when given, pins the notebooks' floating kit reference (<see cref="NotebookRunOptions.KitVersion"/>).
     /// </summary>
     public static async Task<IReadOnlyList<ReproducedNotebook>> RunAsync(IReadOnlyList<(string Dataset, string Notebook)> plan, string outputRoot, bool png,
-        Action<string>? progress = null)
+        Action<string>? progress = null, string? kitVersion = null)
     {
         if (png) ChromiumScreenshot.FindChromium();
         var results = new List<ReproducedNotebook>();
@@ -52,6 +53,7 @@ public static class Reproduction
                 NotebookPath = notebook,
                 OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
                 FigureDirectory = Path.Combine(folder, "figures"),
+                KitVersion = kitVersion,
                 CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
             });
             progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");

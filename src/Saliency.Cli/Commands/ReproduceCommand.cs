@@ -27,8 +27,8 @@ public static class ReproduceCommand
             {
                 var plan = Reproduction.Plan(Path.Combine(root, "notebooks"), chosen);
                 PrepareData(root);
-                PreparePackage(root);
-                var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine).GetAwaiter().GetResult();
+                string kitVersion = PreparePackage(root);
+                var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine, kitVersion).GetAwaiter().GetResult();
                 foreach (ReproducedNotebook notebook in results)
                 {
                     string state = notebook.Result.Succeeded ? "ok    " : "FAILED";
@@ -64,12 +64,15 @@ public static class ReproduceCommand
 
     /// <summary>
     /// The notebooks reference the newest kit package in artifacts/packages (through notebooks/nuget.config): pack the
-    /// current sources first, so the kernel runs this code and never a stale copy.
+    /// current sources first, so the kernel runs this code and never a stale copy. Returns the packed version, which the
+    /// runs pin the notebooks' floating reference to.
     /// </summary>
-    private static void PreparePackage(string root)
+    private static string PreparePackage(string root)
     {
         string packages = Path.Combine(root, "artifacts", "packages");
         Console.WriteLine($"packing the kit into {packages} ...");
-        Console.WriteLine($"packed {KitPackage.Pack(root, packages)}");
+        string package = KitPackage.Pack(root, packages);
+        Console.WriteLine($"packed {package}");
+        return KitPackage.VersionOf(package);
     }
 }

@@ -30,12 +30,13 @@ public static class RunCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            if (!PrepareKit(path)) return 1;
+            if (!PrepareKit(path, out string? kitVersion)) return 1;
             var options = new NotebookRunOptions
             {
                 NotebookPath = path,
                 OutputPath = Path.Combine(dir, Path.GetFileName(path)),
                 Parameters = values,
+                KitVersion = kitVersion,
                 FigureDirectory = parse.GetValue(figures) ? Path.Combine(dir, "figures") : null,
                 CellDone = (cell, seconds) => Console.Error.WriteLine($"  cell {cell,3} ran in {seconds,6:0.0} s"),
             };
@@ -70,10 +71,12 @@ public static class RunCommand
     /// <summary>
     /// A notebook of this repository (below notebooks/) finds the kit in artifacts/packages through notebooks/nuget.config:
     /// pack it first when the feed has none or the kit's sources changed since, so the run never fails on a fresh clone
-    /// nor runs stale code. False (with the message printed) when the pack fails.
+    /// nor runs stale code; <paramref name="kitVersion"/> is that package's version, which the run pins the notebook's
+    /// floating reference to (null for notebooks elsewhere). False (with the message printed) when the pack fails.
     /// </summary>
-    private static bool PrepareKit(string notebookPath)
+    private static bool PrepareKit(string notebookPath, out string? kitVersion)
     {
+        kitVersion = null;
         string root = RepositoryLocator.Find();
         string notebooks = Path.Combine(root, "notebooks") + Path.DirectorySeparatorChar;
         if (!Path.GetFullPath(notebookPath).StartsWith(notebooks, StringComparison.Ordinal)) return true;
@@ -81,6 +84,7 @@ public static class RunCommand
         {
             (string package, bool packed) = KitPackage.EnsureCurrent(root, Path.Combine(root, "artifacts", "packages"));
             if (packed) Console.Error.WriteLine($"packed the kit's current sources: {package}");
+            kitVersion = KitPackage.VersionOf(package);
             return true;
         }
         catch (Exception e) when (e is InvalidOperationException or FileNotFoundException)

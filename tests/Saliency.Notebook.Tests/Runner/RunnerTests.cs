@@ -248,26 +248,36 @@ public sealed class RunnerTests : IDisposable
         Assert.Contains("Saliency.Notebook", error);
     }
 
-    [Fact]
-    public async Task A_repacked_kit_reaches_the_next_kernel_run()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_repacked_kit_reaches_the_next_kernel_run(bool pinned)
     {
         // Two packs of the current sources with different build stamps: each run must see the one packed just before it,
-        // although the NuGet global packages folder keeps every version it ever extracted.
+        // although the NuGet global packages folder keeps every version it ever extracted and the kernel's dependency
+        // manager caches the restore of a pinned reference (saliency run pins the floating one to the current pack).
         string notebook = Repository.TestNotebook("build-stamp.ipynb");
         try
         {
             foreach (string stamp in new[] { "first-" + Guid.NewGuid().ToString("N")[..6], "second-" + Guid.NewGuid().ToString("N")[..6] })
             {
-                KitPackage.Pack(Repository.Root, KitFeed.Folder, stamp);
-                NotebookRunResult result = await NotebookRunner.RunAsync(new NotebookRunOptions
+                string version = KitPackage.VersionOf(KitPackage.Pack(Repository.Root, KitFeed.Folder, stamp));
+                for (int run = 0; run < (pinned ? 2 : 1); run++) // pinned: the second run restores from the cache
                 {
-                    NotebookPath = notebook,
-                    OutputPath = Path.Combine(_out, stamp + ".ipynb"),
-                    RepositoryRoot = Repository.Root,
-                });
-                Assert.True(result.Succeeded, result.Failure?.ToString());
-                JsonObject value = Outputs(Cells(Load(result.OutputNotebook))[1]).Single();
-                Assert.Equal(stamp, (string?)value["data"]!["text/plain"]);
+                    NotebookRunResult result = await NotebookRunner.RunAsync(new NotebookRunOptions
+                    {
+                        NotebookPath = notebook,
+                        OutputPath = Path.Combine(_out, $"{stamp}-{run}.ipynb"),
+                        RepositoryRoot = Repository.Root,
+                        KitVersion = pinned ? version : null,
+                    });
+                    Assert.True(result.Succeeded, result.Failure?.ToString());
+                    List<JsonObject> cells = Cells(Load(result.OutputNotebook));
+                    Assert.Equal(pinned ? $"#r \"nuget: Saliency.Notebook, {version}\"" : "#r \"nuget: Saliency.Notebook, *-*\"",
+                        NotebookDocument.Source(cells[0]));
+                    JsonObject value = Outputs(cells[1]).Single();
+                    Assert.Equal(stamp, (string?)value["data"]!["text/plain"]);
+                }
             }
         }
         finally
