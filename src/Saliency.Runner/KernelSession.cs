@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Saliency.KernelWarmup;
 
 namespace Saliency.Runner;
 
@@ -40,6 +41,9 @@ public sealed class KernelSession : IAsyncDisposable
         get { lock (_stderr) return _stderr.ToString(); }
     }
 
+    /// <summary>The kernel's report of a failed compiler warm-up (the notebook ran, only slower), or null.</summary>
+    public string? WarmupFailure => StandardError.Split('\n').FirstOrDefault(line => line.StartsWith(CompilerWarmup.FailurePrefix, StringComparison.Ordinal))?.TrimEnd();
+
     /// <summary>
     /// Starts the kernel with <paramref name="workingDirectory"/> as its current folder (the notebook's folder, as in
     /// VS Code), resolving the pinned tool from <paramref name="repositoryRoot"/>, and waits for KernelReady.
@@ -59,6 +63,11 @@ public sealed class KernelSession : IAsyncDisposable
         foreach (string argument in new[] { "tool", "run", ToolCommand, "--", "stdio", "--working-dir", workingDirectory }) start.ArgumentList.Add(argument);
         start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // The kernel jits Roslyn on one thread after it has started; the warm-up hook does it on a second one meanwhile
+        // (about 1 s off every notebook on two cores; SALIENCY_KERNEL_WARMUP=off starts the kernel without it).
+        if (CompilerWarmup.IsEnabled(Environment.GetEnvironmentVariable(CompilerWarmup.SwitchVariable)))
+            start.Environment[CompilerWarmup.StartupHooksVariable] =
+                CompilerWarmup.AddTo(start.Environment.TryGetValue(CompilerWarmup.StartupHooksVariable, out string? hooks) ? hooks : null);
         Process process = Process.Start(start) ?? throw new KernelException("Could not start `dotnet tool run dotnet-interactive`.");
         var session = new KernelSession(process);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

@@ -46,6 +46,9 @@ public sealed record NotebookRunResult(string OutputNotebook, int ExecutedCells,
 {
     /// <summary>True when every code cell ran without an error.</summary>
     public bool Succeeded => Failure == null;
+
+    /// <summary>What the kernel reported besides the notebook's outputs: a failed compiler warm-up (the run was only slower), or null.</summary>
+    public string? KernelWarning { get; init; }
 }
 
 /// <summary>
@@ -101,7 +104,7 @@ public static class NotebookRunner
         IReadOnlyList<ExportedFigure> exported = figureDirectory == null
             ? Array.Empty<ExportedFigure>()
             : FigureExport.Write(notebook, figureDirectory, Path.GetFileNameWithoutExtension(notebookPath));
-        return new NotebookRunResult(outputPath, executed, failure, exported, clock.Elapsed);
+        return new NotebookRunResult(outputPath, executed, failure, exported, clock.Elapsed) { KernelWarning = kernel.WarmupFailure };
     }
 
     private static async Task<CellFailure?> RunCellAsync(KernelSession kernel, JsonObject cell, int cellNumber, int executionCount,

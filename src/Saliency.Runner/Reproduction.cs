@@ -57,6 +57,7 @@ public static class Reproduction
                 CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
             });
             progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");
+            if (result.KernelWarning != null) progress?.Invoke($"  warning: {result.KernelWarning}");
             var pngs = new List<string>();
             if (png)
                 foreach (ExportedFigure figure in result.Figures)

@@ -59,6 +59,7 @@ public static class RunCommand
             return 1;
         }
         foreach (ExportedFigure figure in result.Figures) Console.WriteLine($"figure   {figure.HtmlPath}");
+        if (result.KernelWarning != null) Console.Error.WriteLine($"warning: {result.KernelWarning}");
         if (!result.Succeeded)
         {
             Console.Error.WriteLine($"{path}: {result.Failure} (executed notebook with the error: {result.OutputNotebook})");

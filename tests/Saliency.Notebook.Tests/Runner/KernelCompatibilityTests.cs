@@ -11,17 +11,7 @@ namespace Saliency.Notebook.Tests.Runner;
 public sealed class KernelCompatibilityTests
 {
     /// <summary>The FSharp.Core version the pinned dotnet-interactive tool ships, read from the tool's own files.</summary>
-    private static Version KernelFSharpCoreVersion()
-    {
-        JsonNode manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, ".config", "dotnet-tools.json")))!;
-        string version = (string)manifest["tools"]!["microsoft.dotnet-interactive"]!["version"]!;
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
-            ? custom : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string tool = Path.Combine(packages, "microsoft.dotnet-interactive", version, "tools");
-        Assert.True(Directory.Exists(tool), $"the pinned kernel is not restored at {tool}: run `dotnet tool restore`");
-        string fsharpCore = Directory.GetFiles(tool, "FSharp.Core.dll", SearchOption.AllDirectories).First();
-        return System.Reflection.AssemblyName.GetAssemblyName(fsharpCore).Version!;
-    }
+    private static Version KernelFSharpCoreVersion() => PinnedKernel.AssemblyVersion("FSharp.Core");
 
     /// <summary>The assemblies of the kit's runtime closure: its own and every package's, from its deps.json.</summary>
     private static IEnumerable<string> KitClosure()
@@ -70,9 +60,7 @@ public sealed class KernelCompatibilityTests
     public void The_check_flags_an_assembly_built_against_a_newer_FSharp_Core()
     {
         // The kernel's own F# kernel references the kernel's FSharp.Core: not flagged against it, flagged against an older one.
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
-            ? custom : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string fsharpKernel = Directory.GetFiles(Path.Combine(packages, "microsoft.dotnet-interactive"), "Microsoft.DotNet.Interactive.FSharp.dll", SearchOption.AllDirectories).First();
+        string fsharpKernel = PinnedKernel.AssemblyPath("Microsoft.DotNet.Interactive.FSharp");
         Version kernel = KernelFSharpCoreVersion();
 
         Assert.Empty(NewerFSharpCoreReferences(fsharpKernel, kernel));
