@@ -40,7 +40,7 @@ public static class CompilerWarmup
     {
         null or "" or "on" or "1" or "true" => true,
         "off" or "0" or "false" => false,
-        _ => throw new ArgumentException($"{SwitchVariable} is '{value}'; it may be on or off.", nameof(value)),
+        _ => throw new ArgumentException($"{SwitchVariable} is '{value}'; it may be on or off."),
     };
 
     /// <summary><paramref name="hooks"/> (a <see cref="StartupHooksVariable"/> value, may be empty) with <see cref="AssemblyPath"/> added once.</summary>
@@ -78,9 +78,11 @@ public static class CompilerWarmup
         }
         catch (Exception e)
         {
-            // The notebook runs all the same, only without the head start: say so where the runner reads the kernel's errors.
+            // The notebook runs all the same, only without the head start: say so where the runner reads the kernel's errors,
+            // on the process's own standard error (the kernel redirects Console.Error into the outputs of the running cell).
             AppContext.SetData(StatusKey, $"failed: {e.GetType().Name}: {e.Message}");
-            Console.Error.WriteLine($"{FailurePrefix} {e.GetType().Name}: {e.Message}");
+            using var stderr = new StreamWriter(Console.OpenStandardError());
+            stderr.WriteLine($"{FailurePrefix} {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
         }
     }
 

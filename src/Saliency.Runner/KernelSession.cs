@@ -65,7 +65,10 @@ public sealed class KernelSession : IAsyncDisposable
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         // The kernel jits Roslyn on one thread after it has started; the warm-up hook does it on a second one meanwhile
         // (about 1 s off every notebook on two cores; SALIENCY_KERNEL_WARMUP=off starts the kernel without it).
-        if (CompilerWarmup.IsEnabled(Environment.GetEnvironmentVariable(CompilerWarmup.SwitchVariable)))
+        bool warmup;
+        try { warmup = CompilerWarmup.IsEnabled(Environment.GetEnvironmentVariable(CompilerWarmup.SwitchVariable)); }
+        catch (ArgumentException e) { throw new KernelException(e.Message); }
+        if (warmup)
             start.Environment[CompilerWarmup.StartupHooksVariable] =
                 CompilerWarmup.AddTo(start.Environment.TryGetValue(CompilerWarmup.StartupHooksVariable, out string? hooks) ? hooks : null);
         Process process = Process.Start(start) ?? throw new KernelException("Could not start `dotnet tool run dotnet-interactive`.");

@@ -11,6 +11,7 @@ namespace Saliency.Notebook.Tests.KernelWarmup;
 /// The startup hook <c>saliency run</c> gives the kernel: it must load in the pinned kernel, finish its compile there,
 /// stay out of the kernel's child processes, and compile against no newer Roslyn than the kernel ships.
 /// </summary>
+[Collection(NotebookSessionCollection.Name)] // one test sets the switch variable that every kernel start reads
 public sealed class CompilerWarmupTests
 {
     [Fact]
@@ -77,10 +78,18 @@ public sealed class CompilerWarmupTests
     public void The_switch_reads_on_and_off(string? value, bool enabled) => Assert.Equal(enabled, CompilerWarmup.IsEnabled(value));
 
     [Fact]
-    public void A_switch_value_that_is_neither_on_nor_off_is_an_error()
+    public async Task A_switch_value_that_is_neither_on_nor_off_stops_the_kernel_start_naming_the_variable()
     {
-        var error = Assert.Throws<ArgumentException>(() => CompilerWarmup.IsEnabled("sometimes"));
-        Assert.Contains(CompilerWarmup.SwitchVariable, error.Message);
+        Environment.SetEnvironmentVariable(CompilerWarmup.SwitchVariable, "sometimes");
+        try
+        {
+            var error = await Assert.ThrowsAsync<KernelException>(() => KernelSession.StartAsync(Repository.Root, Repository.Root, TimeSpan.FromMinutes(2)));
+            Assert.Equal($"{CompilerWarmup.SwitchVariable} is 'sometimes'; it may be on or off.", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CompilerWarmup.SwitchVariable, null);
+        }
     }
 
     /// <summary>The text/plain form of the command's return value.</summary>
