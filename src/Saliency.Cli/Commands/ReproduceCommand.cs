@@ -37,8 +37,9 @@ public static class ReproduceCommand
                 }
                 return results.All(r => r.Result.Succeeded) ? 0 : 1;
             }
-            catch (FileNotFoundException e)
+            catch (Exception e) when (e is FileNotFoundException or DataFetchException or InvalidOperationException)
             {
+                // A missing dataset or notebook folder, a failed fetch, or a kit that does not pack.
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
@@ -64,15 +65,15 @@ public static class ReproduceCommand
 
     /// <summary>
     /// The notebooks reference the newest kit package in artifacts/packages (through notebooks/nuget.config): pack the
-    /// current sources first, so the kernel runs this code and never a stale copy. Returns the packed version, which the
-    /// runs pin the notebooks' floating reference to.
+    /// current sources first when the feed has none or they changed since (as <c>run</c> does), so the kernel runs this
+    /// code and never a stale copy, while an unchanged kit keeps its version and the kernel's restores of it stay cached.
+    /// Returns the package's version, which the runs pin the notebooks' floating reference to.
     /// </summary>
     private static string PreparePackage(string root)
     {
         string packages = Path.Combine(root, "artifacts", "packages");
-        Console.WriteLine($"packing the kit into {packages} ...");
-        string package = KitPackage.Pack(root, packages);
-        Console.WriteLine($"packed {package}");
+        (string package, bool packed) = KitPackage.EnsureCurrent(root, packages);
+        Console.WriteLine(packed ? $"packed the kit's current sources: {package}" : $"the kit's package is current: {package}");
         return KitPackage.VersionOf(package);
     }
 }
