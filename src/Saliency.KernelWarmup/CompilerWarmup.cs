@@ -79,7 +79,8 @@ public static class CompilerWarmup
         catch (Exception e)
         {
             // The notebook runs all the same, only without the head start: say so where the runner reads the kernel's errors,
-            // on the process's own standard error (the kernel redirects Console.Error into the outputs of the running cell).
+            // on the process's own standard error stream (the kernel replaces Console.Error with a writer of its own, which
+            // feeds the outputs of cells).
             AppContext.SetData(StatusKey, $"failed: {e.GetType().Name}: {e.Message}");
             using var stderr = new StreamWriter(Console.OpenStandardError());
             stderr.WriteLine($"{FailurePrefix} {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
