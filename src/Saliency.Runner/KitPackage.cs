@@ -13,6 +13,9 @@ namespace Saliency.Runner;
 /// </summary>
 public static partial class KitPackage
 {
+    /// <summary>The repository's local feed, <c>artifacts/packages</c>, that <c>notebooks/nuget.config</c> names.</summary>
+    public static string Feed(string repositoryRoot) => Path.Combine(repositoryRoot, "artifacts", "packages");
+
     /// <summary>Where the extension must sit inside the .nupkg for .NET Interactive to run it.</summary>
     public const string ExtensionEntry = "interactive-extensions/dotnet/extension.dib";
 

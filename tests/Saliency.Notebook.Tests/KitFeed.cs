@@ -11,7 +11,7 @@ internal static class KitFeed
     private static readonly Lazy<string> Packed = new(() => KitPackage.Pack(Repository.Root, Folder), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>artifacts/packages of this checkout.</summary>
-    public static string Folder => Path.Combine(Repository.Root, "artifacts", "packages");
+    public static string Folder => KitPackage.Feed(Repository.Root);
 
     /// <summary>Packs the kit on first use and returns the package's path.</summary>
     public static string EnsurePacked() => Packed.Value;

@@ -13,7 +13,7 @@ public static class PackCommand
         command.SetAction(parse =>
         {
             string root = RepositoryRoot.Find();
-            string output = parse.GetValue(outDir) ?? Path.Combine(root, "artifacts", "packages");
+            string output = parse.GetValue(outDir) ?? KitPackage.Feed(root);
             string package = KitPackage.Pack(root, output);
             Console.WriteLine($"packed {package}");
             Console.WriteLine("notebooks under notebooks/ find this feed through notebooks/nuget.config; in a notebook:");

@@ -71,8 +71,7 @@ public static class ReproduceCommand
     /// </summary>
     private static string PreparePackage(string root)
     {
-        string packages = Path.Combine(root, "artifacts", "packages");
-        (string package, bool packed) = KitPackage.EnsureCurrent(root, packages);
+        (string package, bool packed) = KitPackage.EnsureCurrent(root, KitPackage.Feed(root));
         Console.WriteLine(packed ? $"packed the kit's current sources: {package}" : $"the kit's package is current: {package}");
         return KitPackage.VersionOf(package);
     }

@@ -83,7 +83,7 @@ public static class RunCommand
         if (!Path.GetFullPath(notebookPath).StartsWith(notebooks, StringComparison.Ordinal)) return true;
         try
         {
-            (string package, bool packed) = KitPackage.EnsureCurrent(root, Path.Combine(root, "artifacts", "packages"));
+            (string package, bool packed) = KitPackage.EnsureCurrent(root, KitPackage.Feed(root));
             if (packed) Console.Error.WriteLine($"packed the kit's current sources: {package}");
             kitVersion = KitPackage.VersionOf(package);
             return true;
