@@ -5,19 +5,21 @@ using System.Reflection;
 using System.Text.Json;
 using Saliency.Notebook.Benchmarks;
 using Saliency.Notebook.Data;
+using Saliency.Notebook.Data.Npy;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
 using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Saliency.Cli.Commands;
 
 /// <summary>
 /// <c>saliency bench</c>: GradCAM samples/s towards all latent dims, and the whole pipeline's time, per dataset; with <c>--scale N...</c> the
 /// whole streaming pipeline on N synthetic series through the aircraft-flyover architecture, one child process per N so that each N's peak
-/// resident memory is its own.
+/// resident memory is its own; with <c>--against-cpu</c> the notebooks' GradCAM step on <c>--device</c> and on the CPU side by side, maps compared.
 /// </summary>
 public static class BenchCommand
 {
@@ -33,28 +35,35 @@ public static class BenchCommand
         var scale = new Option<long[]>("--scale") { Description = "N...: the whole streaming pipeline on N synthetic series (L = 200, C = 2) through the aircraft-flyover architecture (D = 64), one process per N", AllowMultipleArgumentsPerToken = true };
         var chunk = new Option<int>("--chunk") { Description = "--scale: samples per chunk", DefaultValueFactory = _ => ChunkedSeries.DefaultChunkSize };
         var child = new Option<bool>("--scale-child") { Hidden = true };
+        var againstCpu = new Option<bool>("--against-cpu") { Description = "run the notebooks' GradCAM step (each dataset's model) on --device and on the CPU, and compare the maps and the times; exit 1 when the maps differ beyond --tolerance" };
+        var tf32 = new Option<string?>("--tf32") { Description = "--against-cpu: on or off sets cuDNN's TF32 for the device's run (default: libtorch's default, as in the notebooks)" };
+        var tolerance = new Option<double?>("--tolerance") { Description = "--against-cpu: the largest |difference| / max |CPU map| that counts as equal (default: 1e-2 with TF32, 1e-4 without)" };
+        var saveMaps = new Option<string?>("--save-maps") { Description = "--against-cpu: write each dataset's maps on the device as DIR/<dataset>.npy (N, L, D)" };
         var command = new Command("bench", "Benchmark |GradCAM| towards every latent dimension over each whole dataset, and the whole pipeline; or the streaming pipeline at scale.")
         {
-            models, checkpoint, repeats, batchSize, device, output, gradCamOnly, scale, chunk, child,
+            models, checkpoint, repeats, batchSize, device, output, gradCamOnly, scale, chunk, child, againstCpu, tf32, tolerance, saveMaps,
         };
         var source = DataOptions.AddTo(command, many: true);
         command.SetAction(parse => CommandRunner.Run("bench", () =>
         {
+            if (parse.GetValue(againstCpu) && (parse.GetValue(scale) is { Length: > 0 } || parse.GetValue(gradCamOnly) || parse.GetValue(batchSize) is not null))
+                throw new ArgumentException("--against-cpu times the notebooks' GradCAM step as the notebooks run it: it takes neither --scale, --gradcam-only nor --batch-size.");
             if (parse.GetValue(scale) is { Length: > 0 } sizes)
                 return parse.GetValue(child)
                     ? RunScaleChild(sizes.Single(), parse.GetValue(chunk), parse.GetValue(device))
                     : RunScale(sizes, parse.GetValue(chunk), parse.GetValue(device), parse.GetValue(output));
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
-            string modelDir = parse.GetValue(models) ?? Path.Combine(DataPaths.FindRepoRoot(Environment.CurrentDirectory) ?? ".", "models");
-            var overrides = (parse.GetValue(checkpoint) ?? []).Select(s => s.Split('=', 2))
-                .ToDictionary(p => p.Length == 2 ? source.Canonical(parse, p[0]) : throw new ArgumentException($"--checkpoint takes NAME=FILE; got '{p[0]}'."), p => p[1]);
+            if (parse.GetValue(againstCpu))
+                return RunAgainstCpu(parse, source, dev, ModelPaths(parse, source, models, checkpoint), parse.GetValue(repeats), Switch(parse.GetValue(tf32)),
+                    parse.GetValue(tolerance), parse.GetValue(saveMaps), parse.GetValue(output));
+            var modelFor = ModelPaths(parse, source, models, checkpoint);
             var names = source.Names(parse);
             var results = new List<GradCamBenchmarkResult>();
             Console.WriteLine($"device {dev}, {torch.get_num_threads()} threads");
             foreach (string name in names)
             {
                 using var ds = source.Load(parse, name);
-                string? path = overrides.GetValueOrDefault(name) ?? (Directory.Exists(Path.Combine(modelDir, name)) ? Path.Combine(modelDir, name) : null);
+                string? path = modelFor(name);
                 CVAE model;
                 string description;
                 if (path != null)
@@ -86,6 +95,55 @@ public static class BenchCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The model of each dataset: its --checkpoint NAME=FILE, else the folder --models/NAME when there is one, else null.</summary>
+    private static Func<string, string?> ModelPaths(ParseResult parse, DataOptions source, Option<string?> models, Option<string[]> checkpoint)
+    {
+        string modelDir = parse.GetValue(models) ?? Path.Combine(DataPaths.FindRepoRoot(Environment.CurrentDirectory) ?? ".", "models");
+        var overrides = (parse.GetValue(checkpoint) ?? []).Select(s => s.Split('=', 2))
+            .ToDictionary(p => p.Length == 2 ? source.Canonical(parse, p[0]) : throw new ArgumentException($"--checkpoint takes NAME=FILE; got '{p[0]}'."), p => p[1]);
+        return name => overrides.GetValueOrDefault(name) ?? (Directory.Exists(Path.Combine(modelDir, name)) ? Path.Combine(modelDir, name) : null);
+    }
+
+    private static bool? Switch(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null => null,
+        "on" => true,
+        "off" => false,
+        _ => throw new ArgumentException($"--tf32 takes on or off; got '{value}'."),
+    };
+
+    /// <summary>
+    /// The notebooks' GradCAM step of each dataset's model on <paramref name="device"/> and on the CPU (<see cref="DeviceComparison"/>): a table of
+    /// the maps' difference and both times; exit 1 when a dataset's maps differ beyond the tolerance.
+    /// </summary>
+    private static int RunAgainstCpu(ParseResult parse, DataOptions source, Device device, Func<string, string?> modelFor, int repeats, bool? tf32,
+        double? tolerance, string? saveMaps, string? output)
+    {
+        if (tolerance is <= 0 or >= 1 || tolerance is double t && double.IsNaN(t)) throw new ArgumentException($"--tolerance must be between 0 and 1; got {tolerance}.");
+        var names = source.Names(parse);
+        var paths = names.ToDictionary(n => n, n => modelFor(n) ?? throw new ArgumentException($"--against-cpu needs a model for {n}: give --checkpoint {n}=FILE or --models DIR with a {n} folder."));
+        if (saveMaps is not null) Directory.CreateDirectory(saveMaps);
+        Console.WriteLine($"the notebooks' GradCAM step on {device} against the CPU ({torch.get_num_threads()} CPU threads), {repeats} timed calls after a first one");
+        var results = new List<DeviceComparisonResult>();
+        int failures = 0;
+        foreach (string name in names)
+        {
+            using var ds = source.Load(parse, name);
+            var r = DeviceComparison.Run(dev => ModelStore.Load(paths[name], ds.C, ds.L, name, dev), ds, torch.CPU, device, repeats, tf32,
+                saveMaps is null ? null : maps => NpyWriter.Write(Path.Combine(saveMaps, name + ".npy"), maps));
+            results.Add(r);
+            double limit = tolerance ?? DeviceComparison.DefaultTolerance(r.Tf32);
+            bool equal = r.Difference.MaxRelative <= limit;
+            if (!equal) failures++;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Dataset,-17} N={r.Samples,5} L={r.Length,3} D={r.LatentDim,2}  max |Δ| {r.Difference.MaxAbsolute:E2} = {r.Difference.MaxRelative:E2} of max |map| (L1 {r.Difference.RelativeL1:E2}), TF32 {(r.Tf32 ? "on" : "off")}: {(equal ? "equal" : "DIFFERENT")} within {limit:G2}   " +
+                $"cpu first {r.Reference.FirstSeconds:F3} s, best {r.Reference.BestSeconds:F4} s   {r.Device.Device} first {r.Device.FirstSeconds:F3} s, best {r.Device.BestSeconds:F4} s   {r.Speedup:F1}x   [{r.Model}]"));
+        }
+        if (output is not null) WriteJson(output, results.Select(r => new { r.Dataset, r.Model, r.Samples, r.Length, r.LatentDim, r.Repeats, r.Tf32, r.Reference, r.Device, r.Difference, r.Difference.MaxRelative, r.Speedup }));
+        if (failures > 0) Console.Error.WriteLine($"saliency bench: the maps on {device} differ from the CPU's beyond the tolerance for {failures} of {names.Count} datasets.");
+        return failures > 0 ? 1 : 0;
     }
 
     /// <summary>Runs each N in a child process (a fair per-N peak resident memory), prints a table and, with --out, the results as JSON.</summary>

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Saliency.Cli.Commands;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Data.Npy;
+using Saliency.Notebook.Models;
+using Saliency.Notebook.Pipeline;
+
+namespace Saliency.Notebook.Tests.Cli;
+
+/// <summary><c>saliency bench --against-cpu</c>: the comparison's JSON and maps end to end (CPU against CPU here), bad options as exit 1 with nothing written.</summary>
+public class BenchAgainstCpuCommandTests
+{
+    private static string SymbolsCheckpoint => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt");
+
+    private static int Invoke(params string[] args) => BenchCommand.Create().Parse(args).Invoke();
+
+    [Fact]
+    public void Writes_the_comparison_and_the_devices_maps()
+    {
+        string dir = Directory.CreateTempSubdirectory("against-cpu-").FullName;
+        try
+        {
+            Assert.Equal(0, Invoke("--against-cpu", "--device", "cpu", "--dataset", "symbols", "--data", TestData.DataDirectory,
+                "--checkpoint", $"symbols={SymbolsCheckpoint}", "--repeats", "1", "--out", Path.Combine(dir, "cmp.json"), "--save-maps", Path.Combine(dir, "maps")));
+
+            var row = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "cmp.json"))).RootElement.EnumerateArray().Single();
+            Assert.Equal("symbols", row.GetProperty("Dataset").GetString());
+            Assert.Equal(0, row.GetProperty("MaxRelative").GetDouble());
+            Assert.Equal("cpu", row.GetProperty("Device").GetProperty("Device").GetString());
+            using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
+            using var model = ModelStore.Load(SymbolsCheckpoint, data.C, data.L, "symbols");
+            using var step = GlobalSaliencySteps.ComputeGradCam(model.Model, data);
+            var saved = NpyReader.Read(Path.Combine(dir, "maps", "symbols.npy"));
+            Assert.Equal(new long[] { 1100, 60, 16 }, saved.Shape);
+            Assert.Equal(step.Values.data<float>().ToArray(), saved.ToSingleArray());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Theory]
+    [InlineData("--tf32", "maybe")]
+    [InlineData("--tolerance", "2")]
+    [InlineData("--tolerance", "NaN")]
+    [InlineData("--batch-size", "64")] // the notebooks' step runs with its default batch
+    [InlineData("--models", "MISSING")] // no model for the dataset: --against-cpu never falls back to random weights
+    public void Bad_options_exit_with_1_and_write_nothing(string option, string value)
+    {
+        string dir = Directory.CreateTempSubdirectory("against-cpu-bad-").FullName;
+        try
+        {
+            if (value == "MISSING") value = Path.Combine(dir, "no-models");
+            Assert.Equal(1, Invoke("--against-cpu", "--device", "cpu", "--dataset", "symbols", "--data", TestData.DataDirectory, option, value,
+                "--out", Path.Combine(dir, "cmp.json"), "--save-maps", Path.Combine(dir, "maps")));
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The GPU check of the notebooks' GradCAM step, in one run on the lent GPU machine: CUDA against the CPU, and PyTorch's own yardstick.
+
+1. The kit: `saliency bench --against-cpu --device cuda` over the four notebooks' datasets and models (symbols and eog: the authors'
+   checkpoints, as the notebooks load them by default; aircraft and aircraft-flyover: the kit's models/), once with libtorch's default
+   TF32 switch (what the notebooks get) and once with TF32 off. Each run times the notebooks' GradCAM cell
+   (GlobalSaliencySteps.ComputeGradCam) on the CPU and on CUDA: first call and best / median of the calls after it, and compares the maps.
+2. PyTorch: `gradcam_batched` of ../shared/bench/reference_gradcam.py on the CPU and on CUDA for symbols and eog: how far PyTorch's own
+   CUDA maps are from its CPU maps (the TF32 yardstick), and how far the kit's CUDA maps are from PyTorch's CPU maps.
+Everything lands in OUT/summary.json and a markdown table on stdout; the exit code is the kit's (1 when a map is beyond tolerance).
+
+Here (the build machine):  ../shared/gpu/prepare.sh --with-shared src/Saliency.Cli/Saliency.Cli.csproj
+Then the device tool, carry [".gpu"]:  source .gpu/env.sh && python3 tests/bench/gpu_check.py --out $OUT
+"""
+import argparse, importlib.util, json, os, subprocess, sys, tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATASETS = ["symbols", "eog", "aircraft", "aircraft-flyover"]
+PAPER_DATA = {"symbols": "symbols/augmented_symbols.npy", "eog": "eog/time_series_positions.npy"}
+
+
+def difference(reference, maps):
+    """The kit's MapDifference, in numpy (float64): max |Δ|, max |reference|, max |Δ| / max |reference|, L1 of Δ / L1 of reference."""
+    import numpy as np
+    r, m = reference.astype(np.float64), maps.astype(np.float64)
+    delta = np.abs(m - r)
+    return {"MaxAbsolute": float(delta.max()), "MaxReference": float(np.abs(r).max()),
+            "MaxRelative": float(delta.max() / np.abs(r).max()), "RelativeL1": float(delta.sum() / np.abs(r).sum())}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", required=True)
+    p.add_argument("--gpu", default=os.path.join(ROOT, ".gpu"), help="the folder prepare.sh filled")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--device", default="cuda", help="the device checked against the CPU (cpu: a dry run of this script anywhere)")
+    p.add_argument("--kit", help="the saliency command (default: dotnet GPU/app/saliency.dll)")
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    shared = os.path.join(a.gpu, "shared")
+    data = os.path.join(shared, "data")
+    checkpoints = os.path.join(shared, "reference", "original_checkpoints")
+    kit = a.kit.split() if a.kit else ["dotnet", os.path.join(a.gpu, "app", "saliency.dll")]
+    work = tempfile.mkdtemp()
+    summary = {"kit": {}, "pytorch": {}}
+
+    subprocess.run(kit + ["doctor", "--device", a.device], check=True)
+    rc = 0
+    for mode, extra in (("tf32-default", []), ("tf32-off", ["--tf32", "off"])):
+        out = os.path.join(a.out, f"kit-{mode}.json")
+        run = subprocess.run(kit + ["bench", "--against-cpu", "--device", a.device, "--data", data, "--repeats", str(a.repeats),
+                                    "--dataset", *DATASETS, "--checkpoint", *(f"{n}={os.path.join(checkpoints, n + '.ckpt')}" for n in PAPER_DATA),
+                                    "--save-maps", os.path.join(work, mode), "--out", out], cwd=ROOT)
+        rc = max(rc, run.returncode)
+        summary["kit"][mode] = json.load(open(out)) if os.path.exists(out) else f"exit {run.returncode}, no JSON"
+
+    import numpy as np
+    import torch
+    spec = importlib.util.spec_from_file_location("reference_gradcam", os.path.join(shared, "bench", "reference_gradcam.py"))
+    ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ref)
+    for name, file in PAPER_DATA.items():
+        state = torch.load(os.path.join(checkpoints, name + ".ckpt"), map_location="cpu", weights_only=False)["state_dict"]
+        x = torch.tensor(np.swapaxes(np.load(os.path.join(data, file)), 1, 2), dtype=torch.float32)
+        maps = {}
+        for device in ("cpu", a.device):
+            model = ref.CVAE(state).to(device).eval()
+            maps[device] = ref.gradcam_batched(model, x.to(device))[1].cpu().numpy()
+        row = {"torch": torch.__version__, "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
+               "pytorch_cuda_vs_pytorch_cpu": difference(maps["cpu"], maps[a.device])}
+        for mode in ("tf32-default", "tf32-off"):
+            saved = os.path.join(work, mode, name + ".npy")
+            if os.path.exists(saved):
+                row[f"kit_cuda_{mode}_vs_pytorch_cpu"] = difference(maps["cpu"], np.load(saved))
+        summary["pytorch"][name] = row
+
+    with open(os.path.join(a.out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    print("\n| dataset | TF32 | kit CUDA vs kit CPU: max rel. / L1 rel. | kit CPU step first / best s | kit CUDA step first / best s | CPU best / CUDA best |")
+    print("|---|---|---|---|---|---|")
+    for mode, rows in summary["kit"].items():
+        for r in rows if isinstance(rows, list) else []:
+            print(f"| {r['Dataset']} | {'on' if r['Tf32'] else 'off'} | {r['MaxRelative']:.2e} / {r['Difference']['RelativeL1']:.2e} | "
+                  f"{r['Reference']['FirstSeconds']:.3f} / {r['Reference']['BestSeconds']:.4f} | {r['Device']['FirstSeconds']:.3f} / {r['Device']['BestSeconds']:.4f} | {r['Speedup']:.1f}x |")
+    print("\n| dataset | PyTorch CUDA vs PyTorch CPU: max rel. / L1 rel. | kit CUDA (TF32 default) vs PyTorch CPU | kit CUDA (TF32 off) vs PyTorch CPU |")
+    print("|---|---|---|---|")
+    for name, r in summary["pytorch"].items():
+        cells = [r.get(k) for k in ("pytorch_cuda_vs_pytorch_cpu", "kit_cuda_tf32-default_vs_pytorch_cpu", "kit_cuda_tf32-off_vs_pytorch_cpu")]
+        print(f"| {name} | " + " | ".join(f"{c['MaxRelative']:.2e} / {c['RelativeL1']:.2e}" if c else "-" for c in cells) + " |")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
