@@ -96,14 +96,19 @@ public static class TorchRuntime
         {
             if (!torch.cuda.is_available())
                 throw new InvalidOperationException(
-                    $"Device '{wanted}' was asked for, but CUDA is not available (backend loaded: {(_cudaBackend ? "CUDA" : "CPU")}). " +
-                    "Build with -p:SaliencyTorchBackend=cuda or run where a CUDA libtorch is on LD_LIBRARY_PATH, or use --device cpu.");
+                    $"Device '{wanted}' was asked for, but CUDA is not available: " +
+                    (_cudaBackend ? "the loaded libtorch has CUDA but sees no GPU. " : "the loaded libtorch is a CPU build. ") +
+                    "In a notebook, set torchBackend = \"cuda\" or the torch/lib folder of a PyTorch install with CUDA (then restart the kernel), " +
+                    "or device = \"cpu\"; with the saliency tool, build with -p:SaliencyTorchBackend=cuda or put a CUDA libtorch on LD_LIBRARY_PATH, or use --device cpu.");
             return new Device(wanted);
         }
         throw new ArgumentException($"Unknown device '{request}': use auto, cpu, cuda or cuda:N.", nameof(request));
     }
 
-    /// <summary>What <c>saliency doctor</c> reports. Never throws: a load failure is part of the report.</summary>
+    /// <summary>
+    /// What <c>saliency doctor</c> and a notebook's device cell report. Never throws: a load failure, or a device that cannot be
+    /// had (CUDA where there is none), is part of the report, each with its own reason.
+    /// </summary>
     public static TorchReport Inspect(string? deviceRequest = null)
     {
         string torchSharpVersion = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
@@ -111,6 +116,13 @@ public static class TorchRuntime
         try
         {
             EnsureLoaded();
+        }
+        catch (Exception e)
+        {
+            return new TorchReport(false, torchSharpVersion, null, null, 0, false, LoadedNativeLibraries(), DescribeLoadFailure(e));
+        }
+        try
+        {
             Device device = ResolveDevice(deviceRequest);
             using var probe = torch.ones(new long[] { 2, 2 }, device: device).matmul(torch.ones(new long[] { 2, 2 }, device: device)).sum();
             float value = probe.cpu().item<float>();
@@ -120,8 +132,9 @@ public static class TorchRuntime
         }
         catch (Exception e)
         {
-            return new TorchReport(false, torchSharpVersion, null, null, 0, false, LoadedNativeLibraries(),
-                e is TorchLoadException ? e.Message : DescribeLoadFailure(e));
+            string reason = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+            return new TorchReport(false, torchSharpVersion, torch.__version__, null, torch.get_num_threads(), torch.cuda.is_available(),
+                LoadedNativeLibraries(), reason);
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class RunnerTests : IDisposable
     }
 
     /// <summary>Runs <c>saliency run ARGS</c> in-process; returns the exit code and what went to stderr.</summary>
-    private static (int ExitCode, string Error) Saliency(params string[] args)
+    internal static (int ExitCode, string Error) Saliency(params string[] args)
     {
         TextWriter error = Console.Error;
         var captured = new StringWriter();
@@ -37,11 +37,11 @@ public sealed class RunnerTests : IDisposable
         }
     }
 
-    private static JsonObject Load(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+    internal static JsonObject Load(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
-    private static List<JsonObject> Cells(JsonObject notebook) => notebook["cells"]!.AsArray().Select(c => c!.AsObject()).ToList();
+    internal static List<JsonObject> Cells(JsonObject notebook) => notebook["cells"]!.AsArray().Select(c => c!.AsObject()).ToList();
 
-    private static List<JsonObject> Outputs(JsonObject cell) => cell["outputs"]!.AsArray().Select(o => o!.AsObject()).ToList();
+    internal static List<JsonObject> Outputs(JsonObject cell) => cell["outputs"]!.AsArray().Select(o => o!.AsObject()).ToList();
 
     /// <summary>The parts of the nbformat 4 schema that Jupyter and VS Code rely on.</summary>
     private static void AssertValidNbformat4(JsonObject notebook)
