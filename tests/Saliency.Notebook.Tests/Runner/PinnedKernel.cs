@@ -10,9 +10,7 @@ internal static class PinnedKernel
     {
         JsonNode manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, ".config", "dotnet-tools.json")))!;
         string version = (string)manifest["tools"]!["microsoft.dotnet-interactive"]!["version"]!;
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
-            ? custom : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string tool = Path.Combine(packages, "microsoft.dotnet-interactive", version, "tools");
+        string tool = Path.Combine(NuGetPackages.Root, "microsoft.dotnet-interactive", version, "tools");
         Assert.True(Directory.Exists(tool), $"the pinned kernel is not restored at {tool}: run `dotnet tool restore`");
         return tool;
     }

@@ -14,7 +14,9 @@ namespace Saliency.Notebook.Tests.Runner;
 public sealed class TorchBackendNotebookTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), "saliency-backend-tests-" + Guid.NewGuid().ToString("N")[..8]);
-    private static string Notebook => Path.Combine(Path.GetDirectoryName(Repository.TestNotebook("basic.ipynb"))!, "offline", "backend.ipynb");
+    private static string Notebook => Offline("backend.ipynb");
+
+    private static string Offline(string name) => Path.Combine(Path.GetDirectoryName(Repository.TestNotebook("basic.ipynb"))!, "offline", name);
 
     public TorchBackendNotebookTests() => KitFeed.EnsurePacked();
 
@@ -27,9 +29,7 @@ public sealed class TorchBackendNotebookTests : IDisposable
     /// <summary>The folder of libtorch-cpu-linux-x64 in the NuGet cache: a PyTorch-compatible libtorch folder on every machine that built the kit.</summary>
     private static string CpuLibTorchFolder()
     {
-        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
-            ? custom : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string folder = Path.Combine(packages, "libtorch-cpu-linux-x64", TorchBackend.CpuVersion, "runtimes", "linux-x64", "native");
+        string folder = Path.Combine(NuGetPackages.Root, "libtorch-cpu-linux-x64", TorchBackend.CpuVersion, "runtimes", "linux-x64", "native");
         Assert.True(File.Exists(Path.Combine(folder, "libtorch.so")), $"no libtorch.so in {folder}: build the tool first");
         return folder;
     }
@@ -68,5 +68,19 @@ public sealed class TorchBackendNotebookTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("torch does not work with backend 'cpu' and device 'cuda': Device 'cuda' was asked for, but CUDA is not available: the loaded libtorch is a CPU build.", error);
+    }
+
+    [Fact]
+    public void The_extensions_restore_apart_reports_instead_of_failing_the_cell()
+    {
+        // The pinned kernel's package manager, reached by reflection: a cached package restores, a missing one returns NuGet's reason.
+        (int code, string error) = RunnerTests.Saliency("run", Offline("restore-apart.ipynb"), "--out", _out);
+
+        Assert.True(code == 0, error);
+        string[] lines = ((string?)Outputs(Cells(Load(Path.Combine(_out, "restore-apart.ipynb")))[2]).Single()["text"])!.TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("restored", lines[0]);
+        Assert.Contains("NU1101: Unable to find package TorchSharp-cuda-linux", lines[1]);
+        Assert.Equal("the cell goes on", lines[2]);
     }
 }
