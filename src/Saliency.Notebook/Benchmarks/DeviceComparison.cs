@@ -103,9 +103,17 @@ public static class DeviceComparison
         using var loaded = loadModel(device);
         var first = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data, device);
         var seconds = new List<double>(repeats);
-        for (int r = 0; r < repeats; r++)
-            using (var again = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data, device))
-                seconds.Add(again.Seconds);
+        try
+        {
+            for (int r = 0; r < repeats; r++)
+                using (var again = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data, device))
+                    seconds.Add(again.Seconds);
+        }
+        catch
+        {
+            first.Dispose(); // a failed repeat (out of GPU memory, say) must not leave the first maps behind
+            throw;
+        }
         seconds.Sort();
         return (new DeviceStepTiming(device.ToString(), first.Path, first.Seconds, seconds[0], seconds[seconds.Count / 2]), first.Values, loaded.Path);
     }
