@@ -55,7 +55,7 @@ internal static class ViewData
     /// <summary>A tensor's values as doubles, in C order.</summary>
     internal static double[] ToArray(Tensor tensor)
     {
-        using var values = tensor.detach().cpu().to(ScalarType.Float64).contiguous();
-        return values.data<double>().ToArray();
+        using var scope = NewDisposeScope();
+        return tensor.detach().cpu().to(ScalarType.Float64).contiguous().data<double>().ToArray();
     }
 }

@@ -105,8 +105,8 @@ public static partial class Views
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(data);
         bool[] mask;
-        using (var pruning = result.PruningMask(fraction))
-            mask = pruning.flatten().data<bool>().ToArray();
+        using (NewDisposeScope())
+            mask = result.PruningMask(fraction).flatten().data<bool>().ToArray();
         int length = data.L;
         IReadOnlyList<string> labels = result.Maps.Labels;
         (int[] rows, _) = CurveSample(data.Labels, maxCurvesPerLabel, 1);
@@ -146,10 +146,12 @@ public static partial class Views
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(data);
-        double[][] scores;
-        using (var transformed = result.Pca.Transform(result.Latents)) scores = Rows(transformed);
-        double[][] weights;
-        using (var pc1 = result.Projections.select(2, 0).abs()) weights = Rows(pc1);
+        double[][] scores, weights;
+        using (NewDisposeScope())
+        {
+            scores = Rows(result.Pca.Transform(result.Latents));
+            weights = Rows(result.Projections.select(2, 0).abs());
+        }
         var options = new BrushingOptions { Title = $"{data.Info.Name}: brushing tool (select points in the PCA scatter)", InvertY = data.Info.InvertYAxis };
         Figure tool = data.Info.PlotKind == PlotKind.TimeSeries
             ? BrushingTool.Create(scores, Series(data.X, 0), weights, data.Labels, options)

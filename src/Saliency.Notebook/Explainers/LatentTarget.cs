@@ -57,8 +57,8 @@ public sealed class LatentTarget
         ArgumentNullException.ThrowIfNull(directions);
         if (directions.dim() is not (1 or 2))
             throw new ArgumentException($"Directions must be a (K, D) or (D) tensor; got shape [{string.Join(", ", directions.shape)}].", nameof(directions));
-        using var rows = directions.dim() == 1 ? directions.unsqueeze(0) : directions.alias();
-        using var host = rows.detach().to(ScalarType.Float64).cpu();
+        using var scope = NewDisposeScope();
+        var host = (directions.dim() == 1 ? directions.unsqueeze(0) : directions).detach().to(ScalarType.Float64).cpu().contiguous();
         int k = (int)host.shape[0], d = (int)host.shape[1];
         var flat = host.data<double>().ToArray();
         var matrix = new double[k, d];

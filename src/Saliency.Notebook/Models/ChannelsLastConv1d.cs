@@ -22,9 +22,11 @@ public sealed class ChannelsLastConv1d : nn.Module<Tensor, Tensor>
         // PyTorch's initialisation, drawn from the same generator in the same order as nn.Conv1d's own.
         using var reference = nn.Conv1d(inChannels, outChannels, kernelSize, padding: padding);
         using (no_grad())
+        using (var referenceWeight = reference.weight!.detach())   // named, so no temporary is left to the garbage collector mid-call
+        using (var referenceBias = reference.bias!.detach())
         {
-            weight = new Parameter(reference.weight!.detach().clone());
-            bias = new Parameter(reference.bias!.detach().clone());
+            weight = new Parameter(referenceWeight.clone());
+            bias = new Parameter(referenceBias.clone());
         }
         Padding = padding;
         RegisterComponents();

@@ -18,19 +18,17 @@ public static class LatentEncoding
         if (x.dim() != 3 || x.shape[1] != model.Channels || x.shape[2] != model.Length)
             throw new ArgumentException($"Expected input (N, {model.Channels}, {model.Length}); got [{string.Join(", ", x.shape)}].", nameof(x));
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
+        using var scope = torch.NewDisposeScope();             // holds the batches' means until they are concatenated
         var parts = new List<Tensor>();
         using (torch.no_grad())
         {
             for (long first = 0; first < x.shape[0]; first += batchSize)
             {
-                using var scope = torch.NewDisposeScope();
+                using var batchScope = torch.NewDisposeScope();
                 long count = Math.Min(batchSize, x.shape[0] - first);
                 parts.Add(model.PosteriorMean(x.narrow(0, first, count).to(device)).to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
             }
         }
-        if (parts.Count == 1) return parts[0];
-        var all = torch.cat(parts, 0);
-        foreach (var part in parts) part.Dispose();
-        return all;
+        return (parts.Count == 1 ? parts[0] : torch.cat(parts, 0)).MoveToOuterDisposeScope();
     }
 }

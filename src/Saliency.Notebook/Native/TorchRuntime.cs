@@ -124,8 +124,9 @@ public static class TorchRuntime
         try
         {
             Device device = ResolveDevice(deviceRequest);
-            using var probe = torch.ones(new long[] { 2, 2 }, device: device).matmul(torch.ones(new long[] { 2, 2 }, device: device)).sum();
-            float value = probe.cpu().item<float>();
+            float value;
+            using (torch.NewDisposeScope())
+                value = torch.ones(new long[] { 2, 2 }, device: device).matmul(torch.ones(new long[] { 2, 2 }, device: device)).sum().cpu().item<float>();
             if (value != 8f) throw new InvalidOperationException($"torch computed {value} for a 2x2 ones matmul sum, expected 8.");
             return new TorchReport(true, torchSharpVersion, torch.__version__, device.ToString(), torch.get_num_threads(),
                 torch.cuda.is_available(), LoadedNativeLibraries(), null);

@@ -111,10 +111,13 @@ public static class GlobalSaliencySteps
             throw new ArgumentException($"The trajectory maps need two channels; dataset '{data.Info.Name}' has {data.C}. Use the time-series variant.");
         var clock = Stopwatch.StartNew();
         GlobalSaliencyMap maps;
-        using (var positions = data.X.permute(0, 2, 1))
+        using (NewDisposeScope())
+        {
+            var positions = data.X.permute(0, 2, 1);
             maps = chosen == MapVariant.TimeSeries
                 ? GlobalSaliencyMaps.TimeSeries(positions, projections.Values, data.Labels, gridSize, sigma)
                 : GlobalSaliencyMaps.Trajectories(positions, projections.Values, data.Labels, gridSize, sigma);
+        }
         return new BinnedGlobalMaps(data.Info.Name, maps, chosen, gridSize, sigma, clock.Elapsed.TotalSeconds);
     }
 

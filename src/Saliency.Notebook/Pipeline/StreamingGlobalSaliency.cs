@@ -105,6 +105,7 @@ public static class StreamingGlobalSaliency
         int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
         var clock = Stopwatch.StartNew();
 
+        using var runScope = NewDisposeScope();   // the chunks the source creates and the components: nothing of the run outlives it
         AffineHeadGradCam? affine = AffineHeadGradCam.TryCreate(model, options.Layer);
         try
         {
@@ -164,7 +165,7 @@ public static class StreamingGlobalSaliency
             IExplainer? general = affine is null
                 ? SaliencyMethod.GradCam.CreateExplainer(model, new MethodSettings { Layer = options.Layer, Mode = CamMode.Abs })
                 : null;
-            using var components = pca.ComponentsTensor(device).to(ScalarType.Float32).t().contiguous();
+            var components = pca.ComponentsTensor(device).to(ScalarType.Float32).t().contiguous();
             double gradCamSeconds = 0, projectionSeconds = 0, binningSeconds = 0;
             long seen = 0;
             foreach (var chunk in source.Chunks())

@@ -58,7 +58,7 @@ public abstract class LatentPerturbationCheck : SanityCheck
     /// <summary>A float64 tensor's values as a managed array (for percentiles and frames).</summary>
     protected static double[] ToArray(Tensor values)
     {
-        using var host = values.detach().to(ScalarType.Float64).cpu().contiguous();
-        return host.data<double>().ToArray();
+        using var scope = torch.NewDisposeScope();
+        return values.detach().to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
     }
 }

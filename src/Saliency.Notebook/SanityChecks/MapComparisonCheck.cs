@@ -57,8 +57,8 @@ public abstract class MapComparisonCheck : SanityCheck
     /// </summary>
     protected double[,] Density(GlobalSaliencyMap map, Tensor x)
     {
-        using var host = x.permute(0, 2, 1).to(ScalarType.Float64).contiguous();
-        var values = host.data<double>().ToArray();
+        double[] values;
+        using (torch.NewDisposeScope()) values = x.permute(0, 2, 1).to(ScalarType.Float64).contiguous().data<double>().ToArray();
         long n = x.shape[0], length = x.shape[2], channels = x.shape[1];
         var counts = new double[map.FirstAxisEdges.Length - 1, map.SecondAxisEdges.Length - 1];
         for (long p = 0; p < n * length; p++)
@@ -93,8 +93,8 @@ public abstract class MapComparisonCheck : SanityCheck
 
     private static double[] Flat(Tensor maps)
     {
-        using var host = maps.detach().to(ScalarType.Float64).cpu().contiguous();
-        return host.data<double>().ToArray();
+        using var scope = torch.NewDisposeScope();
+        return maps.detach().to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
     }
 
     /// <summary>(N, L, D) as an (N·L, D) image scaled to [0, 1] by its own min and max (all zeros when constant).</summary>

@@ -66,8 +66,8 @@ public sealed class RandomisationCheck : MapComparisonCheck
         using var noGrad = no_grad();
         foreach (var (_, parameter) in parameters)
         {
-            using var draw = rand(parameter.shape, dtype: ScalarType.Float64, generator: generator);
-            parameter.copy_((draw * 2 - 1) * bound);
+            using var scope = NewDisposeScope();
+            parameter.copy_((rand(parameter.shape, dtype: ScalarType.Float64, generator: generator) * 2 - 1) * bound);
         }
     }
 

@@ -39,8 +39,9 @@ public sealed record SanityData(Tensor X, IReadOnlyList<string> Labels, string D
         }
         if (rows.Count == Labels.Count) return this;
         rows.Sort();
-        using var index = tensor(rows.ToArray());
-        return new SanityData(X.index_select(0, index), rows.Select(i => Labels[(int)i]).ToArray(), DatasetName);
+        Tensor sampled;
+        using (NewDisposeScope()) sampled = X.index_select(0, tensor(rows.ToArray())).DetachFromDisposeScope();
+        return new SanityData(sampled, rows.Select(i => Labels[(int)i]).ToArray(), DatasetName);
     }
 
     /// <summary>The distinct labels in numpy.unique order.</summary>

@@ -67,14 +67,15 @@ public sealed class Trainer
             throw new ArgumentException($"{data.shape[0]} samples leave {split.Train.Length} for training and {split.Validation.Length} for validation; both must be non-empty.", nameof(data));
 
         string dataSha256 = TrainingCheckpoint.DataSha256(data);
-        using var onDevice = data.to(ScalarType.Float32, Device);
-        using var trainSet = onDevice.index_select(0, tensor(split.Train, device: Device));
-        using var validationSet = onDevice.index_select(0, tensor(split.Validation, device: Device));
-
         torch.manual_seed(Options.Seed);
-        var model = new CVAE(Config);
+        var model = new CVAE(Config);                          // outside the run's scope: its parameters outlive the run
         model.to(Device);
         var optimizer = optim.Adam(model.parameters().Where(p => p.requires_grad), lr: Options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+
+        using var runScope = NewDisposeScope();                // the data's device copies and splits
+        var onDevice = data.to(ScalarType.Float32, Device);
+        var trainSet = onDevice.index_select(0, tensor(split.Train, device: Device));
+        var validationSet = onDevice.index_select(0, tensor(split.Validation, device: Device));
 
         var state = new TrainingState();
         var best = CloneState(model);

@@ -47,8 +47,8 @@ public static class TrainingCheckpoint
     public static string DataSha256(Tensor data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        using var host = data.detach().to(ScalarType.Float32).cpu().contiguous();
-        float[] values = host.data<float>().ToArray();
+        float[] values;
+        using (torch.NewDisposeScope()) values = data.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The data hash is defined on little-endian float32 bytes.");
         return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values.AsSpan())));
     }

@@ -53,9 +53,9 @@ public sealed record DatasetSplit(long[] Train, long[] Validation, long[] Test)
         int train = (int)(n * trainRatio);
         int validation = (int)(train * validationRatio);
         train -= validation;
-        var generator = new TorchSharp.torch.Generator((ulong)seed);
-        using var permutation = TorchSharp.torch.randperm(n, generator: generator);
-        long[] order = permutation.data<long>().ToArray();
+        using var generator = new TorchSharp.torch.Generator((ulong)seed);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        long[] order = TorchSharp.torch.randperm(n, generator: generator).data<long>().ToArray();
         return new DatasetSplit(order[..train], order[train..(train + validation)], order[(train + validation)..]);
     }
 }

@@ -110,6 +110,7 @@ internal sealed class TestEncoder : nn.Module<Tensor, Tensor>, IComplexStepEncod
         layers.Add((layers.Count.ToString(), nn.Flatten()));
         var head = nn.Linear(8, 2);
         using (torch.no_grad())
+        using (torch.NewDisposeScope())   // the weights' temporaries: never left to the garbage collector mid-call
         {
             conv.weight!.copy_(torch.tensor(new float[] { 1, -1 }).view(2, 1, 1));
             conv.bias!.copy_(torch.tensor(new float[] { 0, 0.5f }));
@@ -124,6 +125,7 @@ internal sealed class TestEncoder : nn.Module<Tensor, Tensor>, IComplexStepEncod
     {
         var head = nn.Linear(channels * length, weight.GetLength(0));
         using (torch.no_grad())
+        using (torch.NewDisposeScope())
         {
             var flat = new float[weight.Length];
             Buffer.BlockCopy(weight, 0, flat, 0, flat.Length * sizeof(float));

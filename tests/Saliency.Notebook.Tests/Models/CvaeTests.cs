@@ -80,6 +80,7 @@ public sealed class CvaeTests
             ["decoder.deconv_layers.1.weight"] = new[] { 1f, 2f, 3f }, ["decoder.deconv_layers.1.bias"] = new[] { 0.5f },
         };
         using (no_grad())
+        using (NewDisposeScope())
             foreach (var (name, parameter) in model.named_parameters())
                 if (values.TryGetValue(name, out var v)) parameter.copy_(tensor(v).reshape(parameter.shape));
 

@@ -88,13 +88,14 @@ public class CorruptionCheckTests
     /// </summary>
     private static SanityData PhaseInSegment()
     {
-        var generator = new Generator(9);
+        using var generator = new Generator(9);
+        using var scope = torch.NewDisposeScope();
         var x = torch.rand(new long[] { 200, 2, 40 }, generator: generator) * 0.1 + 0.45;
         var labels = Enumerable.Range(0, 200).Select(i => i % 2 == 0 ? "a" : "b").ToArray();
         var phase = torch.tensor(labels.Select(l => l == "a" ? 1f : -1f).ToArray()).view(200, 1, 1);
         var pattern = torch.tensor(Enumerable.Range(0, 10).Select(t => t % 2 == 0 ? 0.4f : -0.4f).ToArray()).view(1, 1, 10);
         x.narrow(2, 20, 10).copy_(0.5f + phase * pattern + x.narrow(2, 20, 10) - 0.5f);
-        return new SanityData(x, labels, "symbols");
+        return new SanityData(x.MoveToOuterDisposeScope(), labels, "symbols");
     }
 
     [Fact]

@@ -55,9 +55,10 @@ internal sealed class SyntheticEncoder : nn.Module<Tensor, Tensor>, ILatentEncod
         var conv = nn.Conv1d(2, 2, 1, bias: false);
         var head = nn.Linear(2 * length, 2);
         var mask = torch.zeros(1, 1, length, dtype: ScalarType.Float64);
-        var weights = torch.zeros(2, 2 * length);
         using (torch.no_grad())
+        using (torch.NewDisposeScope())   // the weights and the temporaries of the assignments below
         {
+            var weights = torch.zeros(2, 2 * length);
             mask.narrow(2, start, end - start).fill_(1);
             conv.weight!.copy_(torch.tensor(new float[] { 1, 0.5f, 0.2f, 1 }).view(2, 2, 1));
             for (int t = start; t < end; t++)
@@ -94,7 +95,7 @@ internal sealed class SyntheticEncoder : nn.Module<Tensor, Tensor>, ILatentEncod
     /// </summary>
     private static SyntheticEncoder Seeded(SyntheticEncoder model, long seed)
     {
-        var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed);
         foreach (var (_, module) in model.named_modules())
             if (module is Conv1d or Linear) RandomisationCheck.PyTorchDefaultInit(module, generator);
         return model;
@@ -107,8 +108,9 @@ internal static class SyntheticData
     /// <summary>N samples (N, 2, L) uniform in [0.5, 1], labelled alternately "a" and "b", under dataset name <paramref name="name"/>.</summary>
     public static SanityData Uniform(int n, int length, long seed, string name = "symbols")
     {
-        var generator = new Generator((ulong)seed);
-        var x = torch.rand(new long[] { n, 2, length }, generator: generator) * 0.5 + 0.5;
+        using var generator = new Generator((ulong)seed);
+        using var scope = torch.NewDisposeScope();
+        var x = (torch.rand(new long[] { n, 2, length }, generator: generator) * 0.5 + 0.5).MoveToOuterDisposeScope();
         return new SanityData(x, Enumerable.Range(0, n).Select(i => i % 2 == 0 ? "a" : "b").ToArray(), name);
     }
 }

@@ -131,8 +131,10 @@ public static class ChunkedSeries
             int bad = FirstNonFinite(values);
             if (bad >= 0)
                 throw new DatasetException(path, $"non-finite value {values[bad]} at sample {first + bad / (length * channels)}, step {bad / channels % length}, channel {bad % channels}");
-            using var nlc = torch.tensor(values.ToArray(), new long[] { count, length, channels });
-            yield return new SeriesChunk(nlc.permute(0, 2, 1).contiguous(), new ArraySegment<string>(labels, (int)first, count));
+            Tensor chunk;
+            using (torch.NewDisposeScope())
+                chunk = torch.tensor(values.ToArray(), new long[] { count, length, channels }).permute(0, 2, 1).contiguous().MoveToOuterDisposeScope();
+            yield return new SeriesChunk(chunk, new ArraySegment<string>(labels, (int)first, count));
         }
     }
 

@@ -121,8 +121,9 @@ public sealed class TimeSeriesDataset : IDisposable
         ArgumentNullException.ThrowIfNull(values);
         if (values.dim() != 3 || !values.is_floating_point())
             throw new ArgumentException($"values must be a floating (N, L, C) tensor; got {values.dtype} of shape [{string.Join(", ", values.shape)}].", nameof(values));
-        using var cpu = values.detach().to(ScalarType.Float32, CPU).contiguous();
-        return FromFlat(cpu.data<float>().ToArray(), (int)values.shape[0], (int)values.shape[1], (int)values.shape[2], labels, description);
+        float[] flat;
+        using (torch.NewDisposeScope()) flat = values.detach().to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+        return FromFlat(flat, (int)values.shape[0], (int)values.shape[1], (int)values.shape[2], labels, description);
     }
 
     private static TimeSeriesDataset FromFlat<TLabel>(float[] values, int n, int l, int c, IReadOnlyList<TLabel> labels, DatasetDescription? description) where TLabel : notnull
@@ -181,11 +182,8 @@ public sealed class TimeSeriesDataset : IDisposable
         }
 
         Tensor x;
-        using (Tensor nlc = torch.tensor(values, [n, l, c], ScalarType.Float32))
-        using (Tensor view = nlc.permute(0, 2, 1))
-        {
-            x = view.contiguous();
-        }
+        using (torch.NewDisposeScope())
+            x = torch.tensor(values, [n, l, c], ScalarType.Float32).permute(0, 2, 1).contiguous().DetachFromDisposeScope();
         return new TimeSeriesDataset(info, x, labels, classNames, labelIndex, overall, perClass, counts);
     }
 

@@ -45,8 +45,8 @@ public sealed class NpyStreamWriter : IDisposable
         var stream = _stream ?? throw new InvalidOperationException($"{_target}: the array is already complete.");
         if (rows.dim() != _rowShape.Length + 1 || !rows.shape.Skip(1).SequenceEqual(_rowShape))
             throw new ArgumentException($"{_target}: rows must be (B, {string.Join(", ", _rowShape)}); got [{string.Join(", ", rows.shape)}].", nameof(rows));
-        using var cpu = rows.detach().to(ScalarType.Float32).cpu().contiguous();
-        var values = cpu.data<float>().ToArray();
+        float[] values;
+        using (torch.NewDisposeScope()) values = rows.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         if (!BitConverter.IsLittleEndian)
         {
             var raw = MemoryMarshal.Cast<float, int>(values.AsSpan());

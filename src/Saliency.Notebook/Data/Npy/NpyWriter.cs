@@ -22,7 +22,8 @@ public static class NpyWriter
     /// <summary>Writes a float32, float64 or int64 tensor (any device) with its shape.</summary>
     public static void Write(string path, Tensor tensor)
     {
-        using Tensor cpu = tensor.detach().cpu().contiguous();
+        using var scope = NewDisposeScope();
+        Tensor cpu = tensor.detach().cpu().contiguous();
         long[] shape = cpu.shape;
         switch (cpu.dtype)
         {

@@ -69,8 +69,14 @@ public sealed class LightningCheckpoint
         Root.TryGetValue("callbacks", out var callbacks) && callbacks is PickleDict byName
             ? byName.Values.OfType<PickleDict>()
                 .Select(c => c.TryGetValue("best_model_score", out var score) ? score : null)
-                .OfType<Tensor>().Select(t => t.to(ScalarType.Float64).item<double>()).Cast<double?>().FirstOrDefault()
+                .OfType<Tensor>().Select(ScalarOf).Cast<double?>().FirstOrDefault()
             : null;
+
+    private static double ScalarOf(Tensor value)
+    {
+        using var scope = NewDisposeScope();
+        return value.to(ScalarType.Float64).item<double>();
+    }
 
     /// <summary>Reads <paramref name="path"/>; a missing, truncated or foreign file gives a <see cref="CheckpointException"/> naming it.</summary>
     public static LightningCheckpoint Read(string path)
@@ -309,8 +315,8 @@ public sealed class LightningCheckpoint
         if (shape.Any(n => n == 0)) needed = 0;
         if (needed > storage.numel())
             throw new CheckpointException(path, $"a tensor of size ({string.Join(",", shape)}) stride ({string.Join(",", strides)}) offset {offset} reaches past its storage of {storage.numel()} elements.");
-        using var view = storage.as_strided(shape, strides, offset);
-        return view.contiguous().clone();
+        using var scope = NewDisposeScope();
+        return storage.as_strided(shape, strides, offset).contiguous().clone().MoveToOuterDisposeScope();
     }
 
     private static string Describe(object? value) => value switch
