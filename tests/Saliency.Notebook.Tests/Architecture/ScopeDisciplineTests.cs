@@ -38,6 +38,14 @@ public sealed class ScopeDisciplineTests(ITestOutputHelper output)
         return result;
     }
 
+    /// <summary>How many tensors <paramref name="call"/> creates outside every dispose scope.</summary>
+    private static long Created(Action call)
+    {
+        long before = DisposeScopeManager.Statistics.CreatedOutsideScopeCount;
+        call();
+        return DisposeScopeManager.Statistics.CreatedOutsideScopeCount - before;
+    }
+
     private void AssertNoneOutside() =>
         Assert.True(_outside.Count == 0, "tensors created outside any dispose scope:\n" + string.Join("\n", _outside));
 
@@ -103,14 +111,6 @@ public sealed class ScopeDisciplineTests(ITestOutputHelper output)
             Count($"Views.SanityCheck({check.Name})", () => Views.SanityCheck(outcome).ToHtml());
         }
         AssertNoneOutside();
-    }
-
-    /// <summary>How many tensors <paramref name="call"/> creates outside every dispose scope.</summary>
-    private static long Created(Action call)
-    {
-        long before = DisposeScopeManager.Statistics.CreatedOutsideScopeCount;
-        call();
-        return DisposeScopeManager.Statistics.CreatedOutsideScopeCount - before;
     }
 
     [Fact]
