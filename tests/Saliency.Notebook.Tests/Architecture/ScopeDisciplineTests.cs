@@ -30,9 +30,8 @@ public sealed class ScopeDisciplineTests(ITestOutputHelper output)
     /// <summary>Runs <paramref name="call"/> and notes how many tensors it created outside every dispose scope.</summary>
     private T Count<T>(string what, Func<T> call)
     {
-        long before = DisposeScopeManager.Statistics.CreatedOutsideScopeCount;
-        T result = call();
-        long created = DisposeScopeManager.Statistics.CreatedOutsideScopeCount - before;
+        T result = default!;
+        long created = Created(() => result = call());
         output.WriteLine($"{what}: {created} outside a scope");
         if (created != 0) _outside.Add($"{what}: {created}");
         return result;
