@@ -11,6 +11,8 @@ Everything lands in OUT/summary.json and a markdown table on stdout; the exit co
 
 Here (the build machine):  ../shared/gpu/prepare.sh --with-shared src/Saliency.Cli/Saliency.Cli.csproj
 Then the device tool, carry [".gpu"]:  source .gpu/env.sh && python3 tests/bench/gpu_check.py --out $OUT
+A dry run on the build machine (env.sh is for the GPU machine, whose python3 has a CUDA PyTorch; here /usr/bin/python3 has 1.13):
+  /usr/bin/python3 tests/bench/gpu_check.py --out /tmp/gpudry --device cpu --repeats 1 --kit "$PWD/saliency"
 """
 import argparse, importlib.util, json, os, subprocess, sys, tempfile
 
