@@ -4,6 +4,7 @@ using Saliency.Notebook.Data.Npy;
 namespace Saliency.Notebook.Tests.Cli;
 
 /// <summary>The explain and pipeline commands end to end: outputs with the documented shapes, bad input as exit 1 with nothing written.</summary>
+[Collection(CliLiveDisplayCollection.Name)]
 public class AnalysisCommandTests
 {
     private static string SymbolsCheckpoint => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt");

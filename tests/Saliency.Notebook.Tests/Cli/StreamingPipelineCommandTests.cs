@@ -9,6 +9,7 @@ using Saliency.Notebook.Tests.Models;
 namespace Saliency.Notebook.Tests.Cli;
 
 /// <summary><c>saliency pipeline</c> on the streaming path: a .npy of your own read in chunks, per-sample arrays only when asked.</summary>
+[Collection(CliLiveDisplayCollection.Name)]
 public class StreamingPipelineCommandTests
 {
     private static int Invoke(System.CommandLine.Command command, params string[] args) => command.Parse(args).Invoke();
