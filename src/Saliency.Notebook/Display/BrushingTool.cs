@@ -92,7 +92,8 @@ public static class BrushingTool
         int panels = labels.Distinct().Count();
         int height = Math.Max(360, options.PanelHeight * panels + 90);
         int width = options.ColumnWidth * 3 + 40;
-        string json = PlotlyHtml.EscapeForScript(data.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        // The default encoder writes <, > and & as \u escapes, so no label (e.g. "<!--<script>") can end or derail the data element.
+        string json = data.ToJsonString();
         string body =
             $"<div id=\"{id}\" class=\"saliency-brushing\" style=\"font-family:sans-serif;font-size:13px;width:{width}px\">\n" +
             $"<div class=\"saliency-brushing-title\" style=\"font-size:16px;margin:4px 0\">{System.Net.WebUtility.HtmlEncode(options.Title)}</div>\n" +

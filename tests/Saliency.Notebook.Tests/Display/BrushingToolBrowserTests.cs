@@ -119,6 +119,23 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Labels_that_look_like_markup_stay_labels()
+    {
+        // "<!--<script>" inside a script element keeps it open past its "</script>" (HTML's escaped-script state), so the
+        // data element must hold no raw "<": the tool would mount nothing.
+        var (scores, series, weights, _) = Sample(12, 10);
+        string[] classes = { "a<!--<script>", "</script><b>\"q'", "x & y" };
+        string[] labels = Enumerable.Range(0, 12).Select(i => classes[i % 3]).ToArray();
+        string html = BrushingTool.Html(scores, series, weights, labels);
+        Assert.DoesNotContain("<!--<script>", html);
+
+        IPage page = await Open(html);
+        Assert.Equal(12, await page.EvaluateAsync<int>("() => document.querySelector('.saliency-brushing').saliencyState.selected"));
+        string[] mapped = await page.EvaluateAsync<string[]>("() => Object.keys(document.querySelector('.saliency-brushing').saliencyState.maps).sort()");
+        Assert.Equal(classes.OrderBy(c => c, StringComparer.Ordinal), mapped);
+    }
+
+    [Fact]
     public async Task The_pages_binning_and_filter_equal_BinnedStatistic2D_and_GaussianFilter()
     {
         var (scores, series, weights, labels) = Sample(6, 10);
