@@ -45,7 +45,7 @@ public static class TrainCommand
             var config = preset.Config with
             {
                 LatentDim = parse.GetValue(latentDim) ?? preset.Config.LatentDim,
-                HiddenDims = parse.GetValue(hiddenDims) is { } dims ? dims.Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray() : preset.Config.HiddenDims,
+                HiddenDims = parse.GetValue(hiddenDims) is { } dims ? ParseWidths(dims) : preset.Config.HiddenDims,
                 KernelSize = parse.GetValue(kernel) ?? preset.Config.KernelSize,
                 Dropout = parse.GetValue(dropout) ?? preset.Config.Dropout,
                 Prior = parse.GetValue(prior) switch
@@ -72,7 +72,12 @@ public static class TrainCommand
             AnsiConsole.MarkupLine($"Training [bold]{info.Name}[/] {set.X.shape[0]}×{config.Channels}×{config.Length} → D={config.LatentDim}, {config.Prior}, {options.Epochs} epochs on {torchDevice}");
 
             using var stop = new CancellationTokenSource();
-            if (parse.GetValue(timeLimit) is { } minutes) stop.CancelAfter(TimeSpan.FromMinutes(minutes));
+            if (parse.GetValue(timeLimit) is { } minutes)
+            {
+                if (!(minutes is > 0 and <= MaxTimeLimitMinutes))
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--time-limit must be a number of minutes in (0, {MaxTimeLimitMinutes}], got {minutes}."));
+                stop.CancelAfter(TimeSpan.FromMinutes(minutes));
+            }
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
             Console.CancelKeyPress += onCancel;
             TrainingResult result = null!;
@@ -120,6 +125,14 @@ public static class TrainCommand
     /// </summary>
     public static string DefaultOutput(string dataset) =>
         Path.Combine(DataPaths.FindRepoRoot(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory(), "out", "models", dataset);
+
+    /// <summary>The longest --time-limit: 49 days, about the longest timer a CancellationTokenSource can set (2³² − 2 ms).</summary>
+    private const double MaxTimeLimitMinutes = 49 * 24 * 60;
+
+    private static int[] ParseWidths(string text) => text.Split(',').Select(width =>
+        int.TryParse(width.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new ArgumentException($"--h-dims must be comma-separated whole numbers such as 16,16,16; '{width.Trim()}' is not one (or is too large).")).ToArray();
 
     private static string Sha256(string path)
     {

@@ -73,7 +73,7 @@ public sealed record CvaeConfig
         if (LatentDim < 1) throw new ArgumentException($"LatentDim must be ≥ 1, got {LatentDim}.");
         if (HiddenDims.Count < 1 || HiddenDims.Any(h => h < 1)) throw new ArgumentException($"HiddenDims must be a non-empty list of positive widths, got [{string.Join(",", HiddenDims)}].");
         if (KernelSize < 1 || KernelSize % 2 == 0) throw new ArgumentException($"KernelSize must be odd (symmetric 'same' padding), got {KernelSize}.");
-        if (Dropout is < 0 or >= 1) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
+        if (!(Dropout is >= 0 and < 1)) throw new ArgumentException($"Dropout must be in [0, 1), got {Dropout}.");
         if (SamplingFactor < 1 || Length < SamplingFactor || Length % SamplingFactor != 0)
             throw new ArgumentException($"Length {Length} must be a positive multiple of SamplingFactor {SamplingFactor} (the encoder pools and the decoder upsamples by it); " +
                                         $"factors that divide {Length}: {string.Join(", ", Divisors(Length).Where(d => d <= 20))} (CvaeConfig.DefaultSamplingFactor({Length}) = {DefaultSamplingFactor(Math.Max(1, Length))}).");

@@ -114,6 +114,16 @@ public sealed class Trainer
             if (Options.CheckpointPath is { } path && Options.CheckpointEvery > 0 && epoch % Options.CheckpointEvery == 0 && epoch < Options.Epochs)
                 TrainingCheckpoint.Write(path, model, best, optimizer, Config, Options, dataSha256, state);
         }
+        if (state.BestEpoch == 0)
+        {
+            optimizer.Dispose();
+            DisposeState(best);
+            model.Dispose();
+            throw new InvalidOperationException(state.EpochsDone == resumedAfter
+                ? "Training stopped before its first epoch finished, so there is no trained model to keep; nothing was written. Give it more time."
+                : $"No epoch of {state.EpochsDone} gave a finite validation log-MSE (the last was {state.History[^1].ValidationLogMse}): the run diverged, " +
+                  "so there is no model to keep and nothing was written. Lower the learning rate or check the data for huge or non-finite values.");
+        }
         if (Options.CheckpointPath is { } finalPath) TrainingCheckpoint.Write(finalPath, model, best, optimizer, Config, Options, dataSha256, state);
 
         optimizer.Dispose();

@@ -25,8 +25,11 @@ public sealed record TrainingOptions : TrainingHyperparameters
     {
         if (Epochs < 1) throw new ArgumentException($"Epochs must be ≥ 1, got {Epochs}.");
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be ≥ 1, got {BatchSize}.");
-        if (LearningRate <= 0) throw new ArgumentException($"LearningRate must be > 0, got {LearningRate}.");
-        if (TrainRatio is <= 0 or > 1 || ValidationRatio is < 0 or >= 1) throw new ArgumentException($"Ratios out of range: train {TrainRatio}, validation {ValidationRatio}.");
+        // Written so that NaN fails: a NaN rate or weight makes every validation log-MSE NaN, and no epoch could be kept.
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new ArgumentException($"LearningRate must be a finite number > 0, got {LearningRate}.");
+        if (!(KldCoef >= 0 && double.IsFinite(KldCoef))) throw new ArgumentException($"KldCoef must be a finite number ≥ 0, got {KldCoef}.");
+        if (!(LlvCoef > 0 && double.IsFinite(LlvCoef))) throw new ArgumentException($"LlvCoef must be a finite number > 0, got {LlvCoef}.");
+        if (!(TrainRatio is > 0 and <= 1) || !(ValidationRatio is >= 0 and < 1)) throw new ArgumentException($"Ratios out of range: train {TrainRatio}, validation {ValidationRatio}.");
         if (Resume && CheckpointPath is null) throw new ArgumentException("Resume needs a CheckpointPath.");
     }
 }

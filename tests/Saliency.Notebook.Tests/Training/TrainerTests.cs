@@ -1,4 +1,5 @@
 using Saliency.Notebook.Models;
+using Saliency.Notebook.Models.Checkpoints;
 using Saliency.Notebook.Tests.Models;
 using Saliency.Notebook.Training;
 using static TorchSharp.torch;
@@ -102,6 +103,59 @@ public sealed class TrainerTests
         var error = Assert.Throws<FileNotFoundException>(() => new Trainer(Tiny, Options(3, missing, resume: true)).Train(data));
         Assert.Contains("no training checkpoint", error.Message);
         Assert.False(File.Exists(missing));
+    }
+
+    [Fact]
+    public void AStopBeforeTheFirstEpochIsAnErrorAndWritesNothing()
+    {
+        using var temp = new TempDirectory();
+        using var data = Curves(40);
+        string checkpoint = Path.Combine(temp.Path, "run.ckpt");
+        using var stopped = new CancellationTokenSource();
+        stopped.Cancel();
+        var error = Assert.Throws<InvalidOperationException>(() => new Trainer(Tiny, Options(3, checkpoint)).Train(data, cancellation: stopped.Token));
+        Assert.Contains("before its first epoch", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    public void ADivergedRunIsAnErrorAndWritesNothing()
+    {
+        // A learning rate of 1e30 is finite, so it passes validation, but the first Adam step already makes the weights useless.
+        using var temp = new TempDirectory();
+        using var data = Curves(40);
+        string checkpoint = Path.Combine(temp.Path, "run.ckpt");
+        var error = Assert.Throws<InvalidOperationException>(() => new Trainer(Tiny, Options(2, checkpoint) with { LearningRate = 1e30 }).Train(data));
+        Assert.Contains("diverged", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Path));
+    }
+
+    [Theory]
+    [InlineData(double.NaN, 0.1)]
+    [InlineData(double.PositiveInfinity, 0.1)]
+    [InlineData(0.0, 0.1)]
+    [InlineData(1e-3, double.NaN)]
+    [InlineData(1e-3, -0.5)]
+    public void NonFiniteOrNegativeRatesAndWeightsAreRefused(double learningRate, double kldCoef)
+    {
+        var options = Options(3) with { LearningRate = learningRate, KldCoef = kldCoef };
+        Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Throws<ArgumentException>(() => new Trainer(Tiny, options));
+    }
+
+    [Fact]
+    public void TheTrainingCheckpointBesideAModelIsNotTakenForTheModel()
+    {
+        using var temp = new TempDirectory();
+        using var data = Curves(40);
+        string checkpoint = Path.Combine(temp.Path, "training.ckpt");
+        var result = new Trainer(Tiny, Options(1, checkpoint)).Train(data);
+        using (result.Model) ModelStore.Save(temp.Path, result.Model, new ModelCard { Config = Tiny, Dataset = "curves" });
+
+        var error = Assert.Throws<CheckpointException>(() => ModelStore.Load(checkpoint));
+        Assert.Contains("resumable training checkpoint", error.Message);
+        Assert.Contains(temp.Path, error.Message);
+        using var model = ModelStore.Load(temp.Path);                       // the folder it points to loads
     }
 
     [Fact]
