@@ -51,7 +51,13 @@ public static class ModelStore
     public static LoadedModel Load(string path, Device? device = null)
     {
         if (File.Exists(path) && (path.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase) || IsZip(path)))
+        {
+            // The training.ckpt that `saliency train` writes beside a model is not a torch.save zip but the kit's own resumable state.
+            string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (!IsZip(path) && File.Exists(Path.Combine(folder, CardFileName)) && File.Exists(Path.Combine(folder, WeightsFileName)))
+                throw new CheckpointException(path, $"this is a resumable training checkpoint (for train --resume), not a model; load the model folder {folder} instead.");
             return LoadLightning(path, device);
+        }
         string directory = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
         string cardPath = Path.Combine(directory, CardFileName);
         string weightsPath = Path.Combine(directory, WeightsFileName);

@@ -129,6 +129,30 @@ public sealed class LightningCheckpointTests
         Assert.Contains("unexpected keys: lsr.z_loc.bia_", error.Message);
     }
 
+    [Theory]
+    [InlineData("hp['h_dims'] = []", "'h_dims' is []")]
+    [InlineData("hp['h_dims'] = [16, 16, 0]", "'h_dims' is [16, 16, 0]")]
+    [InlineData("hp['encoding_dim'] = 2 ** 40", "'encoding_dim' is 1099511627776")]
+    [InlineData("sd['encoder.0.layers.0.weight'] = sd['encoder.0.layers.0.weight'].flatten()", "'encoder.0.layers.0.weight' has shape (544)")]
+    public void HyperparametersOrWeightsNoCvaeCanHaveAreRefusedNamingThem(string edit, string named)
+    {
+        // The authors' checkpoint, edited and saved again by PyTorch itself (Debian's python3-torch).
+        using var temp = new TempDirectory();
+        string path = Path.Combine(temp.Path, "edited.ckpt");
+        PythonReference.Run($"""
+            import torch
+            ck = torch.load(inp['source'], map_location='cpu')
+            hp, sd = ck['hyper_parameters'], ck['state_dict']
+            {edit}
+            torch.save(ck, inp['path'])
+            out = 0
+            """, new { source = OriginalFiles.Checkpoint("symbols"), path });
+
+        var error = Assert.Throws<CheckpointException>(() => ModelStore.Load(path));
+        Assert.Contains("edited.ckpt", error.Message);
+        Assert.Contains(named, error.Message);
+    }
+
     [Fact]
     public void KitFormatRoundTripsAnImportedModel()
     {

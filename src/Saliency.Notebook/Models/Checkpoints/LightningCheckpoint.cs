@@ -145,9 +145,11 @@ public sealed class LightningCheckpoint
     public CvaeConfig ToConfig()
     {
         var hidden = GetIntList("h_dims");
-        int samplingFactor = (int)GetLong("sampling_factor", 10);
-        int channels = (int)Weight("encoder.0.layers.0.weight").shape[1];
-        long encoded = Weight("lsr.z_loc.weight").shape[1];
+        if (hidden.Length == 0 || hidden.Any(width => width < 1))
+            throw new CheckpointException(Path, $"hyperparameter 'h_dims' is [{string.Join(", ", hidden)}], expected a non-empty list of positive widths.");
+        int samplingFactor = GetInt("sampling_factor", 10);
+        int channels = (int)WeightOfRank("encoder.0.layers.0.weight", 3).shape[1];
+        long encoded = WeightOfRank("lsr.z_loc.weight", 2).shape[1];
         if (encoded % hidden[^1] != 0) throw new CheckpointException(Path, $"lsr.z_loc takes {encoded} features, not a multiple of h_dims[-1]={hidden[^1]}.");
         int pooled = (int)(encoded / hidden[^1]);
         string prior = GetString("prior", "standard");
@@ -155,9 +157,9 @@ public sealed class LightningCheckpoint
         {
             Channels = channels,
             Length = pooled * samplingFactor,
-            LatentDim = (int)GetLong("encoding_dim"),
+            LatentDim = GetInt("encoding_dim"),
             HiddenDims = hidden,
-            KernelSize = (int)GetLong("kernel_size", 17),
+            KernelSize = GetInt("kernel_size", 17),
             Dropout = GetDouble("dropout", 0),
             SamplingFactor = samplingFactor,
             Prior = prior switch
@@ -166,7 +168,7 @@ public sealed class LightningCheckpoint
                 "vampprior" => LatentPrior.VampPrior,
                 _ => throw new CheckpointException(Path, $"prior '{prior}' is not supported (standard or vampprior)."),
             },
-            Components = (int)GetLong("n_components", 500),
+            Components = GetInt("n_components", 500),
             InitialScale = GetDouble("scale", 1.0),
         };
     }
@@ -174,7 +176,7 @@ public sealed class LightningCheckpoint
     /// <summary>The training hyperparameters saved with the model (kld_coef, llv_coef, lr, batch_size, gradient clip, ratios).</summary>
     public TrainingHyperparameters ToHyperparameters() => new()
     {
-        BatchSize = (int)GetLong("batch_size", 500),
+        BatchSize = GetInt("batch_size", 500),
         LearningRate = GetDouble("lr", 1e-3),
         KldCoef = GetDouble("kld_coef", 0.1),
         LlvCoef = GetDouble("llv_coef", 1.0),
@@ -236,6 +238,10 @@ public sealed class LightningCheckpoint
 
     private Tensor Weight(string key) => StateDict.TryGetValue(key, out var t) ? t : throw new CheckpointException(Path, $"state_dict has no '{key}'.");
 
+    private Tensor WeightOfRank(string key, int rank) => Weight(key) is var weight && weight.dim() == rank
+        ? weight
+        : throw new CheckpointException(Path, $"'{key}' has shape ({string.Join(",", Weight(key).shape)}), expected {rank} dimensions.");
+
     private object? Get(string key) => HyperParameters.TryGetValue(key, out var v) ? v : null;
 
     private long GetLong(string key, long? fallback = null) => Get(key) switch
@@ -245,6 +251,10 @@ public sealed class LightningCheckpoint
         null when fallback is { } f => f,
         var v => throw new CheckpointException(Path, $"hyperparameter '{key}' is {Describe(v)}, expected an integer."),
     };
+
+    private int GetInt(string key, int? fallback = null) => GetLong(key, fallback) is var value && value is >= int.MinValue and <= int.MaxValue
+        ? (int)value
+        : throw new CheckpointException(Path, $"hyperparameter '{key}' is {GetLong(key, fallback)}, too large for this kit (at most {int.MaxValue}).");
 
     private double GetDouble(string key, double fallback) => Get(key) switch
     {
@@ -263,10 +273,12 @@ public sealed class LightningCheckpoint
 
     private int[] GetIntList(string key) => Get(key) switch
     {
-        List<object?> list when list.All(i => i is long) => list.Select(i => (int)(long)i!).ToArray(),
-        object?[] tuple when tuple.All(i => i is long) => tuple.Select(i => (int)(long)i!).ToArray(),
+        List<object?> list when list.All(IsInt) => list.Select(i => (int)(long)i!).ToArray(),
+        object?[] tuple when tuple.All(IsInt) => tuple.Select(i => (int)(long)i!).ToArray(),
         var v => throw new CheckpointException(Path, $"hyperparameter '{key}' is {Describe(v)}, expected a list of integers."),
     };
+
+    private static bool IsInt(object? item) => item is long value && value is >= int.MinValue and <= int.MaxValue;
 
     private static bool ReadByteOrder(ZipArchive archive, string prefix, string path)
     {
