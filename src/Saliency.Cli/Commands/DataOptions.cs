@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Data.Npy;
 
 namespace Saliency.Cli.Commands;
 
@@ -97,13 +98,15 @@ public sealed class DataOptions
 
     /// <summary>
     /// The dataset as chunks for the streaming pipeline: a --data FILE.npy with --labels is read in chunks straight from the file (any size);
-    /// anything else is loaded as <see cref="Load(ParseResult)"/> does and handed out in chunks. The caller disposes <c>Owner</c> when done.
+    /// anything else, and a Fortran-order .npy (whose series are not contiguous rows), is loaded as <see cref="Load(ParseResult)"/> does and
+    /// handed out in chunks. The caller disposes <c>Owner</c> when done.
     /// </summary>
     public (IChunkedSeries Source, IDisposable? Owner) LoadChunked(ParseResult parse)
     {
         string? file = OwnFile(parse, parse.GetValue(_dataset) ?? []);
         if (file is not null && file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) && parse.GetValue(_labels) is { } labels
-            && parse.GetValue(_labelColumn) is null && parse.GetValue(_classes) is null && parse.GetValue(_channels) is null)
+            && parse.GetValue(_labelColumn) is null && parse.GetValue(_classes) is null && parse.GetValue(_channels) is null
+            && !NpyReader.ReadHeader(file).FortranOrder)
             return (ChunkedSeries.FromNpy(file, labels, parse.GetValue(_name), PlotKindOf(parse)), null);
         var dataset = Load(parse);
         return (ChunkedSeries.From(dataset), dataset);

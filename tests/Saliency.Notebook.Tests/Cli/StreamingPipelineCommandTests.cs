@@ -45,4 +45,28 @@ public class StreamingPipelineCommandTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    [Fact]
+    public void A_fortran_order_npy_is_loaded_whole_and_gives_the_same_maps_as_c_order()
+    {
+        // np.save(np.asfortranarray(x)) writes the series interleaved, so they cannot be read in rows; the command loads such a file
+        // whole (as train and encode do) instead of refusing it.
+        string dir = Directory.CreateTempSubdirectory("streaming-cli-fortran-").FullName;
+        try
+        {
+            var info = DatasetRegistry.Get("symbols");
+            string values = info.PositionsPath(TestData.DataDirectory), labels = info.LabelsPath(TestData.DataDirectory);
+            string fortran = Path.Combine(dir, "fortran.npy"), checkpoint = OriginalFiles.Checkpoint("symbols");
+            PythonReference.Run("np.save(inp['to'], np.asfortranarray(np.load(inp['from']))); out = 0", new { from = values, to = fortran });
+            Assert.True(NpyReader.ReadHeader(fortran).FortranOrder);
+
+            Assert.Equal(0, Invoke(PipelineCommand.Create(), "--checkpoint", checkpoint, "--data", values, "--labels", labels, "--out", Path.Combine(dir, "c")));
+            Assert.Equal(0, Invoke(PipelineCommand.Create(), "--checkpoint", checkpoint, "--data", fortran, "--labels", labels, "--out", Path.Combine(dir, "f")));
+            var fromC = NpyReader.Read(Path.Combine(dir, "c", "maps_norm.npy")).ToSingleArray();
+            var fromFortran = NpyReader.Read(Path.Combine(dir, "f", "maps_norm.npy")).ToSingleArray();
+            Assert.Equal(fromC.Length, fromFortran.Length);
+            Assert.True(fromC.Zip(fromFortran, (a, b) => Math.Abs(a - b)).Max() <= 1e-6f);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

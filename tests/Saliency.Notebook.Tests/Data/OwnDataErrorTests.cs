@@ -128,6 +128,51 @@ public class OwnDataErrorTests
     }
 
     [Fact]
+    public async Task A_missing_numeric_label_is_refused_not_taken_for_a_class_called_NaN()
+    {
+        // pandas turns an integer label column with a missing value into float64 with NaN; np.save and to_parquet keep it so.
+        using var dir = new TempFolder();
+        NpyWriter.Write(dir.File("x.npy"), new float[3 * 5], 3, 5);
+        NpyWriter.Write(dir.File("y.npy"), new[] { 0.0, double.NaN, 1.0 }, 3);
+        var npy = Assert.Throws<DatasetException>(() => TimeSeriesFiles.Load(dir.File("x.npy"), new DataFileOptions { LabelsPath = dir.File("y.npy") }));
+        Assert.StartsWith(dir.File("y.npy"), npy.Message);
+        Assert.Contains("the label of series 1 is missing (NaN)", npy.Message);
+        var chunked = Assert.Throws<DatasetException>(() => ChunkedSeries.FromNpy(dir.File("x.npy"), dir.File("y.npy")));
+        Assert.Contains("the label of series 1 is missing (NaN)", chunked.Message);
+
+        var label = new DataField<double>("label");
+        var v0 = new DataField<double>("v_0");
+        string path = dir.File("labels.parquet");
+        await using (var stream = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(label, v0), stream))
+        using (var group = writer.CreateRowGroup())
+        {
+            await group.WriteAsync(label, new ReadOnlyMemory<double>([0, 1, double.NaN]), null, null, default);
+            await group.WriteAsync(v0, new ReadOnlyMemory<double>([1, 2, 3]), null, null, default);
+        }
+        Assert.Contains("row 2, column 'label': missing value (NaN)", Refused(path).Message);
+    }
+
+    [Fact]
+    public void A_chunked_npy_refuses_blank_labels_and_series_too_long_to_index()
+    {
+        using var dir = new TempFolder();
+        NpyWriter.Write(dir.File("x.npy"), new float[3 * 5], 3, 5);
+        File.WriteAllLines(dir.File("y.txt"), ["a", " ", "b"]);
+        Assert.Contains("the label of series 1 is empty", Assert.Throws<DatasetException>(() => ChunkedSeries.FromNpy(dir.File("x.npy"), dir.File("y.txt"))).Message);
+
+        // A header-only file announcing (1, 3e9): refused from its header, before anything is read.
+        string huge = dir.File("huge.npy");
+        string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3000000000), }";
+        header = header.PadRight(128 - 10 - 1) + "\n";
+        File.WriteAllBytes(huge, [0x93, .. "NUMPY"u8, 1, 0, (byte)header.Length, 0, .. System.Text.Encoding.ASCII.GetBytes(header)]);
+        File.WriteAllLines(dir.File("one.txt"), ["a"]);
+        var error = Assert.Throws<DatasetException>(() => ChunkedSeries.FromNpy(huge, dir.File("one.txt")));
+        Assert.Contains("(1, 3000000000)", error.Message);
+        Assert.Contains("at most 2147483647", error.Message);
+    }
+
+    [Fact]
     public void Options_that_contradict_the_data_are_argument_errors()
     {
         using var dir = new TempFolder();

@@ -99,11 +99,13 @@ public static class ChunkedSeries
         if (header.Shape.Length is not (2 or 3) || header.DType.Kind is not (NpyKind.Float32 or NpyKind.Float64))
             throw new DatasetException(valuesPath, $"expected a float (N, L, C) or (N, L) array, got {header.DType.Descr} {header.ShapeText}");
         long n = header.Shape[0];
-        int length = checked((int)header.Shape[1]);
-        int channels = header.Shape.Length == 3 ? checked((int)header.Shape[2]) : 1;
+        if (header.Shape.Skip(1).Any(size => size > int.MaxValue))
+            throw new DatasetException(valuesPath, $"shape {header.ShapeText}: a series' steps and channels must each be at most {int.MaxValue}");
+        int length = (int)header.Shape[1];
+        int channels = header.Shape.Length == 3 ? (int)header.Shape[2] : 1;
         string[] labels = LabelsFile.Read(labelsPath);
         if (labels.LongLength != n) throw new DatasetException(labelsPath, $"{labels.Length} labels for {n} series in {valuesPath}");
-        var empty = Array.FindIndex(labels, string.IsNullOrEmpty);
+        var empty = Array.FindIndex(labels, string.IsNullOrWhiteSpace);
         if (empty >= 0) throw new DatasetException(labelsPath, $"the label of series {empty} is empty");
         return new Sequence(name ?? Path.GetFileNameWithoutExtension(valuesPath), channels, length,
             plotKind ?? PlotKind.TimeSeries, n, () => NpyChunks(valuesPath, labels, length, channels, chunkSize));

@@ -16,6 +16,14 @@ public static class LabelsFile
             NpyArray array = NpyReader.Read(path);
             if (array.Rank != 1)
                 throw new DatasetException(path, $"expected a 1-D label array, got shape {array.ShapeText}");
+            if (array.Data is float[] or double[])
+            {
+                // pandas writes a missing integer label as NaN in a float column: a missing label, not a class called "NaN".
+                double[] values = array.ToDoubleArray();
+                int missing = Array.FindIndex(values, v => !double.IsFinite(v));
+                if (missing >= 0)
+                    throw new DatasetException(path, $"the label of series {missing} is missing ({values[missing].ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+            }
             try
             {
                 return array.ToStringArray();

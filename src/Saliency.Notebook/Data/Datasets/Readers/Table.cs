@@ -48,6 +48,7 @@ internal sealed class TableColumn
     {
         if (_texts is not null) return _texts[row].Trim();
         double value = _numbers![row] ?? throw table.Error(row, this, "missing value");
+        if (!double.IsFinite(value)) throw table.Error(row, this, $"missing value ({value.ToString(CultureInfo.InvariantCulture)})");
         return value == Math.Floor(value) && Math.Abs(value) < 1e15
             ? ((long)value).ToString(CultureInfo.InvariantCulture)
             : value.ToString("R", CultureInfo.InvariantCulture);
