@@ -129,8 +129,9 @@ public static class StreamingGlobalSaliency
                         (latents, double chunkResidual) = affine.EncodeChecked(x);
                         residual = Math.Max(residual, chunkResidual);
                     }
-                    else latents = model.PosteriorMeans(x, device, batchSize);
+                    else latents = model.PosteriorMeans(x, device, batchSize, firstSampleIndex: samples);
                     var cpuLatents = latents.to(ScalarType.Float32).cpu();
+                    LatentEncoding.EnsureFinite(cpuLatents, samples);
                     moments.Add(cpuLatents);
                     sinks?.Latents?.Invoke(cpuLatents);
                     foreach (var label in chunk.Labels) labels.Add(label);

@@ -48,6 +48,23 @@ public sealed class LatentEncodingTests
     }
 
     [Fact]
+    public void ANonFiniteMeanIsAnErrorNamingTheSample()
+    {
+        using var scope = NewDisposeScope();
+        using var model = SmallModel();
+        // Sample 5 is finite in float32 but overflows to ∞ in the first convolution once its weights are all 1 (34 taps of 1e38).
+        using (no_grad()) model.named_parameters().First(p => p.name == "encoder.0.layers.0.weight").parameter.fill_(1);
+        var x = Inputs(7);
+        x[5] = full(new long[] { 2, 20 }, 1e38f);
+
+        var error = Assert.Throws<InvalidOperationException>(() => model.PosteriorMeans(x, CPU, batchSize: 3));
+        Assert.Contains("sample 5 ", error.Message);
+
+        using (no_grad()) model.named_parameters().First(p => p.name.EndsWith("weight")).parameter.fill_(float.NaN);
+        Assert.Contains("sample 0 ", Assert.Throws<InvalidOperationException>(() => model.PosteriorMeans(Inputs(2), CPU)).Message);
+    }
+
+    [Fact]
     public void BadShapesAndBatchSizesAreRefusedWithTheExpectedShape()
     {
         using var scope = NewDisposeScope();

@@ -91,6 +91,31 @@ public class StreamingGlobalSaliencyTests
         Assert.True(WorstRelative(expected.Maps.Normalised, streamed.Maps.Normalised) <= 1e-6);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_sample_whose_latent_overflows_is_named_by_its_index_in_the_whole_dataset(bool affineHead)
+    {
+        // Finite float32 data whose sample 9 (in the third chunk of 4) overflows to ∞ in the first convolution (all weights 1:
+        // at least 4 taps of 1e38 each), and so gives a non-finite latent.
+        using var scope = NewDisposeScope();
+        var model = TestEncoder.RandomConv(2, 12, 3, pool: 3);
+        model.to(ScalarType.Float32);
+        using (no_grad()) model.named_parameters().First(p => p.name.EndsWith("0.weight")).parameter.fill_(1);
+        var array = new float[16, 12, 2];
+        for (int t = 0; t < 12; t++)
+            for (int c = 0; c < 2; c++)
+            {
+                for (int n = 0; n < 16; n++) array[n, t, c] = MathF.Sin(n + t + c);
+                array[9, t, c] = 1e38f;
+            }
+        using var data = TimeSeriesDataset.FromArrays(array, Enumerable.Range(0, 16).Select(i => i % 2).ToArray());
+        var options = new PipelineOptions { Layer = affineHead ? "encoder.2" : "encoder.0", GridSize = 10, Sigma = 1 };
+
+        var error = Assert.Throws<InvalidOperationException>(() => StreamingGlobalSaliency.Run(model, ChunkedSeries.From(data, 4), options));
+        Assert.Contains("sample 9 ", error.Message);
+    }
+
     [Fact]
     public void Outputs_are_streamed_into_a_staging_folder_and_gradcam_is_written_only_when_asked()
     {
