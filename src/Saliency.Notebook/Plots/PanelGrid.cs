@@ -2,10 +2,17 @@ namespace Saliency.Notebook.Plots;
 
 /// <summary>
 /// A rows × columns grid of subplots in one Plotly figure: which axis ids a panel's traces use, its axes' layout
-/// entries, and its title annotation (plotly.js has no subplot helper of its own).
+/// entries, and its title annotation (plotly.js has no subplot helper of its own). A gap (a share of the figure) is at most
+/// <see cref="MaxGapShare"/> of a cell, so that many rows or columns still leave every panel most of its cell.
 /// </summary>
 internal sealed class PanelGrid(int rows, int columns, double horizontalGap = 0.04, double verticalGap = 0.08)
 {
+    /// <summary>The largest share of a cell a gap may take.</summary>
+    public const double MaxGapShare = 0.3;
+
+    private readonly double _horizontalGap = Math.Min(horizontalGap, MaxGapShare / columns);
+    private readonly double _verticalGap = Math.Min(verticalGap, MaxGapShare / rows);
+
     public int Rows { get; } = rows;
 
     public int Columns { get; } = columns;
@@ -22,8 +29,8 @@ internal sealed class PanelGrid(int rows, int columns, double horizontalGap = 0.
         Dictionary<string, object> xAxis, Dictionary<string, object> yAxis)
     {
         (string x, string y) = AxisIds(row, column);
-        double[] xDomain = { (double)column / Columns + horizontalGap / 2, (double)(column + 1) / Columns - horizontalGap / 2 };
-        double[] yDomain = { 1 - (double)(row + 1) / Rows + verticalGap / 2, 1 - (double)row / Rows - verticalGap / 2 };
+        double[] xDomain = { (double)column / Columns + _horizontalGap / 2, (double)(column + 1) / Columns - _horizontalGap / 2 };
+        double[] yDomain = { 1 - (double)(row + 1) / Rows + _verticalGap / 2, 1 - (double)row / Rows - _verticalGap / 2 };
         xAxis["domain"] = xDomain;
         xAxis["anchor"] = y;
         yAxis["domain"] = yDomain;

@@ -42,6 +42,54 @@ public class ChartsTests
         Assert.Null(figure.Layout["xaxis"]!["autorange"]);
     }
 
+    [Theory]
+    [InlineData(3, 2)]
+    [InlineData(30, 2)]
+    [InlineData(6, 16)]
+    public void GlobalMapGrid_panels_keep_most_of_their_cells_however_many_labels_and_components(int labelCount, int components)
+    {
+        string[] labels = Enumerable.Range(0, labelCount).Select(l => $"class{l}").ToArray();
+        var curves = labels.Select(_ => Polyline.FromSeries(Series(1, 8))).ToList();
+        var maps = new MapPanel[components, labelCount];
+        for (int c = 0; c < components; c++)
+            for (int l = 0; l < labelCount; l++) maps[c, l] = new MapPanel(new double[8, 4], 0, 8, -1, 1);
+
+        var figure = new FigureJson(Charts.GlobalMapGrid(labels, curves, maps));
+
+        AssertPanelsFillTheirCells(figure, "xaxis", labelCount, labelCount * components);
+        AssertPanelsFillTheirCells(figure, "yaxis", components, labelCount * components);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(40)]
+    public void DatasetSeries_panels_keep_most_of_their_cells_however_many_labels(int labelCount)
+    {
+        string[] labels = Enumerable.Range(0, labelCount).Select(l => $"class{l}").ToArray();
+        var figure = new FigureJson(Charts.DatasetSeries(Series(labelCount, 10), labels));
+
+        AssertPanelsFillTheirCells(figure, "yaxis", labelCount, labelCount);
+    }
+
+    /// <summary>
+    /// Every one of <paramref name="axes"/> axes of kind <paramref name="kind"/> has a domain inside [0, 1] that takes at least
+    /// 70% of its cell (1/<paramref name="cells"/> of the figure; the rest is left to the gap and its title), and domains do not overlap.
+    /// </summary>
+    private static void AssertPanelsFillTheirCells(FigureJson figure, string kind, int cells, int axes)
+    {
+        var domains = Enumerable.Range(1, axes)
+            .Select(k => figure.Layout[k == 1 ? kind : kind + k]!["domain"]!.AsArray().Select(v => (double)v!).ToArray())
+            .Select(d => (Start: d[0], End: d[1])).Distinct().OrderBy(d => d.Start).ToList();
+        Assert.Equal(cells, domains.Count);
+        Assert.All(domains, d =>
+        {
+            Assert.InRange(d.Start, 0, 1);
+            Assert.InRange(d.End, 0, 1);
+            Assert.True(d.End - d.Start >= 0.7 / cells - 1e-12, $"{kind} domain [{d.Start}, {d.End}] is under 70% of a 1/{cells} cell");
+        });
+        for (int i = 1; i < domains.Count; i++) Assert.True(domains[i].Start >= domains[i - 1].End, $"{kind} domains overlap at {domains[i].Start}");
+    }
+
     [Fact]
     public void GlobalMapGrid_has_one_heatmap_per_component_and_label_over_the_curves()
     {
