@@ -64,6 +64,7 @@ public abstract class CamExplainer : LatentExplainer
         using var recorder = new LayerActivations(model.Root, LayerNames);
         for (long first = 0; first < targets; first += targetsPerPass)
         {
+            using var passScope = torch.NewDisposeScope();                    // frees the pass's graph and activations before the next
             long count = Math.Min(targetsPerPass, targets - first);
             // The layers before the first hooked one run once; that layer's output is repeated target-major
             // (row j·B + b is sample b for target first + j), so one backward pass gives every target's gradient.
@@ -85,7 +86,7 @@ public abstract class CamExplainer : LatentExplainer
                 maps[layer] = ResampleToLength(map.detach(), model.Length);
             }
             var merged = ApplyMode(MergeLayers(maps));
-            parts.Add(merged.view(count, samples, model.Length).permute(1, 2, 0));
+            parts.Add(merged.view(count, samples, model.Length).permute(1, 2, 0).MoveToOuterDisposeScope());
         }
         return new BatchAttribution(parts.Count == 1 ? parts[0] : torch.cat(parts, 2));
     }

@@ -55,6 +55,7 @@ public sealed class ComplexStepAttribution : LatentExplainer
         {
             for (long first = 0; first < perturbations; first += perPass)
             {
+                using var passScope = torch.NewDisposeScope();                                           // frees the pass's rows before the next
                 long count = Math.Min(perPass, perturbations - first);
                 // Row (k, b): sample b with i·h added at flat position first + k (c·L + t); only this chunk's count one-hot
                 // rows are built (count × C·L), never the (C·L)² identity.
@@ -63,7 +64,7 @@ public sealed class ComplexStepAttribution : LatentExplainer
                     .view(count, 1, channels, length).expand(-1, samples, -1, -1);
                 var rows = torch.complex(real.unsqueeze(0).expand(count, -1, -1, -1), imaginary).reshape(count * samples, channels, length);
                 var latent = encoder.PosteriorMeanComplex(rows);
-                columns.Add(torch.imag(latent).div(Step).view(count, samples, -1));                      // (k, B, D)
+                columns.Add(torch.imag(latent).div(Step).view(count, samples, -1).MoveToOuterDisposeScope()); // (k, B, D)
             }
         }
         var jacobian = (columns.Count == 1 ? columns[0] : torch.cat(columns, 0))                        // (C·L, B, D)

@@ -114,6 +114,7 @@ public class CrossDomainIntegratedGradients : LatentExplainer
         long stepsPerPass = Math.Max(1, batchSize / Math.Max(1, targets * samples));
         for (long first = 0; first < Steps; first += stepsPerPass)
         {
+            using var passScope = torch.NewDisposeScope();                                         // frees the pass's path rows before the next
             long count = Math.Min(stepsPerPass, Steps - first);
             var alpha = torch.tensor(alphas.Skip((int)first).Take((int)count).ToArray(), dtype: u.dtype, device: u.device);
             var weight = torch.tensor(weights.Skip((int)first).Take((int)count).ToArray(), dtype: u.dtype, device: u.device);
@@ -125,7 +126,7 @@ public class CrossDomainIntegratedGradients : LatentExplainer
             var gradients = InputGradients.OfRows(model, rows, gradOutputs, batchSize, input => Domain.Inverse(input, length))
                 .view(new[] { targets, count, samples }.Concat(coordinateShape).ToArray());
             var stepWeights = weight.view(new[] { 1L, count, 1L }.Concat(coordinateShape.Select(_ => 1L)).ToArray());
-            gradientSum += (gradients * stepWeights).sum(1);
+            gradientSum.add_((gradients * stepWeights).sum(1));
         }
 
         var attributionInU = delta.unsqueeze(0) * gradientSum;                                     // (T, B, …)
