@@ -15,7 +15,9 @@ public sealed record FlyoverModelsRow(string Model, int Component, double Explai
 /// landing-only model (which never saw a flyover; its PCA is fitted on the non-Flyover samples and then applied to all, as
 /// pca_untrained_model). For both: explained-variance ratios and the trajectory PC1 maps. The headline is how much the
 /// Flyover class's PC1 map differs between the two (1 − cosine similarity of the normalised maps); also reported is the
-/// share of each Flyover map's mass inside the bounding box of the Flyover points.
+/// share of each Flyover map's mass inside the bounding box of the Flyover points. The landing-only explained-variance ratios
+/// therefore differ from those gradcam_untrained_model printed (§6.1): its filter <c>mu_list[sample_labels != 5]</c> is a no-op
+/// on string labels, so its PCA, and the heatmaps drawn from it, saw all 1183 samples.
 /// </summary>
 public sealed class FlyoverModelsCheck : MapComparisonCheck
 {

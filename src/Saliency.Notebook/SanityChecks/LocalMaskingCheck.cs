@@ -17,6 +17,9 @@ public sealed record LocalMaskingRow(string Label, int Reference, double Percent
 /// projection (keep steps whose value is &gt; its own p-th percentile, the rest set to −1) and is applied to every sample
 /// of the reference's class; the metric is the mean Euclidean distance in the 2-D PCA space between the masked and the
 /// original samples. About 20 seeded reference samples per class give the grey "Local" curves of the paper's comparison figure.
+/// Differs from local.py on purpose: its <c>compute_gradcam_pca</c> projects the signed GradCAM (its plotting functions take
+/// |GradCAM|), so a strongly negative step would count as unimportant; the kit projects |GradCAM| as the global maps and global
+/// masking do. No notebook drives local.py, so no printed number of the paper depends on the choice.
 /// </summary>
 public sealed class LocalMaskingCheck : LatentPerturbationCheck
 {
