@@ -46,6 +46,8 @@ public static class BenchCommand
         var source = DataOptions.AddTo(command, many: true);
         command.SetAction(parse => CommandRunner.Run("bench", () =>
         {
+            if (parse.GetValue(output) is { } outputFile && Path.GetDirectoryName(Path.GetFullPath(outputFile)) is { } outputFolder && !Directory.Exists(outputFolder))
+                throw new DirectoryNotFoundException($"--out {outputFile}: the folder {outputFolder} does not exist (checked before benchmarking, not after).");
             if (parse.GetValue(againstCpu) && (parse.GetValue(scale) is { Length: > 0 } || parse.GetValue(gradCamOnly) || parse.GetValue(batchSize) is not null))
                 throw new ArgumentException("--against-cpu times the notebooks' GradCAM step as the notebooks run it: it takes neither --scale, --gradcam-only nor --batch-size.");
             if (parse.GetValue(scale) is { Length: > 0 } sizes)

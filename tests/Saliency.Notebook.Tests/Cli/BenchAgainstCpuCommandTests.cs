@@ -55,4 +55,18 @@ public class BenchAgainstCpuCommandTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    [Fact]
+    public void An_out_file_in_a_missing_folder_exits_with_1_before_benchmarking()
+    {
+        string dir = Directory.CreateTempSubdirectory("against-cpu-out-").FullName;
+        try
+        {
+            Assert.Equal(1, Invoke("--against-cpu", "--device", "cpu", "--dataset", "symbols", "--data", TestData.DataDirectory,
+                "--checkpoint", $"symbols={SymbolsCheckpoint}", "--repeats", "1", "--out", Path.Combine(dir, "missing", "cmp.json"),
+                "--save-maps", Path.Combine(dir, "maps")));
+            Assert.Empty(Directory.GetFileSystemEntries(dir));                 // no maps: it stopped before computing any
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
