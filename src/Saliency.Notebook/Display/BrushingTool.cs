@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Plots;
 
 namespace Saliency.Notebook.Display;
@@ -60,7 +61,7 @@ public static class BrushingTool
     private static JsonObject Common(double[][] scores, double[][] weights, IReadOnlyList<string> labels, BrushingOptions options, string kind)
     {
         if (options.GridSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "GridSize must be at least 1.");
-        List<string> order = labels.Distinct().OrderBy(label => label, StringComparer.Ordinal).ToList();
+        List<string> order = LabelOrder.Distinct(labels).ToList();
         IReadOnlyDictionary<string, string> colours = LabelColors.For(order);
         return new JsonObject
         {

@@ -68,7 +68,7 @@ public static partial class Views
         var pc1 = (DoubleDataFrameColumn)rows["pc1"];
         var pc2 = (DoubleDataFrameColumn)rows["pc2"];
         var groups = Enumerable.Range(0, (int)rows.Rows.Count).Select(i => groupColumn[i]).Distinct().ToList();
-        var labels = Enumerable.Range(0, (int)rows.Rows.Count).Select(i => labelColumn[i]).Distinct().OrderBy(l => l, StringComparer.Ordinal).ToList();
+        var labels = LabelOrder.Distinct(Enumerable.Range(0, (int)rows.Rows.Count).Select(i => labelColumn[i])).ToList();
         IReadOnlyDictionary<string, string> colours = LabelColors.For(labels);
         var panels = groups.Select(group => (IReadOnlyList<(string, string, Polyline)>)labels.Select(label =>
         {

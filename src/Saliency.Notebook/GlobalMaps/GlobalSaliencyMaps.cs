@@ -1,3 +1,4 @@
+using Saliency.Notebook.Data.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -161,7 +162,7 @@ public static class GlobalSaliencyMaps
         if (projections.shape[0] != n || projections.shape[1] != positions.shape[1])
             throw new ArgumentException($"projections [{string.Join(", ", projections.shape)}] do not match positions [{string.Join(", ", positions.shape)}] in N and L.", nameof(projections));
         if (labels.Count != n) throw new ArgumentException($"There are {labels.Count} labels for {n} samples.", nameof(labels));
-        var distinct = labels.Distinct().OrderBy(l => l, StringComparer.Ordinal).ToArray();
+        var distinct = LabelOrder.Distinct(labels);
         var lookup = distinct.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
         return (distinct, labels.Select(l => lookup[l]).ToArray());
     }

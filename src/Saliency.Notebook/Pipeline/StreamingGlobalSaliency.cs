@@ -155,7 +155,7 @@ public static class StreamingGlobalSaliency
             }
 
             LatentPca pca = LatentPca.FromMoments(moments, options.Components);
-            var distinct = labels.Order(StringComparer.Ordinal).ToArray();
+            var distinct = LabelOrder.Distinct(labels);
             var labelIndex = distinct.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
             var accumulator = variant == MapVariant.TimeSeries
                 ? GlobalMapAccumulator.TimeSeries(distinct, options.Components, source.Length, (min.Min(), max.Max()), options.GridSize, options.Sigma)

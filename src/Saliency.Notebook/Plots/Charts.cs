@@ -1,4 +1,5 @@
 using System.Globalization;
+using Saliency.Notebook.Data.Datasets;
 using static Saliency.Notebook.Plots.PlotlyObjects;
 
 namespace Saliency.Notebook.Plots;
@@ -345,7 +346,7 @@ public static class Charts
     private static object ColourBar(PanelGrid grid, int row) => Obj(("len", 1.0 / grid.Rows * 0.8), ("y", 1 - (row + 0.5) / grid.Rows),
         ("yanchor", "middle"), ("thickness", 12), ("x", 1.01));
 
-    private static List<string> Ordered(IEnumerable<string> labels) => labels.Distinct().OrderBy(label => label, StringComparer.Ordinal).ToList();
+    private static List<string> Ordered(IEnumerable<string> labels) => LabelOrder.Distinct(labels).ToList();
 
     private static void RequireSameCount(int a, int b, string what, string against)
     {

@@ -45,7 +45,7 @@ public sealed record SanityData(Tensor X, IReadOnlyList<string> Labels, string D
     }
 
     /// <summary>The distinct labels in numpy.unique order.</summary>
-    public IReadOnlyList<string> ClassNames => Labels.Distinct().OrderBy(l => l, StringComparer.Ordinal).ToArray();
+    public IReadOnlyList<string> ClassNames => LabelOrder.Distinct(Labels);
 
     /// <summary>Indices of the samples labelled <paramref name="label"/>, or an error naming the labels there are.</summary>
     public long[] IndicesOf(string label)

@@ -91,6 +91,29 @@ public class StreamingGlobalSaliencyTests
         Assert.True(WorstRelative(expected.Maps.Normalised, streamed.Maps.Normalised) <= 1e-6);
     }
 
+    [Fact]
+    public void Twelve_integer_classes_are_listed_in_numeric_order_by_both_pipelines()
+    {
+        using var scope = NewDisposeScope();
+        var model = TestEncoder.RandomConv(2, 12, 3, pool: 3);
+        model.to(ScalarType.Float32);
+        var generator = new Generator(6);
+        var values = randn(48, 12, 2, generator: generator);
+        var array = new float[48, 12, 2];
+        Buffer.BlockCopy(values.data<float>().ToArray(), 0, array, 0, 48 * 12 * 2 * sizeof(float));
+        using var data = TimeSeriesDataset.FromArrays(array, Enumerable.Range(0, 48).Select(i => i % 12).ToArray());
+        var options = new PipelineOptions { Layer = "encoder.2", GridSize = 10, Sigma = 1 };
+        string[] numeric = Enumerable.Range(0, 12).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+        using var inMemory = GlobalSaliencyPipeline.Run(model, data, options);
+        var streamed = StreamingGlobalSaliency.Run(model, ChunkedSeries.From(data, 10), options);
+
+        Assert.Equal(numeric, data.ClassNames);
+        Assert.Equal(numeric, inMemory.Maps.Labels);
+        Assert.Equal(numeric, streamed.Maps.Labels);
+        Assert.True(WorstRelative(inMemory.Maps.Normalised, streamed.Maps.Normalised) <= 1e-6);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

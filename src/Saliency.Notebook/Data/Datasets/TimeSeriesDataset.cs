@@ -198,11 +198,7 @@ public sealed class TimeSeriesDataset : IDisposable
         if (empty >= 0) throw new DatasetException(source, $"the label of series {empty} is empty");
         if (declared is null)
         {
-            string[] distinct = labels.Distinct(StringComparer.Ordinal).ToArray();
-            bool integers = distinct.All(d => long.TryParse(d, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _));
-            return (labels, integers
-                ? distinct.OrderBy(d => long.Parse(d, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)).ToArray()
-                : distinct.OrderBy(d => d, StringComparer.Ordinal).ToArray());
+            return (labels, LabelOrder.Distinct(labels));
         }
         string[] classes = declared.ToArray();
         if (classes.Length == 0) throw new ArgumentException("the class names are an empty list.");
