@@ -19,9 +19,9 @@ public static class ExplainCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
         var method = new Option<string>("--method") { Description = string.Join("|", SaliencyMethod.Names), Required = true };
         var output = new Option<string>("--out") { Description = "output .npy: (N, L, D) for gradcam/gradslam; (N, L, C) for input attributions, the L2 norm over latent dims (Fourier IG: (N, L/2+1, C) frequency bins)", Required = true };
-        var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam)", DefaultValueFactory = _ => MethodSettings.Default.Layer };
+        var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam only)", DefaultValueFactory = _ => MethodSettings.Default.Layer };
         var mode = new Option<string>("--mode") { Description = "abs (the paper), signed (Grad-SLAM) or relu (Grad-CAM); gradcam only", DefaultValueFactory = _ => MethodSettings.Default.Mode.ToString().ToLowerInvariant() };
-        var steps = new Option<int>("--steps") { Description = "integration steps (ig, fourier-ig)", DefaultValueFactory = _ => MethodSettings.Default.Steps };
+        var steps = new Option<int>("--steps") { Description = "integration steps (ig and fourier-ig only)", DefaultValueFactory = _ => MethodSettings.Default.Steps };
         var batchSize = new Option<int?>("--batch-size") { Description = "rows per model pass (default: 1024 on a CPU, 16384 on CUDA)" };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var command = new Command("explain", "Attributions of the posterior mean towards every latent dimension for a whole dataset.")
@@ -36,10 +36,11 @@ public static class ExplainCommand
                 "abs" => CamMode.Abs, "signed" => CamMode.Signed, "relu" => CamMode.Relu,
                 var other => throw new ArgumentException($"--mode must be abs, signed or relu; got '{other}'."),
             };
+            var choice = SaliencyMethod.Get(parse.GetValue(method)!);
+            RefuseSettingsTheMethodIgnores(parse, choice, layer, mode, steps);
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
             using var ds = source.Load(parse);
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
-            var choice = SaliencyMethod.Get(parse.GetValue(method)!);
             var settings = new MethodSettings { Layer = parse.GetValue(layer)!, Mode = camMode, Steps = parse.GetValue(steps) };
             bool complexStep = choice == SaliencyMethod.ComplexStep;
             if (complexStep) loaded.Model.to(ScalarType.Float64); // complex-step derivatives are exact only in double precision
@@ -64,5 +65,21 @@ public static class ExplainCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>An option given for a method that does not use it is an error, not silently ignored: --layer/--mode are GradCAM's, --steps the IGs'.</summary>
+    private static void RefuseSettingsTheMethodIgnores(ParseResult parse, SaliencyMethod choice, params Option[] options)
+    {
+        foreach (var option in options.Where(o => parse.GetResult(o) is { Implicit: false }))
+        {
+            bool used = option.Name switch
+            {
+                "--layer" or "--mode" => choice == SaliencyMethod.GradCam,
+                _ => choice == SaliencyMethod.IntegratedGradients || choice == SaliencyMethod.FourierIntegratedGradients,
+            };
+            if (!used)
+                throw new ArgumentException($"{option.Name} does not apply to --method {choice.Name}: " +
+                                            (option.Name == "--steps" ? "only ig and fourier-ig integrate." : "only gradcam takes a layer and a mode."));
+        }
     }
 }

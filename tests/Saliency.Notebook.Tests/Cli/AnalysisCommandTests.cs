@@ -42,6 +42,10 @@ public class AnalysisCommandTests
                 "--method", "gradcam", "--out", Path.Combine(dir, "x.npy")));
             Assert.Equal(1, Invoke(PipelineCommand.Create(), "--checkpoint", SymbolsCheckpoint, "--dataset", "symbols", "--data", TestData.DataDirectory,
                 "--components", "99", "--out", Path.Combine(dir, "run")));
+            // Settings the method does not use are refused, not silently ignored.
+            foreach (var (method, option, value) in new[] { ("gradslam", "--mode", "abs"), ("ig", "--layer", "encoder.0.layers.0"), ("gradcam", "--steps", "8") })
+                Assert.Equal(1, Invoke(ExplainCommand.Create(), "--checkpoint", SymbolsCheckpoint, "--dataset", "symbols", "--data", TestData.DataDirectory,
+                    "--method", method, option, value, "--out", Path.Combine(dir, "x.npy")));
             Assert.Empty(Directory.GetFileSystemEntries(dir));
         }
         finally { Directory.Delete(dir, recursive: true); }
