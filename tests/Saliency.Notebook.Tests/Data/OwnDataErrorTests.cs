@@ -44,6 +44,11 @@ public class OwnDataErrorTests
             Refused(Csv(dir, "series,time,value,label\n1,0,1,a\n1,0,2,a\n")).Message);
         Assert.Contains("line 3, column 'label': series '1' is labelled 'a' on line 2 and 'b' here",
             Refused(Csv(dir, "series,time,value,label\n1,0,1,a\n1,1,2,b\n")).Message);
+        Assert.Contains("column 't5' follows 't1', but 't1' follows 't0': the step columns must be evenly spaced",
+            Refused(Csv(dir, "label,t0,t1,t5\na,1,2,3\n")).Message);
+        using (var strided = TimeSeriesFiles.Load(Csv(dir, "label,t0,t10,t20\na,1,2,3\nb,4,5,6\n"))) Assert.Equal(3, strided.L);
+        Assert.Contains("line 3: series '1' has channel 'y' at time 1.5 where channel 'x' has time 1; the channels of a series need the same time stamps",
+            Refused(Csv(dir, "series,time,channel,value,label\n1,0,x,1,a\n1,1.5,y,2,a\n1,1,x,3,a\n1,0,y,4,a\n")).Message);
     }
 
     [Fact]

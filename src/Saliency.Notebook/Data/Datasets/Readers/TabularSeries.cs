@@ -92,6 +92,14 @@ internal static partial class TabularSeries
                 throw new DatasetException(table.Source, $"columns '{byStep[step].Name}' and '{column.Name}' are both step {step} of channel '{name}'");
         }
         long[] first = steps[names[0]].Keys.ToArray();
+        // The columns become consecutive steps, so their numbers must be evenly spaced (t0, t1, … or t0, t10, …): a gap is a missing column.
+        for (int gap = 2; gap < first.Length; gap++)
+            if (first[gap] - first[gap - 1] != first[1] - first[0])
+            {
+                var byStep = steps[names[0]];
+                throw new DatasetException(table.Source, $"column '{byStep[first[gap]].Name}' follows '{byStep[first[gap - 1]].Name}', but '{byStep[first[1]].Name}' follows " +
+                                                         $"'{byStep[first[0]].Name}': the step columns must be evenly spaced (is a column missing?)");
+            }
         foreach (string name in names.Skip(1))
         {
             long[] these = steps[name].Keys.ToArray();
@@ -162,8 +170,11 @@ internal static partial class TabularSeries
                 if (points.Count != l)
                     throw new DatasetException(table.Source,
                         $"ragged series: series '{seriesOrder[s]}' (first on {table.RowName(rows.FirstRow)}) has {points.Count} time steps of channel '{channelNames[ch]}' but series '{seriesOrder[0]}' has {l}; every series needs the same length");
+                var times = ch == 0 ? null : rows.Sorted(0);
                 for (int t = 0; t < l; t++)
                 {
+                    if (times is not null && points[t].Time != times[t].Time)
+                        throw new DatasetException(table.Source, $"{table.RowName(points[t].Row)}: series '{seriesOrder[s]}' has channel '{channelNames[ch]}' at time {points[t].Time.ToString(CultureInfo.InvariantCulture)} where channel '{channelNames[0]}' has time {times[t].Time.ToString(CultureInfo.InvariantCulture)}; the channels of a series need the same time stamps");
                     if (t > 0 && points[t].Time == points[t - 1].Time)
                         throw new DatasetException(table.Source, $"{table.RowName(points[t].Row)}: series '{seriesOrder[s]}' has time {points[t].Time.ToString(CultureInfo.InvariantCulture)} twice (also on {table.RowName(points[t - 1].Row)})");
                     values[(s * l + t) * c + ch] = (float)points[t].Value;
