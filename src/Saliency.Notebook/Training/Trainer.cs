@@ -111,7 +111,8 @@ public sealed class Trainer
             state.History.Add(report);
             progress?.Report(report);
 
-            if (Options.CheckpointPath is { } path && Options.CheckpointEvery > 0 && epoch % Options.CheckpointEvery == 0 && epoch < Options.Epochs)
+            if (Options.CheckpointPath is { } path && Options.CheckpointEvery > 0 && epoch % Options.CheckpointEvery == 0 && epoch < Options.Epochs
+                && state.BestEpoch > 0)                       // a run with no finite epoch yet has nothing worth resuming
                 TrainingCheckpoint.Write(path, model, best, optimizer, Config, Options, dataSha256, state);
         }
         if (state.BestEpoch == 0)
