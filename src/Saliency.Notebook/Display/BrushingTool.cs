@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Plots;
