@@ -50,11 +50,12 @@ public static class ModelStore
     /// </summary>
     public static LoadedModel Load(string path, Device? device = null)
     {
-        if (File.Exists(path) && (path.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase) || IsZip(path)))
+        bool zip = File.Exists(path) && IsZip(path);
+        if (zip || File.Exists(path) && path.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
         {
             // The training.ckpt that `saliency train` writes beside a model is not a torch.save zip but the kit's own resumable state.
             string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            if (!IsZip(path) && File.Exists(Path.Combine(folder, CardFileName)) && File.Exists(Path.Combine(folder, WeightsFileName)))
+            if (!zip && File.Exists(Path.Combine(folder, CardFileName)) && File.Exists(Path.Combine(folder, WeightsFileName)))
                 throw new CheckpointException(path, $"this is a resumable training checkpoint (for train --resume), not a model; load the model folder {folder} instead.");
             return LoadLightning(path, device);
         }

@@ -127,11 +127,11 @@ public static class StreamingGlobalSaliency
                     if (affine is not null)
                     {
                         (latents, double chunkResidual) = affine.EncodeChecked(x);
+                        LatentEncoding.EnsureFinite(latents, samples);     // PosteriorMeans checks the general path's itself
                         residual = Math.Max(residual, chunkResidual);
                     }
                     else latents = model.PosteriorMeans(x, device, batchSize, firstSampleIndex: samples);
                     var cpuLatents = latents.to(ScalarType.Float32).cpu();
-                    LatentEncoding.EnsureFinite(cpuLatents, samples);
                     moments.Add(cpuLatents);
                     sinks?.Latents?.Invoke(cpuLatents);
                     foreach (var label in chunk.Labels) labels.Add(label);

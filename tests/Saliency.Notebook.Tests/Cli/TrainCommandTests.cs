@@ -12,21 +12,15 @@ public class TrainCommandTests
     public void Resume_without_a_checkpoint_exits_with_1_and_trains_nothing()
     {
         string dir = Directory.CreateTempSubdirectory("train-").FullName;
-        var error = new StringWriter();
-        var original = Console.Error;
-        Console.SetError(error);
+        var (code, error) = WithStderr(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "2",
+            "--device", "cpu", "--out", dir, "--resume"));
         try
         {
-            Assert.Equal(1, Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "2",
-                "--device", "cpu", "--out", dir, "--resume"));
-            Assert.Contains("no training checkpoint", error.ToString());
+            Assert.Equal(1, code);
+            Assert.Contains("no training checkpoint", error);
             Assert.Empty(Directory.GetFileSystemEntries(dir));
         }
-        finally
-        {
-            Console.SetError(original);
-            Directory.Delete(dir, recursive: true);
-        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]
