@@ -42,10 +42,13 @@ public sealed class ChannelsLastConv1d : nn.Module<Tensor, Tensor>
     public Parameter Bias => bias;
 
     /// <summary>(B, in, L) → (B, out, L), contiguous.</summary>
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Convolve(input, weight, bias, Padding);
+
+    /// <summary>conv1d(<paramref name="input"/>, <paramref name="kernel"/> (out, in, k), <paramref name="bias"/>) with zero padding <paramref name="padding"/> on each side, as a channels-last conv2d; contiguous.</summary>
+    internal static Tensor Convolve(Tensor input, Tensor kernel, Tensor bias, long padding)
     {
         using var scope = NewDisposeScope();
-        var output = nn.functional.conv2d(ChannelsLast(input.unsqueeze(2)), ChannelsLast(weight.unsqueeze(2)), bias, padding: [0, Padding]);
+        var output = nn.functional.conv2d(ChannelsLast(input.unsqueeze(2)), ChannelsLast(kernel.unsqueeze(2)), bias, padding: [0, padding]);
         return output.squeeze(2).contiguous().MoveToOuterDisposeScope();
     }
 

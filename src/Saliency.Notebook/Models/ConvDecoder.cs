@@ -6,7 +6,8 @@ namespace Saliency.Notebook.Models;
 
 /// <summary>
 /// The original <c>ConvDecoder</c> (cvae.py): <c>initial_layer</c> = Sequential(Linear(D, h[-1]·L/s), ReLU), a view to
-/// (B, h[-1], L/s), then <c>deconv_layers</c> = Sequential(Upsample(s, nearest), Sequential(ConvTranspose1d, ReLU)…, ConvTranspose1d → C).
+/// (B, h[-1], L/s), then <c>deconv_layers</c> = Sequential(Upsample(s, nearest), Sequential(ConvTranspose1d, ReLU)…, ConvTranspose1d → C),
+/// each ConvTranspose1d a <see cref="ChannelsLastConvTranspose1d"/> (libtorch's own is wrong on some shapes).
 /// </summary>
 public sealed class ConvDecoder : nn.Module<Tensor, Tensor>
 {
@@ -25,8 +26,8 @@ public sealed class ConvDecoder : nn.Module<Tensor, Tensor>
         initial_layer = nn.Sequential(nn.Linear(config.LatentDim, config.EncodedSize), nn.ReLU());
         var deconv = nn.Sequential(nn.Upsample(scale_factor: new double[] { config.SamplingFactor }, mode: UpsampleMode.Nearest));
         for (int i = hidden.Count - 1; i > 0; i--)
-            deconv.append(nn.Sequential(nn.ConvTranspose1d(hidden[i], hidden[i - 1], config.KernelSize, padding: padding), nn.ReLU()));
-        deconv.append(nn.ConvTranspose1d(hidden[0], config.Channels, config.KernelSize, padding: padding));
+            deconv.append(nn.Sequential(new ChannelsLastConvTranspose1d(hidden[i], hidden[i - 1], config.KernelSize, padding), nn.ReLU()));
+        deconv.append(new ChannelsLastConvTranspose1d(hidden[0], config.Channels, config.KernelSize, padding));
         deconv_layers = deconv;
         RegisterComponents();
     }

@@ -1,3 +1,4 @@
+using Saliency.Notebook.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -6,7 +7,8 @@ namespace Saliency.Notebook.SanityChecks;
 
 /// <summary>
 /// The small 1-D CNN the corruption check measures accuracy with: Conv1d(C→16, k5) ReLU Conv1d(16→16, k5) ReLU, mean over
-/// time, Linear(16 → classes). Trained seeded with Adam on cross-entropy, so the check's numbers repeat run to run.
+/// time, Linear(16 → classes), its convs <see cref="ChannelsLastConv1d"/> (libtorch's plain conv1d gradient is wrong on some
+/// shapes, see <see cref="ChannelsLastConvTranspose1d"/>). Trained seeded with Adam on cross-entropy, so the check's numbers repeat run to run.
 /// </summary>
 public sealed class SanityClassifier : nn.Module<Tensor, Tensor>
 {
@@ -16,7 +18,7 @@ public sealed class SanityClassifier : nn.Module<Tensor, Tensor>
     /// <summary>A freshly initialised classifier (from the global torch RNG).</summary>
     public SanityClassifier(int channels, int classes) : base(nameof(SanityClassifier))
     {
-        features = nn.Sequential(nn.Conv1d(channels, 16, 5, padding: 2), nn.ReLU(), nn.Conv1d(16, 16, 5, padding: 2), nn.ReLU());
+        features = nn.Sequential(new ChannelsLastConv1d(channels, 16, 5, 2), nn.ReLU(), new ChannelsLastConv1d(16, 16, 5, 2), nn.ReLU());
         head = nn.Linear(16, classes);
         RegisterComponents();
     }
@@ -36,7 +38,7 @@ public sealed class SanityClassifier : nn.Module<Tensor, Tensor>
         var model = new SanityClassifier((int)x.shape[1], classes);
         // Drawn from the seeded generator, not the global torch RNG, which other threads may be using.
         foreach (var (_, module) in model.named_modules())
-            if (module is Conv1d or Linear) RandomisationCheck.PyTorchDefaultInit(module, generator);
+            if (module is ChannelsLastConv1d or Linear) RandomisationCheck.PyTorchDefaultInit(module, generator);
         model.to(device);
         model.train();
         using var optimizer = optim.Adam(model.parameters(), lr: 1e-2);
