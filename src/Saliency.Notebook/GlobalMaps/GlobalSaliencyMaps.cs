@@ -31,7 +31,7 @@ public sealed class GlobalSaliencyMap
         SecondAxisEdges = secondEdges;
     }
 
-    /// <summary>The distinct labels, sorted ordinally (as numpy.unique does).</summary>
+    /// <summary>The distinct labels in <see cref="LabelOrder"/> (numeric when every label is an integer, else ordinal).</summary>
     public IReadOnlyList<string> Labels { get; }
 
     /// <summary>K, the number of components.</summary>

@@ -21,6 +21,12 @@ public sealed record PipelineOptions
 {
     /// <summary>Principal components K.</summary>
     public int Components { get; init; } = 2;
+    /// <summary>The largest <see cref="GridSize"/>: 10× the paper's 200; one map of 2000² bins is already 32 MB per label and component.</summary>
+    public const int MaxGridSize = 2000;
+
+    /// <summary>The largest <see cref="Sigma"/>: a kernel of 8001 taps, wider than any map of <see cref="MaxGridSize"/> bins.</summary>
+    public const double MaxSigma = 1000;
+
     /// <summary>Bins per map axis (the time axis of a time-series map always has L bins).</summary>
     public int GridSize { get; init; } = 200;
     /// <summary>Gaussian filter sigma, in bins.</summary>
@@ -37,8 +43,9 @@ public sealed record PipelineOptions
     {
         if (Components < 1 || Components > latentDim)
             throw new ArgumentException($"--components must be between 1 and the latent size {latentDim}; got {Components}.");
-        if (GridSize < 2) throw new ArgumentException($"--grid must be at least 2; got {GridSize}.");
-        if (!(Sigma >= 0) || double.IsInfinity(Sigma)) throw new ArgumentException($"--sigma must be a finite number ≥ 0; got {Sigma}.");
+        if (GridSize is < 2 or > MaxGridSize) throw new ArgumentException($"--grid must be between 2 and {MaxGridSize} bins per axis; got {GridSize}.");
+        if (!(Sigma >= 0 && Sigma <= MaxSigma))
+            throw new ArgumentException($"--sigma must be a number between 0 and {MaxSigma} bins; got {Sigma}.");
         if (BatchSize is < 1) throw new ArgumentException($"--batch-size must be positive; got {BatchSize}.");
     }
 }

@@ -104,8 +104,10 @@ public static class GlobalSaliencySteps
         ArgumentNullException.ThrowIfNull(projections);
         if (projections.Values.shape[0] != data.N || projections.Values.shape[1] != data.L)
             throw new ArgumentException($"The projections are ({string.Join(", ", projections.Values.shape)}) but dataset '{data.Info.Name}' has N = {data.N}, L = {data.L}.", nameof(projections));
-        if (gridSize < 2) throw new ArgumentOutOfRangeException(nameof(gridSize), gridSize, "The grid needs at least 2 bins per axis.");
-        if (!(sigma >= 0) || double.IsInfinity(sigma)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "sigma must be a finite number ≥ 0.");
+        if (gridSize is < 2 or > PipelineOptions.MaxGridSize)
+            throw new ArgumentOutOfRangeException(nameof(gridSize), gridSize, $"The grid needs between 2 and {PipelineOptions.MaxGridSize} bins per axis.");
+        if (!(sigma >= 0 && sigma <= PipelineOptions.MaxSigma))
+            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, $"sigma must be a number between 0 and {PipelineOptions.MaxSigma} bins.");
         MapVariant chosen = variant ?? GlobalSaliencyPipeline.DefaultVariant(data.Info);
         if (chosen == MapVariant.Trajectories && data.C < 2)
             throw new ArgumentException($"The trajectory maps need two channels; dataset '{data.Info.Name}' has {data.C}. Use the time-series variant.");

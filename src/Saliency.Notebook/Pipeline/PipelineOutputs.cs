@@ -150,10 +150,17 @@ public static class PipelineOutputs
             .Select(r => Enumerable.Range(0, matrix.GetLength(1)).Select(c => matrix[r, c]).ToArray())
             .ToArray();
 
+    /// <summary>Every name a pipeline output folder holds; a target holding anything else is not replaced (see <see cref="StagingFolder"/>).</summary>
+    internal static readonly IReadOnlySet<string> OutputFileNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "latents.npy", "gradcam.npy", "projections.npy", "pca.json", "labels.json", "maps.npy", "maps_norm.npy", "combined.npy", "summary.json",
+    };
+
     /// <summary>
     /// A hidden staging folder next to the target (<c>.NAME.partial-PID</c>). <see cref="Commit"/> moves it into place, replacing a
     /// previous folder as a whole; disposing it uncommitted deletes it. Staging folders left by runs whose process is gone (killed)
-    /// are removed when the next run starts.
+    /// are removed when the next run starts. Because the target is replaced as a whole, a target that holds anything a pipeline
+    /// run does not write (the input data, say), or the current directory, is refused before anything runs.
     /// </summary>
     private sealed class StagingFolder : IDisposable
     {
@@ -162,7 +169,9 @@ public static class PipelineOutputs
 
         public StagingFolder(string directory)
         {
+            ArgumentException.ThrowIfNullOrWhiteSpace(directory);
             _target = System.IO.Path.GetFullPath(directory);
+            EnsureReplaceable(_target);
             string parent = System.IO.Path.GetDirectoryName(_target)!;
             Directory.CreateDirectory(parent);
             string prefix = $".{System.IO.Path.GetFileName(_target)}.partial-";
@@ -175,6 +184,24 @@ public static class PipelineOutputs
         }
 
         public string Path { get; }
+
+        private static void EnsureReplaceable(string target)
+        {
+            string trimmed = System.IO.Path.TrimEndingDirectorySeparator(target);
+            string current = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Environment.CurrentDirectory));
+            if (System.IO.Path.GetDirectoryName(trimmed) is null)
+                throw new ArgumentException($"The output folder {target} is a file system root; give a folder of its own.", nameof(target));
+            if (current == trimmed || current.StartsWith(trimmed + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new ArgumentException($"The output folder {target} is the current directory or holds it, and it is replaced as a whole; give a folder of its own (e.g. out/pipeline).", nameof(target));
+            if (File.Exists(trimmed))
+                throw new IOException($"The output folder {target} is a file.");
+            if (!Directory.Exists(trimmed)) return;
+            var foreign = Directory.EnumerateFileSystemEntries(trimmed).Select(System.IO.Path.GetFileName)
+                .Where(name => !OutputFileNames.Contains(name!)).Order(StringComparer.Ordinal).ToList();
+            if (foreign.Count > 0)
+                throw new IOException($"The output folder {target} holds {string.Join(", ", foreign.Take(5))}{(foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "")}, " +
+                    "which no pipeline run wrote; the folder is replaced as a whole, so give a new or empty folder, or one a previous pipeline run wrote.");
+        }
 
         public void Commit()
         {

@@ -46,11 +46,11 @@ public class GlobalSaliencyPipelineTests
         using var result = GlobalSaliencyPipeline.Run(loaded.Model, data, new PipelineOptions { Components = 3, GridSize = 20, Sigma = 1 });
         string dir = Path.Combine(Path.GetTempPath(), $"pipeline-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "stale.txt"), "from an earlier run");
+        File.WriteAllText(Path.Combine(dir, "summary.json"), "from an earlier run");
         try
         {
             PipelineOutputs.Save(result, dir);
-            Assert.False(File.Exists(Path.Combine(dir, "stale.txt")));
+            Assert.DoesNotContain("earlier", File.ReadAllText(Path.Combine(dir, "summary.json")));
             Assert.Equal(new long[] { 1100, 16 }, NpyReader.Read(Path.Combine(dir, "latents.npy")).Shape);
             Assert.Equal(new long[] { 1100, 60, 16 }, NpyReader.Read(Path.Combine(dir, "gradcam.npy")).Shape);
             Assert.Equal(new long[] { 1100, 60, 3 }, NpyReader.Read(Path.Combine(dir, "projections.npy")).Shape);
@@ -67,6 +67,34 @@ public class GlobalSaliencyPipelineTests
     }
 
     [Fact]
+    public void A_folder_holding_anything_a_run_does_not_write_or_the_current_directory_is_never_replaced()
+    {
+        using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
+        using var loaded = ModelStore.Load(SymbolsCheckpoint, data.C, data.L, "symbols");
+        using var result = GlobalSaliencyPipeline.Run(loaded.Model, data, new PipelineOptions { Components = 2, GridSize = 10 });
+        string dir = Path.Combine(Path.GetTempPath(), $"pipeline-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "my_series.npy"), "the input data");
+        File.WriteAllText(Path.Combine(dir, "latents.npy"), "an earlier run's");
+        try
+        {
+            var e = Assert.Throws<IOException>(() => PipelineOutputs.Save(result, dir));
+            Assert.Contains("my_series.npy", e.Message);
+            Assert.DoesNotContain("latents.npy", e.Message);
+            Assert.Equal(new[] { "latents.npy", "my_series.npy" }, Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).Order());
+            Assert.Equal("the input data", File.ReadAllText(Path.Combine(dir, "my_series.npy")));
+            Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(dir)!, $".{Path.GetFileName(dir)}.*"));
+
+            foreach (string holdsCurrent in new[] { Environment.CurrentDirectory, Path.GetDirectoryName(Environment.CurrentDirectory)! })
+            {
+                var refused = Assert.Throws<ArgumentException>(() => PipelineOutputs.Save(result, holdsCurrent));
+                Assert.Contains("current directory", refused.Message);
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void Bad_settings_and_mismatched_models_are_refused_with_a_reason()
     {
         using var data = DatasetRegistry.Load("eog", TestData.DataDirectory);
@@ -76,7 +104,15 @@ public class GlobalSaliencyPipelineTests
         using var symbolData = DatasetRegistry.Load("symbols", TestData.DataDirectory);
         e = Assert.Throws<ArgumentException>(() => GlobalSaliencyPipeline.Run(symbols.Model, symbolData, new PipelineOptions { Components = 17 }));
         Assert.Contains("components", e.Message);
-        e = Assert.Throws<ArgumentException>(() => GlobalSaliencyPipeline.Run(symbols.Model, symbolData, new PipelineOptions { Sigma = double.NaN }));
-        Assert.Contains("sigma", e.Message);
+        foreach (double sigma in new[] { double.NaN, -1, 1e12 })
+        {
+            e = Assert.Throws<ArgumentException>(() => GlobalSaliencyPipeline.Run(symbols.Model, symbolData, new PipelineOptions { Sigma = sigma }));
+            Assert.Contains("--sigma must be a number between 0 and 1000", e.Message);
+        }
+        foreach (int grid in new[] { 1, 20000 })
+        {
+            e = Assert.Throws<ArgumentException>(() => GlobalSaliencyPipeline.Run(symbols.Model, symbolData, new PipelineOptions { GridSize = grid }));
+            Assert.Contains("--grid must be between 2 and 2000", e.Message);
+        }
     }
 }
