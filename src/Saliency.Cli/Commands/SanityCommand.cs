@@ -18,10 +18,14 @@ public static class SanityCommand
         var baseline = new Option<string?>("--baseline-checkpoint") { Description = "second model of a two-model check (flyover-models: the landing-only model)" };
         var output = new Option<string>("--out") { Description = "output folder for result.json", Required = true };
         var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", SaliencyMethod.Names)} (default: the check's own)", AllowMultipleArgumentsPerToken = true };
-        var label = new Option<string[]>("--label") { Description = "restrict per-class checks to these labels (default: every class)", AllowMultipleArgumentsPerToken = true };
+        var label = new Option<string[]>("--label")
+        {
+            Description = $"restrict a per-class check ({string.Join(", ", SanityCheckCatalog.All.Where(c => c.IsPerClass).Select(c => c.Name))}) to these labels (default: every class)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var seed = new Option<long>("--seed") { Description = "seed of the check's random choices", DefaultValueFactory = _ => 42 };
         var batchSize = new Option<int?>("--batch-size") { Description = "rows per forward/backward pass (default: 1024 on a CPU, 16384 on CUDA)" };
-        var layer = new Option<string>("--layer") { Description = "GradCAM layer", DefaultValueFactory = _ => MethodSettings.Default.Layer };
+        var layer = new Option<string>("--layer") { Description = "GradCAM layer (gradcam only)", DefaultValueFactory = _ => MethodSettings.Default.Layer };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var command = new Command("sanity", "Sanity checks of the saliency maps (masking, randomisation, translation, corruption, ...); writes result.json.")
         {
@@ -31,6 +35,9 @@ public static class SanityCommand
         command.SetAction(parse => CommandRunner.Run("sanity", () =>
         {
             var sanityCheck = SanityCheckCatalog.Get(parse.GetValue(check)!);
+            string[] methods = parse.GetValue(method) ?? [];
+            if (parse.GetResult(layer) is { Implicit: false } && methods.Length > 0 && !methods.Any(m => SaliencyMethod.Get(m) == SaliencyMethod.GradCam))
+                throw new ArgumentException($"--layer does not apply to --method {string.Join(", ", methods)}: only gradcam takes a layer.");
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
             using var ds = source.Load(parse);
             string? baselinePath = parse.GetValue(baseline);
@@ -43,7 +50,7 @@ public static class SanityCommand
                 Model = loaded.Model,
                 BaselineModel = baselineModel?.Model,
                 Data = SanityData.From(ds),
-                Methods = parse.GetValue(method) ?? [],
+                Methods = methods,
                 Labels = parse.GetValue(label) ?? [],
                 Seed = parse.GetValue(seed),
                 BatchSize = parse.GetValue(batchSize) ?? LatentExplainer.DefaultBatchSizeFor(dev),

@@ -43,8 +43,9 @@ public sealed record MethodSettings
 
 /// <summary>
 /// Per-position maps of one method towards every latent dimension, both (N, P, D) float64 on the CPU (P = time steps, or
-/// frequency bins for <see cref="AttributionAxis.Frequency"/>): <see cref="Signed"/> keeps the method's sign (input attributions
-/// summed over channels), <see cref="Absolute"/> is the sign-free saliency (|map|, or Σ_c |attribution| for input methods).
+/// frequency bins for <see cref="AttributionAxis.Frequency"/>): <see cref="Signed"/> keeps the method's sign (GradCAM's signed
+/// map whatever its mode, input attributions summed over channels), <see cref="Absolute"/> is the sign-free saliency (|map|,
+/// GradCAM's ReLU in mode relu, or Σ_c |attribution| for input methods).
 /// The caller disposes it.
 /// </summary>
 public sealed class MethodMaps : IDisposable
@@ -167,12 +168,15 @@ public sealed class SaliencyMethod
         ArgumentNullException.ThrowIfNull(x);
         using var scope = torch.NewDisposeScope();
         var onDevice = x.to(device);
-        var values = Raw(model, onDevice, batchSize, settings ?? MethodSettings.Default).to(ScalarType.Float64).cpu();
+        settings ??= MethodSettings.Default;
+        bool cam = ReferenceEquals(this, GradCam);
+        // GradCAM is computed signed (Σ_k α_k A_k), so Signed keeps its sign whatever the mode; Absolute applies the mode.
+        var values = Raw(model, onDevice, batchSize, cam ? settings with { Mode = CamMode.Signed } : settings).to(ScalarType.Float64).cpu();
         Tensor signed, absolute;
         if (Kind == AttributionKind.PerLatent)
         {
             signed = values;
-            absolute = values.abs();
+            absolute = cam && settings.Mode == CamMode.Relu ? values.relu() : values.abs();
         }
         else
         {

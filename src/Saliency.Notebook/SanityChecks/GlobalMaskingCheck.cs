@@ -26,6 +26,9 @@ public sealed class GlobalMaskingCheck : LatentPerturbationCheck
     public override string Name => "global-masking";
 
     /// <inheritdoc/>
+    public override bool IsPerClass => true;
+
+    /// <inheritdoc/>
     public override string Description =>
         "Mean |ΔPC1| of a class after keeping only the steps whose class-mean PC1 saliency is ≥ its p-th percentile (others set to −1); " +
         "a meaningful map keeps the latent code where few salient steps survive.";

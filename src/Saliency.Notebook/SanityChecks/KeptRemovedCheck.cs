@@ -30,6 +30,9 @@ public sealed class KeptRemovedCheck : LatentPerturbationCheck
     public override string Name => "kept-removed";
 
     /// <inheritdoc/>
+    public override bool IsPerClass => true;
+
+    /// <inheritdoc/>
     public override string Description =>
         "Re-encodes the series with only the salient steps kept (0.2·max of normalised |PC1| GradCAM; others zeroed) and with only " +
         "the non-salient steps kept; the headline is the removed/kept ratio of the mean latent displacement from the originals.";

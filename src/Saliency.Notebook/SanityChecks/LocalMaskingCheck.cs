@@ -33,6 +33,9 @@ public sealed class LocalMaskingCheck : LatentPerturbationCheck
     public override string Name => "local-masking";
 
     /// <inheritdoc/>
+    public override bool IsPerClass => true;
+
+    /// <inheritdoc/>
     public override string Description =>
         "Mean 2-D PCA distance of a class's samples after masking them (−1) with one reference sample's own PC1 saliency mask " +
         "(steps > its p-th percentile kept), per reference and percentile; compare with global-masking.";

@@ -35,6 +35,9 @@ public sealed class RandomisationCheck : MapComparisonCheck
     public override string Name => "randomisation";
 
     /// <inheritdoc/>
+    public override bool ComparesMethods => true;
+
+    /// <inheritdoc/>
     public override string Description =>
         "Spearman rank correlation (|maps| and signed) and SSIM between the maps of the trained model and of models whose encoder " +
         "layers are re-initialised, cascading from the top and one layer at a time; a method passes when the correlation drops " +

@@ -69,10 +69,10 @@ public sealed record SanityCheckInputs
     /// <summary>The second model of a two-model check (<c>flyover-models</c>: the landing-only model).</summary>
     public ILatentEncoder? BaselineModel { get; init; }
 
-    /// <summary>Method names to run; empty = the check's default methods.</summary>
+    /// <summary>Method names to run, repeats dropped; empty = the check's default methods. Only a check that compares methods takes more than one.</summary>
     public IReadOnlyList<string> Methods { get; init; } = [];
 
-    /// <summary>Labels to restrict per-class checks to; empty = every class (or the check's own default).</summary>
+    /// <summary>Labels to restrict a per-class check (<see cref="SanityCheck.IsPerClass"/>) to, repeats dropped; empty = every class.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
     /// <summary>Device the model lives on; x is moved there.</summary>
@@ -129,10 +129,17 @@ public abstract class SanityCheck
     /// <summary>Whether it compares against <see cref="SanityCheckInputs.BaselineModel"/>.</summary>
     public virtual bool NeedsBaselineModel => false;
 
+    /// <summary>Whether one run computes several methods side by side; the others run one method, and more is an error.</summary>
+    public virtual bool ComparesMethods => false;
+
+    /// <summary>Whether it reports per class, so that <see cref="SanityCheckInputs.Labels"/> restricts it; for the others labels are an error.</summary>
+    public virtual bool IsPerClass => false;
+
     /// <summary>Checks the inputs against the metadata, runs the check inside a dispose scope and returns its result.</summary>
     public SanityCheckResult Run(SanityCheckInputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        inputs = inputs with { Labels = inputs.Labels.Distinct(StringComparer.Ordinal).ToArray() };
         var methods = ResolveMethods(inputs);
         Validate(inputs);
         using var scope = torch.NewDisposeScope();
@@ -154,6 +161,8 @@ public abstract class SanityCheck
             throw new ArgumentException($"the data are [{string.Join(", ", data.X.shape)}] but the model takes (N, {inputs.Model.Channels}, {inputs.Model.Length}).");
         if (data.Labels.Count != data.X.shape[0])
             throw new ArgumentException($"there are {data.Labels.Count} labels for {data.X.shape[0]} samples.");
+        if (inputs.Labels.Count > 0 && !IsPerClass)
+            throw new ArgumentException($"check '{Name}' does not report per class, so labels (--label) do not apply to it.");
         foreach (var label in inputs.Labels) data.IndicesOf(label);
     }
 
@@ -173,10 +182,12 @@ public abstract class SanityCheck
     private IReadOnlyList<SaliencyMethod> ResolveMethods(SanityCheckInputs inputs)
     {
         var names = inputs.Methods.Count > 0 ? inputs.Methods : DefaultMethods;
-        var methods = names.Select(SaliencyMethod.Get).ToArray();
+        var methods = names.Select(SaliencyMethod.Get).Distinct().ToArray();
         foreach (var method in methods)
             if (!ApplicableMethods.Contains(method.Name))
                 throw new ArgumentException($"check '{Name}' does not apply to method '{method.Name}'; it applies to: {string.Join(", ", ApplicableMethods)}.");
+        if (methods.Length > 1 && !ComparesMethods)
+            throw new ArgumentException($"check '{Name}' runs one method at a time; got {string.Join(", ", methods.Select(m => m.Name))}. Run it once per method.");
         return methods;
     }
 }

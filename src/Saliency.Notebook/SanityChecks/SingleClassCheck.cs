@@ -33,6 +33,9 @@ public sealed class SingleClassCheck : MapComparisonCheck
     public override string Name => "single-class";
 
     /// <inheritdoc/>
+    public override bool IsPerClass => true;
+
+    /// <inheritdoc/>
     public override string Description =>
         "Pearson correlation between a class's global PC1 saliency map and the class's point density, for a CVAE trained on that " +
         "class only vs one trained (same settings) on all classes.";
@@ -48,7 +51,7 @@ public sealed class SingleClassCheck : MapComparisonCheck
         var config = Architecture ?? (inputs.Model as CVAE)?.Config
             ?? new CvaeConfig { Channels = inputs.Model.Channels, Length = inputs.Model.Length, LatentDim = inputs.Model.LatentDim };
         var options = Training with { Epochs = TrainingEpochs, Seed = inputs.Seed, CheckpointPath = null, Resume = false };
-        var labels = inputs.Labels.Count > 0 ? inputs.Labels : data.ClassNames.Take(1).ToArray();
+        var labels = LabelsOf(inputs);
 
         using var allClasses = new Trainer(config, options, inputs.Device).Train(data.X).Model;
         var rows = new List<SingleClassRow>();

@@ -45,6 +45,26 @@ public class RegistryTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void GradCams_signed_maps_keep_their_sign_whatever_the_mode_and_the_absolute_maps_apply_it()
+    {
+        using var scope = NewDisposeScope();
+        var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
+        var x = randn(6, 2, 8, dtype: ScalarType.Float64, generator: new Generator(5));
+        var settings = MethodSettings.Default with { Layer = "encoder.2" };
+        using var signedCam = new GradCam("encoder.2", CamMode.Signed).Explain(model, x, LatentTarget.AllDimensions, 64);
+        var expected = signedCam.Values.to(ScalarType.Float64);
+        Assert.True(expected.lt(0).any().item<bool>());                          // the test needs negative GradCAM values
+
+        foreach (var mode in new[] { CamMode.Abs, CamMode.Signed, CamMode.Relu })
+        {
+            using var maps = SaliencyMethod.GradCam.Maps(model, x, CPU, 64, settings with { Mode = mode });
+            Assert.True(maps.Signed.allclose(expected, rtol: 1e-10, atol: 1e-12), mode.ToString());
+            var absolute = mode == CamMode.Relu ? expected.relu() : expected.abs();
+            Assert.True(maps.Absolute.allclose(absolute, rtol: 1e-10, atol: 1e-12), mode.ToString());
+        }
+    }
+
     /// <summary>
     /// Why <see cref="IntegratedGradients.DefaultSteps"/>: the completeness error Σ attr − (f(x) − f(0)) of the trapezoid rule on the
     /// authors' two checkpoints, relative to the largest |f(x) − f(0)|, for 64 samples of each dataset.

@@ -61,6 +61,21 @@ public class ComparisonChecksTests
     }
 
     [Fact]
+    public void Single_class_covers_every_class_by_default_and_a_repeated_label_once()
+    {
+        var config = new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4], KernelSize = 5, SamplingFactor = 10 };
+        using var checkpoint = new CVAE(config);
+        var check = new SingleClassCheck { TrainingEpochs = 2, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 10, Sigma = 1 };
+        var data = SyntheticData.Uniform(60, 20, seed: 5);
+
+        var every = check.Run(new SanityCheckInputs { Model = checkpoint, Data = data, Settings = new MethodSettings { Layer = "encoder.0.layers.2" } });
+        var repeated = check.Run(new SanityCheckInputs { Model = checkpoint, Data = data, Settings = new MethodSettings { Layer = "encoder.0.layers.2" }, Labels = ["b", "b"] });
+
+        Assert.Equal(new[] { "a", "a", "a", "b", "b", "b" }, every.Rows["label"].Cast<string>());
+        Assert.Equal(new[] { "b", "b", "b" }, repeated.Rows["label"].Cast<string>());
+    }
+
+    [Fact]
     public void Bad_inputs_give_clear_errors()
     {
         using var model = SyntheticEncoder.RandomConv(2, 20, 4, seed: 1);
@@ -88,6 +103,18 @@ public class ComparisonChecksTests
         var unknownLabel = Assert.Throws<ArgumentException>(() =>
             new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Labels = ["zzz"] }));
         Assert.Contains("labelled 'zzz'", unknownLabel.Message);
+
+        // A check that runs one method refuses two instead of reporting both and computing the first only.
+        var twoMethods = Assert.Throws<ArgumentException>(() =>
+            new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Methods = ["guided", "gradcam"] }));
+        Assert.Contains("runs one method at a time; got guided, gradcam", twoMethods.Message);
+        // Labels restrict per-class checks only; a check that ignores them says so.
+        var labelsIgnored = Assert.Throws<ArgumentException>(() =>
+            new TranslationCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Labels = ["a"] }));
+        Assert.Contains("check 'translation' does not report per class", labelsIgnored.Message);
+        Assert.Equal(new[] { "global-masking", "local-masking", "kept-removed", "single-class" },
+            SanityCheckCatalog.All.Where(c => c.IsPerClass).Select(c => c.Name));
+        Assert.Equal(new[] { "randomisation" }, SanityCheckCatalog.All.Where(c => c.ComparesMethods).Select(c => c.Name));
 
         Assert.Equal(8, SanityCheckCatalog.All.Count);
         Assert.All(SanityCheckCatalog.All, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));
