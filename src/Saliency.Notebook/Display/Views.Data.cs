@@ -23,8 +23,9 @@ public static partial class Views
         {
             (int[] rows, double alpha) = CurveSample(labels, maxCurvesPerLabel, SeriesDatasetAlpha);
             double[][] series = Series(data.X, 0);
+            var classSizes = labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
             var chart = Charts.DatasetSeries(rows.Select(i => series[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
-                $"{info.Name}: series per label ({Shown(rows.Length, data.N)})", alpha);
+                $"{info.Name}: series per label ({Shown(rows.Length, data.N)})", alpha, classSizes: classSizes);
             view.Add(Figure.FromChart(chart, $"{info.Name}-dataset"));
         }
         else

@@ -17,10 +17,12 @@ public static class Charts
 
     /// <summary>
     /// Time-series dataset: one panel per label (one row each), every series of that label in black with opacity
-    /// <paramref name="alpha"/> (paper: .02), so dense regions look darker.
+    /// <paramref name="alpha"/> (paper: .02), so dense regions look darker; one value range for all panels, as in the paper.
+    /// When the series are a sample, <paramref name="classSizes"/> (label → series in the whole dataset) titles each panel
+    /// "shown of all".
     /// </summary>
     public static PlotlyFigure DatasetSeries(double[][] series, IReadOnlyList<string> labels, string? title = "Dataset", double alpha = 0.02,
-        int panelWidth = 900, int panelHeight = 220)
+        int panelWidth = 900, int panelHeight = 220, IReadOnlyDictionary<string, int>? classSizes = null)
     {
         RequireSameCount(series.Length, labels.Count, "series", "labels");
         List<string> order = Ordered(labels);
@@ -28,14 +30,18 @@ public static class Charts
         var traces = new List<PlotlyTrace>();
         var layout = BaseLayout(title, panelWidth, panelHeight * order.Count + 80);
         var annotations = new List<object>();
+        double[] values = series.SelectMany(s => s).Where(double.IsFinite).ToArray();
+        double[]? valueRange = values.Length == 0 ? null : Padded(values.Min(), values.Max());
         for (int row = 0; row < order.Count; row++)
         {
             (string x, string y) = grid.AxisIds(row, 0);
             for (int i = 0; i < series.Length; i++)
                 if (labels[i] == order[row])
                     traces.Add(CurveTrace(Polyline.FromSeries(series[i]), Rgba("#000000", alpha), x, y));
-            grid.AddPanel(layout, annotations, row, 0, $"label {order[row]} ({labels.Count(l => l == order[row])} series)",
-                Axis(row == order.Count - 1 ? "time step" : null), Axis("value"));
+            int shown = labels.Count(l => l == order[row]);
+            string count = classSizes != null && classSizes.TryGetValue(order[row], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} series";
+            grid.AddPanel(layout, annotations, row, 0, $"label {order[row]} ({count})",
+                Axis(row == order.Count - 1 ? "time step" : null), Axis("value", range: valueRange));
         }
         layout["annotations"] = annotations;
         layout["showlegend"] = false;
@@ -150,17 +156,18 @@ public static class Charts
         IReadOnlyDictionary<string, string> colours = LabelColors.For(labels);
         for (int l = 0; l < labels.Count; l++)
         {
-            bool first = true;
             foreach (Polyline curve in curvesByLabel[l])
             {
                 PlotlyTrace trace = CurveTrace(curve, Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y");
                 trace.Set("name", labels[l]);
                 trace.Set("legendgroup", labels[l]);
-                trace.Set("showlegend", first);
-                first = false;
                 traces.Add(trace);
             }
+            traces.Add(LegendEntry(labels[l], colours[labels[l]]));   // the curves are faint; the legend shows the label's colour
         }
+        // One colour range for every component's panel, so the one colour bar reads true for all of them.
+        double zMin = combinedByComponent.Count == 0 ? 0 : combinedByComponent.Min(m => m.Min);
+        double zMax = combinedByComponent.Count == 0 ? 1 : combinedByComponent.Max(m => m.Max);
         Dictionary<string, object> YAxis(MapPanel? map, string? title) => Axis(title, reversed: style.InvertY,
             range: map == null ? null : style.InvertY ? new[] { map.Y1, map.Y0 } : new[] { map.Y0, map.Y1 });
         grid.AddPanel(layout, annotations, 0, 0, "all samples by label", Axis(style.XTitle), YAxis(null, style.YTitle));
@@ -169,7 +176,7 @@ public static class Charts
             (string x, string y) = grid.AxisIds(0, c + 1);
             MapPanel map = combinedByComponent[c];
             traces.AddRange(curvesByLabel.SelectMany(curves => curves).Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
-            traces.Add(HeatmapTrace(map, style.TransparentBelow, map.Min, map.Max, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null));
+            traces.Add(HeatmapTrace(map, style.TransparentBelow, zMin, zMax, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null));
             grid.AddPanel(layout, annotations, 0, c + 1, $"PC{c + 1}, all labels", Axis(style.XTitle, range: new[] { map.X0, map.X1 }), YAxis(map, null));
         }
         layout["annotations"] = annotations;
@@ -309,6 +316,18 @@ public static class Charts
         layout["showlegend"] = true;
         layout["legend"] = Obj(("orientation", "h"), ("y", -0.18));
         return Chart(traces, layout);
+    }
+
+    /// <summary>A legend entry of <paramref name="colour"/> at full opacity that draws nothing, grouped with the label's curves (a click toggles them).</summary>
+    private static PlotlyTrace LegendEntry(string label, string colour) =>
+        Trace("scatter", ("mode", "lines"), ("x", new double?[] { null }), ("y", new double?[] { null }), ("name", label), ("legendgroup", label),
+            ("showlegend", true), ("line", Obj(("color", colour), ("width", 3))), ("hoverinfo", "skip"), ("xaxis", "x"), ("yaxis", "y"));
+
+    /// <summary>[min, max] widened by 3 % of the span on each side (or ±0.5 when constant), so the extreme curves stay inside the frame.</summary>
+    private static double[] Padded(double min, double max)
+    {
+        double pad = max > min ? 0.03 * (max - min) : 0.5;
+        return new[] { min - pad, max + pad };
     }
 
     private static PlotlyTrace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>

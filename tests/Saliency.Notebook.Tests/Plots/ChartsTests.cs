@@ -25,6 +25,24 @@ public class ChartsTests
         Assert.Equal(new[] { "y", "y", "y", "y2", "y2", "y3" }, figure.Data.Select(trace => (string?)trace["yaxis"]).ToArray());
         Assert.NotNull(figure.Layout["yaxis3"]);
         Assert.Null(figure.Layout["yaxis4"]);
+        // One value range for every panel (sin spans −1…1, padded by 3 %), as the paper's shared y limits.
+        foreach (string axis in new[] { "yaxis", "yaxis2", "yaxis3" })
+        {
+            var range = figure.Layout[axis]!["range"]!.AsArray().Select(v => (double)v!).ToArray();
+            Assert.Equal(-1, range[0], 0.1);
+            Assert.Equal(1, range[1], 0.1);
+            Assert.Equal(range, figure.Layout["yaxis"]!["range"]!.AsArray().Select(v => (double)v!).ToArray());
+        }
+    }
+
+    [Fact]
+    public void DatasetSeries_panel_titles_say_how_many_of_a_class_are_shown_when_the_series_are_a_sample()
+    {
+        var sizes = new Dictionary<string, int> { ["3"] = 330, ["6"] = 2, ["7"] = 1 };
+        var figure = new FigureJson(Charts.DatasetSeries(Series(6, 20), SeriesLabels, classSizes: sizes));
+
+        var titles = figure.Layout["annotations"]!.AsArray().Select(a => (string?)a!["text"]).ToArray();
+        Assert.Equal(new[] { "label 3 (3 of 330 shown)", "label 6 (2 series)", "label 7 (1 series)" }, titles);
     }
 
     [Fact]
@@ -156,9 +174,17 @@ public class ChartsTests
 
         Assert.Equal(2, figure.OfType("heatmap").Count());
         var labelled = figure.Data.Where(trace => (string?)trace["xaxis"] == "x").ToList();
-        Assert.Equal(new[] { "East", "West", "South" }, labelled.Select(trace => (string?)trace["name"]).ToArray());
+        Assert.Equal(new[] { "East", "East", "West", "West", "South", "South" }, labelled.Select(trace => (string?)trace["name"]).ToArray());
         Assert.Equal("rgba(31,119,180,0.1)", (string?)labelled[0]["line"]!["color"]);
-        Assert.Equal(3 + 2 * 3, figure.OfType("scatter").Count());
+        // The legend shows each label once, in its colour at full opacity, from an entry that draws nothing.
+        var legend = figure.Data.Where(trace => (bool?)trace["showlegend"] == true).ToList();
+        Assert.Equal(labels, legend.Select(trace => (string?)trace["name"]).ToArray());
+        Assert.Equal(new[] { "#1f77b4", "#e41a1c", "#4daf4a" }, legend.Select(entry => (string?)entry["line"]!["color"]).ToArray());
+        Assert.All(legend, entry => Assert.Null(entry["x"]!.AsArray().Single()));
+        Assert.Equal(3 + 3 + 2 * 3, figure.OfType("scatter").Count());
+        // One colour range over both components' panels (the first map spans 0…1, the second 0…1 too; make them differ below).
+        var uneven = new FigureJson(Charts.CombinedMaps(labels, curves, new[] { combined[0], new MapPanel(new double[,] { { 0, 3 }, { 1, 0 } }, 0, 1, 0, 1) }));
+        Assert.All(uneven.OfType("heatmap"), map => Assert.Equal((0.0, 3.0), ((double)map["zmin"]!, (double)map["zmax"]!)));
     }
 
     [Fact]
