@@ -98,16 +98,20 @@ public static partial class Views
         using var scope = NewDisposeScope();                                   // the indexed and converted tensors below
         var view = new KitView(title ?? "Step 4 · GradCAM projected on the principal directions")
             .Note(string.Create(CultureInfo.InvariantCulture,
-                $"Projections (N, L, K) = ({data.N}, {data.L}, {projections.ComponentCount}) in {projections.Seconds:F3} s; shown: |projection| of sample {sample} (label {data.Labels[sample]})."));
+                $"Projections (N, L, K) = ({data.N}, {data.L}, {projections.ComponentCount}) in {projections.Seconds:F3} s; shown: |projection| of sample {sample} (label {data.Labels[sample]}), one colour range for every component, so their strengths compare."));
         var panels = new List<KitView>();
+        var weights = Enumerable.Range(0, projections.ComponentCount).Select(k => ToArray(projections.Values[sample, TensorIndex.Colon, k].abs())).ToArray();
+        double[] all = weights.SelectMany(w => w).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        (double, double) colourRange = (0, Math.Max(all.Max(), double.Epsilon));
         for (int k = 0; k < projections.ComponentCount; k++)
         {
-            double[] weight = ToArray(projections.Values[sample, TensorIndex.Colon, k].abs());
+            double[] weight = weights[k];
             string chartTitle = $"{data.Info.Name} sample {sample}: |PC{k + 1} projection|{Of(title)}";
             var chart = data.Info.PlotKind == PlotKind.TimeSeries
-                ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], weight, chartTitle, width: 560, height: 320, valueTitle: data.Info.YAxisTitle)
+                ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], weight, chartTitle, width: 560, height: 320, valueTitle: data.Info.YAxisTitle,
+                    colourRange: colourRange)
                 : Charts.SampleSaliency(Trajectories(data.X[sample].unsqueeze(0))[0], weight, chartTitle, data.Info.InvertYAxis, width: 460, height: 420,
-                    xTitle: data.Info.XAxisTitle, yTitle: data.Info.YAxisTitle);
+                    xTitle: data.Info.XAxisTitle, yTitle: data.Info.YAxisTitle, colourRange: colourRange);
             panels.Add(new KitView(null).Add(Figure.FromChart(chart, $"{data.Info.Name}-sample-{sample}-pc{k + 1}-projection{Suffix(title)}")));
         }
         return view.Row(panels.ToArray());

@@ -76,28 +76,31 @@ public static class Charts
         return Chart(traces, layout);
     }
 
-    /// <summary>One sample's series with each time step coloured by its saliency (YlOrRd, with a colour bar).</summary>
+    /// <summary>
+    /// One sample's series with each time step coloured by its saliency (YlOrRd, with a colour bar); <paramref name="colourRange"/>
+    /// fixes the colour scale (e.g. one range for several charts to compare), else it spans this saliency.
+    /// </summary>
     public static PlotlyFigure SampleSaliency(double[] series, double[] saliency, string? title = "Saliency of one sample", int width = 900, int height = 350,
-        string valueTitle = "value")
+        string valueTitle = "value", (double Min, double Max)? colourRange = null)
     {
         RequireSameCount(series.Length, saliency.Length, "series values", "saliency values");
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis("time step");
         layout["yaxis"] = Axis(valueTitle);
         layout["showlegend"] = false;
-        return Chart(SaliencyTraces(Polyline.FromSeries(series), saliency), layout);
+        return Chart(SaliencyTraces(Polyline.FromSeries(series), saliency, colourRange), layout);
     }
 
-    /// <summary>One trajectory (L, 2) with each point coloured by its saliency (YlOrRd, with a colour bar).</summary>
+    /// <summary>One trajectory (L, 2) with each point coloured by its saliency (YlOrRd, with a colour bar); <paramref name="colourRange"/> as for a series.</summary>
     public static PlotlyFigure SampleSaliency(double[][] trajectory, double[] saliency, string? title = "Saliency of one sample", bool invertY = false,
-        int width = 600, int height = 550, string xTitle = "x", string yTitle = "y")
+        int width = 600, int height = 550, string xTitle = "x", string yTitle = "y", (double Min, double Max)? colourRange = null)
     {
         RequireSameCount(trajectory.Length, saliency.Length, "trajectory points", "saliency values");
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis(xTitle);
         layout["yaxis"] = Axis(yTitle, reversed: invertY);
         layout["showlegend"] = false;
-        return Chart(SaliencyTraces(Polyline.FromTrajectory(trajectory), saliency), layout);
+        return Chart(SaliencyTraces(Polyline.FromTrajectory(trajectory), saliency, colourRange), layout);
     }
 
     /// <summary>
@@ -334,11 +337,12 @@ public static class Charts
         Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("xaxis", xAxis), ("yaxis", yAxis),
             ("line", Obj(("color", colour), ("width", 1))), ("hoverinfo", "skip"), ("showlegend", false));
 
-    private static PlotlyTrace[] SaliencyTraces(Polyline curve, double[] saliency) => new[]
+    private static PlotlyTrace[] SaliencyTraces(Polyline curve, double[] saliency, (double Min, double Max)? colourRange) => new[]
     {
         Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("line", Obj(("color", "#b0b0b0"), ("width", 1))), ("hoverinfo", "skip")),
         Trace("scatter", ("mode", "markers"), ("x", curve.X), ("y", curve.Y), ("name", "saliency"),
-            ("marker", Obj(("color", saliency), ("colorscale", YlOrRd), ("size", 7), ("showscale", true), ("colorbar", Obj(("title", Obj(("text", "saliency")))))))),
+            ("marker", Obj(("color", saliency), ("colorscale", YlOrRd), ("size", 7), ("showscale", true), ("cmin", colourRange?.Min), ("cmax", colourRange?.Max),
+                ("colorbar", Obj(("title", Obj(("text", "saliency")))))))),
     };
 
     private static PlotlyTrace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis, object? colourBar)

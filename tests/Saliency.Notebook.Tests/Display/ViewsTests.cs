@@ -156,6 +156,14 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         JsonArray colours = coloured["marker"]!["color"]!.AsArray();
         Assert.Equal(200, colours.Count);
         Assert.Equal(Math.Abs(fixture.EogResult.Projections[5, 40, 1].item<float>()), (double)colours[40]!, 6);
+        // One colour range for both components: 0 to the largest |projection| of the sample over both.
+        double largest = fixture.EogResult.Projections[5].abs().max().item<float>();
+        foreach (var figure in view.Figures)
+        {
+            var marker = Json(figure).Data.Single(t => (string?)t["mode"] == "markers")["marker"]!;
+            Assert.Equal(0, (double)marker["cmin"]!);
+            Assert.Equal(largest, (double)marker["cmax"]!, 6);
+        }
     }
 
     [Fact]
