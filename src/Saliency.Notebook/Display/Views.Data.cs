@@ -10,7 +10,10 @@ namespace Saliency.Notebook.Display;
 /// <summary>Views of the data, of a model (its card) and of a training run.</summary>
 public static partial class Views
 {
-    /// <summary>The dataset: its description, the per-label summary table and the paper's dataset plot (series per label, or trajectories coloured by label).</summary>
+    /// <summary>
+    /// The dataset: its description, the per-label summary table and the paper's dataset plot (series per label, trajectories per
+    /// label coloured along time for the symbols, or trajectories coloured by label).
+    /// </summary>
     public static KitView Dataset(TimeSeriesDataset data, int maxCurvesPerLabel = DefaultMaxCurvesPerLabel)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -19,13 +22,22 @@ public static partial class Views
             .Note($"{info.Description}. X (N, C, L) = ({data.N}, {data.C}, {data.L}); channels: {string.Join(", ", info.ChannelNames)}.")
             .Add(HtmlTable.From(data.Summary()));
         var labels = data.Labels;
+        var classSizes = labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
         if (info.PlotKind == PlotKind.TimeSeries)
         {
             (int[] rows, double alpha) = CurveSample(labels, maxCurvesPerLabel, SeriesDatasetAlpha);
             double[][] series = Series(data.X, 0);
-            var classSizes = labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
             var chart = Charts.DatasetSeries(rows.Select(i => series[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
                 $"{info.Name}: series per label ({Shown(rows.Length, data.N)})", alpha, classSizes: classSizes);
+            view.Add(Figure.FromChart(chart, $"{info.Name}-dataset"));
+        }
+        else if (info.DatasetPlotAlongTime)
+        {
+            (int[] rows, _) = CurveSample(labels, maxCurvesPerLabel, 1);
+            double[][][] trajectories = Trajectories(data.X);
+            var chart = Charts.DatasetTrajectoriesOverTime(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
+                $"{info.Name}: trajectories per label, coloured along time ({Shown(rows.Length, data.N)})", invertY: info.InvertYAxis,
+                xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, classSizes: classSizes);
             view.Add(Figure.FromChart(chart, $"{info.Name}-dataset"));
         }
         else

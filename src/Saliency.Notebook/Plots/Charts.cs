@@ -76,6 +76,48 @@ public static class Charts
         return Chart(traces, layout);
     }
 
+    /// <summary>matplotlib's coolwarm at nine stops (blue → grey → red), the paper's colours of a stroke along time.</summary>
+    public static readonly object[][] Coolwarm = new[] { "#3b4cc0", "#6282ea", "#8db0fe", "#b9d0f9", "#dddcdc", "#f5c4ac", "#f4987a", "#dd5f4b", "#b40426" }
+        .Select((colour, i) => new object[] { i / 8.0, colour }).ToArray();
+
+    /// <summary>
+    /// The symbols' dataset plot of the paper (symbols/plot_dataset.ipynb): one panel per label, every trajectory (N, L, 2)
+    /// as points coloured by time step on coolwarm (blue at the pen's first point, red at its last), so the writing
+    /// direction shows; equal aspect, <paramref name="invertY"/> for y downwards. Points stand in for the paper's coloured
+    /// segments (a plotly line has one colour); <paramref name="classSizes"/> as in <see cref="DatasetSeries"/>.
+    /// </summary>
+    public static PlotlyFigure DatasetTrajectoriesOverTime(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
+        double opacity = 0.25, bool invertY = false, int panelSize = 380, string xTitle = "x", string yTitle = "y",
+        IReadOnlyDictionary<string, int>? classSizes = null)
+    {
+        RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
+        List<string> order = Ordered(labels);
+        var grid = new PanelGrid(1, order.Count, horizontalGap: 0.06);
+        var layout = BaseLayout(title, panelSize * order.Count + 140, panelSize + 110);
+        var annotations = new List<object>();
+        var traces = new List<PlotlyTrace>();
+        int length = trajectories.Length == 0 ? 1 : trajectories[0].Length;
+        for (int column = 0; column < order.Count; column++)
+        {
+            (string x, string y) = grid.AxisIds(0, column);
+            var members = Enumerable.Range(0, labels.Count).Where(i => labels[i] == order[column]).ToArray();
+            double[] xs = members.SelectMany(i => trajectories[i].Select(point => point[0])).ToArray();
+            double[] ys = members.SelectMany(i => trajectories[i].Select(point => point[1])).ToArray();
+            double[] steps = members.SelectMany(i => Enumerable.Range(0, trajectories[i].Length).Select(t => (double)t)).ToArray();
+            traces.Add(Trace("scatter", ("mode", "markers"), ("x", xs), ("y", ys), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"), ("showlegend", false),
+                ("marker", Obj(("color", steps), ("colorscale", Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
+                    ("showscale", column == order.Count - 1), ("colorbar", Obj(("title", Obj(("text", "time step"))), ("thickness", 12), ("x", 1.01)))))));
+            int shown = members.Length;
+            string count = classSizes != null && classSizes.TryGetValue(order[column], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} trajectories";
+            var yAxis = Axis(column == 0 ? yTitle : null, reversed: invertY);
+            yAxis["scaleanchor"] = x;                                   // equal aspect, as the paper's axis('equal')
+            grid.AddPanel(layout, annotations, 0, column, $"label {order[column]} ({count})", Axis(xTitle), yAxis);
+        }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = false;
+        return Chart(traces, layout);
+    }
+
     /// <summary>
     /// One sample's series with each time step coloured by its saliency (YlOrRd, with a colour bar); <paramref name="colourRange"/>
     /// fixes the colour scale (e.g. one range for several charts to compare), else it spans this saliency.

@@ -61,7 +61,9 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         FigureJson trajectories = Json(symbols.Figures.Single());
         Assert.Equal("symbols-dataset", symbols.Figures.Single().Name);
         Assert.Equal("reversed", (string?)trajectories.Layout["yaxis"]!["autorange"]);      // the symbols are drawn with y downwards
-        Assert.Equal(3 * Views.DefaultMaxCurvesPerLabel, trajectories.OfType("scatter").Count());
+        // The paper's symbols plot: one panel per symbol, the points of its sampled trajectories coloured along time.
+        Assert.Equal(3, trajectories.OfType("scatter").Count());
+        Assert.All(trajectories.OfType("scatter"), panel => Assert.Equal(Views.DefaultMaxCurvesPerLabel * 60, panel["x"]!.AsArray().Count));
         FigureJson series = Json(eog.Figures.Single());
         Assert.Equal(3, series.Layout["annotations"]!.AsArray().Count);                      // one panel per digit
         Assert.Equal(3 * Views.DefaultMaxCurvesPerLabel, series.OfType("scatter").Count());

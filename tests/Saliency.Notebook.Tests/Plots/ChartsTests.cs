@@ -164,6 +164,32 @@ public class ChartsTests
     }
 
     [Fact]
+    public void DatasetTrajectoriesOverTime_draws_one_panel_per_label_coloured_by_time_step_with_equal_aspect()
+    {
+        double[][][] trajectories = Enumerable.Range(0, 4).Select(i => Enumerable.Range(0, 10).Select(t => new[] { t * 0.1, i + t * 0.05 }).ToArray()).ToArray();
+        var sizes = new Dictionary<string, int> { ["("] = 2, [")"] = 40, ["\\Omega"] = 1 };
+        var figure = new FigureJson(Charts.DatasetTrajectoriesOverTime(trajectories, new[] { "(", ")", "\\Omega", "(" }, invertY: true, classSizes: sizes));
+
+        Assert.Equal(3, figure.Data.Count);                                           // one trace per label, in label order
+        Assert.Equal(new[] { "x", "x2", "x3" }, figure.Data.Select(t => (string?)t["xaxis"]).ToArray());
+        var first = figure.Data[0];
+        Assert.Equal(20, first["x"]!.AsArray().Count);                                // both "(" trajectories, 10 points each
+        var steps = first["marker"]!["color"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(Enumerable.Range(0, 10).Concat(Enumerable.Range(0, 10)).Select(t => (double)t), steps);
+        Assert.Equal((0.0, 9.0), ((double)first["marker"]!["cmin"]!, (double)first["marker"]!["cmax"]!));
+        Assert.Equal("#3b4cc0", (string?)first["marker"]!["colorscale"]![0]![1]);     // coolwarm: blue first, red last
+        Assert.Equal("#b40426", (string?)first["marker"]!["colorscale"]![8]![1]);
+        Assert.Equal(new[] { false, false, true }, figure.Data.Select(t => (bool)t["marker"]!["showscale"]!).ToArray());
+        foreach (var (axis, x) in new[] { ("yaxis", "x"), ("yaxis2", "x2"), ("yaxis3", "x3") })
+        {
+            Assert.Equal(x, (string?)figure.Layout[axis]!["scaleanchor"]);
+            Assert.Equal("reversed", (string?)figure.Layout[axis]!["autorange"]);
+        }
+        var titles = figure.Layout["annotations"]!.AsArray().Select(a => (string?)a!["text"]).ToArray();
+        Assert.Equal(new[] { "label ( (2 trajectories)", "label ) (1 of 40 shown)", "label \\Omega (1 trajectories)" }, titles);
+    }
+
+    [Fact]
     public void CombinedMaps_draws_labelled_curves_then_one_map_per_component()
     {
         string[] labels = { "East", "West", "South" };

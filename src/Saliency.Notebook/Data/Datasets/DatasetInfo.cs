@@ -53,6 +53,12 @@ public sealed record DatasetInfo
     /// <summary>Whether plots flip the y axis (the paper does for handwritten symbols).</summary>
     public bool InvertYAxis { get; init; }
 
+    /// <summary>
+    /// Whether the paper's dataset plot draws one panel per label with each trajectory coloured along time (symbols), rather
+    /// than all trajectories in one panel coloured by label (aircraft).
+    /// </summary>
+    public bool DatasetPlotAlongTime { get; init; }
+
     /// <summary>The paper's colour per label (hex), from its plotting code.</summary>
     public required IReadOnlyDictionary<string, string> LabelColors { get; init; }
 
@@ -99,6 +105,7 @@ public static class DatasetRegistry
         XAxisTitle = "x",
         YAxisTitle = "y",
         InvertYAxis = true,
+        DatasetPlotAlongTime = true,
         LabelColors = DatasetInfo.Colors(("(", "#1f77b4"), (")", "#e41a1c"), ("\\Omega", "#4daf4a")),
         ExpectedCount = 1100,
         SequenceLength = 60,
