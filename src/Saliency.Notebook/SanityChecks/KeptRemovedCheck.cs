@@ -75,6 +75,7 @@ public sealed class KeptRemovedCheck : LatentPerturbationCheck
                 foreach (long i in members)
                     rows.Add(new KeptRemovedRow(group, labels[l], (int)i, pc1[i], pc2[i], latentShift[i], pcaShift[i]));
                 means[l] = members.Average(i => latentShift[i]);
+                if (group == "original") continue;                             // the originals' displacements are 0 by construction
                 summary[$"{group}.{labels[l]}.latent_displacement"] = means[l];
                 summary[$"{group}.{labels[l]}.pca_displacement"] = members.Average(i => pcaShift[i]);
             }
