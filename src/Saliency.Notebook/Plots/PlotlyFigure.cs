@@ -10,10 +10,16 @@ namespace Saliency.Notebook.Plots;
 /// </summary>
 public sealed class PlotlyFigure
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    private static readonly JsonSerializerOptions DataJsonOptions = new()
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new GapForNonFiniteConverter() },
+        Converters = { new GapForNonFiniteConverter(singlePrecision: true) },
+    };
+
+    private static readonly JsonSerializerOptions LayoutJsonOptions = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new GapForNonFiniteConverter(singlePrecision: false) },
     };
 
     /// <summary>A figure of <paramref name="traces"/> laid out by <paramref name="layout"/> (null attributes are left out).</summary>
@@ -44,23 +50,33 @@ public sealed class PlotlyFigure
         _ => null,
     } : null;
 
-    /// <summary>The figure as plotly.js JSON: <c>{"data": [...], "layout": {...}}</c>. NaN becomes null (a gap), as plotly.js expects.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object> { ["data"] = Data, ["layout"] = Layout }, JsonOptions);
+    /// <summary>
+    /// The figure as plotly.js JSON: <c>{"data": [...], "layout": {...}}</c>. NaN becomes null (a gap), as plotly.js expects; the
+    /// traces' numbers are written at float32 precision (see <see cref="GapForNonFiniteConverter"/>), the layout's in full.
+    /// </summary>
+    public string ToJson() =>
+        $"{{\"data\":{JsonSerializer.Serialize(Data, DataJsonOptions)},\"layout\":{JsonSerializer.Serialize(Layout, LayoutJsonOptions)}}}";
 
     /// <inheritdoc />
     public override string ToString() => $"plotly figure ({Data.Count} traces{(Title == null ? "" : $", '{Title}'")})";
 }
 
-/// <summary>Writes NaN and infinities as null, which plotly.js draws as a gap (JSON has no NaN).</summary>
-internal sealed class GapForNonFiniteConverter : JsonConverter<double>
+/// <summary>
+/// Writes NaN and infinities as null, which plotly.js draws as a gap (JSON has no NaN); with <paramref name="singlePrecision"/>
+/// finite numbers are written at float32 precision in their shortest round-trip form (0.12345679, not 0.12345679104328156):
+/// the precision of the kit's tensors and more than a chart can show, at about half the characters, which keeps an executed
+/// notebook of many figures light.
+/// </summary>
+internal sealed class GapForNonFiniteConverter(bool singlePrecision) : JsonConverter<double>
 {
     public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
 
     public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
     {
-        if (double.IsFinite(value)) writer.WriteNumberValue(value);
-        else writer.WriteNullValue();
+        if (!double.IsFinite(value)) writer.WriteNullValue();
+        else if (singlePrecision && (float)value is var single && float.IsFinite(single)) writer.WriteNumberValue(single);
+        else writer.WriteNumberValue(value);                                   // the layout, or beyond float32's range
     }
 }
 
