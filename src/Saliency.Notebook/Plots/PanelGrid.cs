@@ -17,12 +17,17 @@ internal sealed class PanelGrid(int rows, int columns, double horizontalGap = 0.
 
     public int Columns { get; } = columns;
 
+    /// <summary>Panel titles longer than this are cut with an ellipsis (the whole title shows on hover), so neighbours never overlap.</summary>
+    public const int MaxTitleLength = 40;
+
     /// <summary>The trace-side axis ids ("x", "y2", ...) of the panel at (row, column).</summary>
     public (string X, string Y) AxisIds(int row, int column)
     {
         int k = row * Columns + column + 1;
         return k == 1 ? ("x", "y") : ($"x{k}", $"y{k}");
     }
+
+    private static string Shortened(string title) => title.Length <= MaxTitleLength ? title : title[..(MaxTitleLength - 1)] + "…";
 
     /// <summary>Adds the panel's x and y axes (with their domains) and its title to <paramref name="layout"/>.</summary>
     public void AddPanel(Dictionary<string, object?> layout, List<object> annotations, int row, int column, string? title,
@@ -38,7 +43,8 @@ internal sealed class PanelGrid(int rows, int columns, double horizontalGap = 0.
         layout["xaxis" + x[1..]] = xAxis;
         layout["yaxis" + y[1..]] = yAxis;
         if (title != null)
-            annotations.Add(PlotlyObjects.Obj(("text", title), ("x", (xDomain[0] + xDomain[1]) / 2), ("y", yDomain[1]),
+            annotations.Add(PlotlyObjects.Obj(("text", Shortened(title)), ("hovertext", title.Length > MaxTitleLength ? title : null),
+                ("x", (xDomain[0] + xDomain[1]) / 2), ("y", yDomain[1]),
                 ("xref", "paper"), ("yref", "paper"), ("xanchor", "center"), ("yanchor", "bottom"), ("showarrow", false),
                 ("font", PlotlyObjects.Obj(("size", 13)))));
     }

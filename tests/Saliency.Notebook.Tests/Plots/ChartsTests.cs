@@ -36,6 +36,20 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Long_panel_titles_are_cut_with_an_ellipsis_and_shown_whole_on_hover()
+    {
+        string label = new string('w', 100);
+        var figure = new FigureJson(Charts.DatasetSeries(Series(2, 5), new[] { label, "3" }));
+
+        var titles = figure.Layout["annotations"]!.AsArray().Select(a => a!.AsObject()).ToArray();
+        Assert.Equal("label 3 (1 series)", (string?)titles[0]["text"]);
+        Assert.Null(titles[0]["hovertext"]);
+        Assert.Equal(40, ((string?)titles[1]["text"])!.Length);
+        Assert.EndsWith("…", (string?)titles[1]["text"]);
+        Assert.Equal($"label {label} (1 series)", (string?)titles[1]["hovertext"]);
+    }
+
+    [Fact]
     public void DatasetSeries_panel_titles_say_how_many_of_a_class_are_shown_when_the_series_are_a_sample()
     {
         var sizes = new Dictionary<string, int> { ["3"] = 330, ["6"] = 2, ["7"] = 1 };
