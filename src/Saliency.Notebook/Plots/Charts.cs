@@ -375,9 +375,17 @@ public static class Charts
         return new[] { min - pad, max + pad };
     }
 
+    /// <summary>One curve; a series' x (its time steps 0…L−1) is left out, as plotly.js draws a trace without x over 0, 1, 2, … itself.</summary>
     private static PlotlyTrace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>
-        Trace("scatter", ("mode", "lines"), ("x", curve.X), ("y", curve.Y), ("xaxis", xAxis), ("yaxis", yAxis),
+        Trace("scatter", ("mode", "lines"), ("x", IsTimeSteps(curve.X) ? null : curve.X), ("y", curve.Y), ("xaxis", xAxis), ("yaxis", yAxis),
             ("line", Obj(("color", colour), ("width", 1))), ("hoverinfo", "skip"), ("showlegend", false));
+
+    private static bool IsTimeSteps(double[] x)
+    {
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] != i) return false;
+        return true;
+    }
 
     private static PlotlyTrace[] SaliencyTraces(Polyline curve, double[] saliency, (double Min, double Max)? colourRange) => new[]
     {
