@@ -21,13 +21,7 @@ public sealed class ChannelsLastConv1d : nn.Module<Tensor, Tensor>
     {
         // PyTorch's initialisation, drawn from the same generator in the same order as nn.Conv1d's own.
         using var reference = nn.Conv1d(inChannels, outChannels, kernelSize, padding: padding);
-        using (no_grad())
-        using (var referenceWeight = reference.weight!.detach())   // named, so no temporary is left to the garbage collector mid-call
-        using (var referenceBias = reference.bias!.detach())
-        {
-            weight = new Parameter(referenceWeight.clone());
-            bias = new Parameter(referenceBias.clone());
-        }
+        (weight, bias) = CopyParameters(reference.weight!, reference.bias!);
         Padding = padding;
         RegisterComponents();
     }
@@ -43,6 +37,15 @@ public sealed class ChannelsLastConv1d : nn.Module<Tensor, Tensor>
 
     /// <summary>(B, in, L) → (B, out, L), contiguous.</summary>
     public override Tensor forward(Tensor input) => Convolve(input, weight, bias, Padding);
+
+    /// <summary>New parameters holding copies of a reference module's weight and bias (its initialisation, not its storage).</summary>
+    internal static (Parameter Weight, Parameter Bias) CopyParameters(Tensor weight, Tensor bias)
+    {
+        using var noGrad = no_grad();
+        using var referenceWeight = weight.detach();   // named, so no temporary is left to the garbage collector mid-call
+        using var referenceBias = bias.detach();
+        return (new Parameter(referenceWeight.clone()), new Parameter(referenceBias.clone()));
+    }
 
     /// <summary>conv1d(<paramref name="input"/>, <paramref name="kernel"/> (out, in, k), <paramref name="bias"/>) with zero padding <paramref name="padding"/> on each side, as a channels-last conv2d; contiguous.</summary>
     internal static Tensor Convolve(Tensor input, Tensor kernel, Tensor bias, long padding)

@@ -24,13 +24,7 @@ public sealed class ChannelsLastConvTranspose1d : nn.Module<Tensor, Tensor>
             throw new ArgumentOutOfRangeException(nameof(padding), padding, $"padding must be in [0, kernel size − 1 = {kernelSize - 1}].");
         // PyTorch's initialisation, drawn from the same generator in the same order as nn.ConvTranspose1d's own.
         using var reference = nn.ConvTranspose1d(inChannels, outChannels, kernelSize, padding: padding);
-        using (no_grad())
-        using (var referenceWeight = reference.weight!.detach())
-        using (var referenceBias = reference.bias!.detach())
-        {
-            weight = new Parameter(referenceWeight.clone());
-            bias = new Parameter(referenceBias.clone());
-        }
+        (weight, bias) = ChannelsLastConv1d.CopyParameters(reference.weight!, reference.bias!);
         Padding = padding;
         RegisterComponents();
     }
