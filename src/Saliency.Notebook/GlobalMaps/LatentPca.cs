@@ -73,9 +73,11 @@ public sealed class LatentPca
             for (int j = 0; j < d; j++) result[k, j] = vtRows[k * d + j] * sign;
         }
         double total = singular.Sum(v => v * v) / (n - 1);
+        var meanValues = mean.data<double>().ToArray();
+        EnsureLatentsVary(total, meanValues, n, nameof(latents));
         var variance = singular.Take(components).Select(v => v * v / (n - 1)).ToArray();
-        var ratio = variance.Select(v => total > 0 ? v / total : 0).ToArray();
-        return new LatentPca(mean.data<double>().ToArray(), result, singular.Take(components).ToArray(), variance, ratio, n);
+        var ratio = variance.Select(v => v / total).ToArray();
+        return new LatentPca(meanValues, result, singular.Take(components).ToArray(), variance, ratio, n);
     }
 
     /// <summary>
@@ -117,8 +119,25 @@ public sealed class LatentPca
         double total = 0;
         for (int i = 0; i < d; i++) total += scatter[i, i];
         total /= n - 1;
-        var ratio = variance.Select(v => total > 0 ? v / total : 0).ToArray();
-        return new LatentPca(moments.Mean, result, singular, variance, ratio, n);
+        var mean = moments.Mean;
+        EnsureLatentsVary(total, mean, n, nameof(moments));
+        var ratio = variance.Select(v => v / total).ToArray();
+        return new LatentPca(mean, result, singular, variance, ratio, n);
+    }
+
+    /// <summary>
+    /// Refuses latents that do not vary (total variance zero, or below 1e-24 × |mean|², far under float32 resolution, where
+    /// what is left is the rounding of the mean): their principal directions are arbitrary, so the maps projected on them would
+    /// mean nothing. scikit-learn returns NaN ratios and arbitrary components there instead.
+    /// </summary>
+    private static void EnsureLatentsVary(double totalVariance, double[] mean, long samples, string parameter)
+    {
+        double meanSquared = mean.Sum(m => m * m);
+        if (totalVariance > 1e-24 * meanSquared && totalVariance > 0) return;
+        throw new ArgumentException(
+            $"The latents do not vary: all {samples} samples encode to the same latent mean (to float precision), so PCA has no " +
+            "principal direction and global maps projected on one would mean nothing. Check the model (an encoder that ignores its " +
+            "input, e.g. dead units) and the data (constant series).", parameter);
     }
 
     /// <summary>The components as a float64 tensor (K, D) on <paramref name="device"/> (new tensor; the caller owns it).</summary>

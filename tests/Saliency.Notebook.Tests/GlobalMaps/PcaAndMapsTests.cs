@@ -47,6 +47,43 @@ public class PcaAndMapsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => LatentPca.Fit(Latents(), 3));
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.1f)]
+    [InlineData(-123.456f)]
+    public void Pca_RefusesLatentsThatDoNotVary_InBothFits(float value)
+    {
+        using var scope = torch.NewDisposeScope();
+        var constant = torch.full(new long[] { 7, 3 }, value, dtype: ScalarType.Float32);
+        var error = Assert.Throws<ArgumentException>(() => LatentPca.Fit(constant, 2));
+        Assert.Contains("do not vary", error.Message);
+        var moments = new LatentMoments(3);
+        moments.Add(constant[..4]);
+        moments.Add(constant[4..]);
+        Assert.Contains("do not vary", Assert.Throws<ArgumentException>(() => LatentPca.FromMoments(moments, 2)).Message);
+    }
+
+    [Fact]
+    public void Pca_FitsLatentsThatDifferByOneFloat32Step()
+    {
+        using var scope = torch.NewDisposeScope();
+        var values = Enumerable.Repeat(0.1f, 21).ToArray();
+        values[4] = MathF.BitIncrement(0.1f);
+        var latents = torch.tensor(values, new long[] { 7, 3 });
+        foreach (var pca in new[] { LatentPca.Fit(latents, 1), FromMomentsOf(latents) })
+        {
+            Assert.Equal(1, pca.ExplainedVarianceRatio[0], 9);
+            Assert.Equal(1, Math.Abs(pca.Components[0, 1]), 9);
+        }
+
+        static LatentPca FromMomentsOf(Tensor latents)
+        {
+            var moments = new LatentMoments(3);
+            moments.Add(latents);
+            return LatentPca.FromMoments(moments, 1);
+        }
+    }
+
     [Fact]
     public void Projection_IsUncentredProductWithComponents()
     {
