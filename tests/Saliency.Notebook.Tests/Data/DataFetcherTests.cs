@@ -37,6 +37,18 @@ public class DataFetcherTests
     }
 
     [Fact]
+    public void AMirrorFolderThatDoesNotExistIsAnErrorNotADownload()
+    {
+        using var dir = new TempFolder();
+        string missing = Path.Combine(dir.Path, "no-such-mirror");
+        string data = Path.Combine(dir.Path, "data");
+        var e = Assert.Throws<DataFetchException>(() => DataFetcher.Fetch(data, missing, "http://127.0.0.1:9/"));
+        Assert.Contains(missing, e.Message);
+        Assert.Contains("does not exist", e.Message);
+        Assert.False(Directory.Exists(data));
+    }
+
+    [Fact]
     public void ACorruptedMirrorFileFailsAndLeavesNothing()
     {
         using var mirror = CopyOfSharedData();

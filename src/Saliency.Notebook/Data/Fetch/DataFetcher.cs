@@ -106,7 +106,7 @@ public static class DataFetcher
         FetchAsync(directory, mirror ?? "", baseUrl, progress, manifest: manifest).GetAwaiter().GetResult();
 
     /// <summary>For each manifest file: keep it when present and correct; otherwise delete a wrong copy, then copy it from the mirror
-    /// (argument, else <see cref="MirrorVariable"/>; an empty string means no mirror) when the mirror holds it, else download it from the base URL (argument, else
+    /// (argument, else <see cref="MirrorVariable"/>; an empty string means no mirror, a folder that does not exist is an error) when the mirror holds it, else download it from the base URL (argument, else
     /// <see cref="BaseUrlVariable"/>, else <see cref="DefaultBaseUrl"/>). Throws <see cref="DataFetchException"/> on the first failure.</summary>
     public static async Task<FetchReport> FetchAsync(string dataDirectory, string? mirror = null, string? baseUrl = null,
         IProgress<FetchProgress>? progress = null, HttpClient? http = null, CancellationToken cancellation = default,
@@ -116,6 +116,10 @@ public static class DataFetcher
         mirror = mirror is null ? NonEmpty(Environment.GetEnvironmentVariable(MirrorVariable)) : NonEmpty(mirror);
         baseUrl ??= NonEmpty(Environment.GetEnvironmentVariable(BaseUrlVariable)) ?? DefaultBaseUrl;
         if (!baseUrl.EndsWith('/')) baseUrl += "/";
+        // A mirror may hold some of the files (the rest are downloaded), but a mirror folder that does not exist is a typo,
+        // not a request to download everything from the internet.
+        if (mirror is not null && !Directory.Exists(mirror))
+            throw new DataFetchException("", $"The mirror folder '{mirror}' does not exist (from --mirror or {MirrorVariable}).");
         string root = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(root);
 
