@@ -92,7 +92,7 @@ public static class TorchRuntime
         string wanted = (request ?? Environment.GetEnvironmentVariable(DeviceVariable) ?? "auto").Trim().ToLowerInvariant();
         if (wanted is "" or "auto") return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
         if (wanted == "cpu") return torch.CPU;
-        if (wanted.StartsWith("cuda", StringComparison.Ordinal))
+        if (wanted == "cuda" || (wanted.StartsWith("cuda:", StringComparison.Ordinal) && wanted.Length > 5 && wanted[5..].All(char.IsAsciiDigit)))
         {
             if (!torch.cuda.is_available())
                 throw new InvalidOperationException(
@@ -102,7 +102,8 @@ public static class TorchRuntime
                     "or device = \"cpu\"; with the saliency tool, build with -p:SaliencyTorchBackend=cuda or put a CUDA libtorch on LD_LIBRARY_PATH, or use --device cpu.");
             return new Device(wanted);
         }
-        throw new ArgumentException($"Unknown device '{request}': use auto, cpu, cuda or cuda:N.", nameof(request));
+        string source = request is null ? $" (from {DeviceVariable})" : "";
+        throw new ArgumentException($"Unknown device '{wanted}'{source}: use auto, cpu, cuda or cuda:N.", nameof(request));
     }
 
     /// <summary>

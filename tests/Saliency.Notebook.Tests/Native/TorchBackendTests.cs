@@ -94,5 +94,7 @@ public class TorchBackendTests
         TorchReport report = TorchRuntime.Inspect("tpu");
         Assert.False(report.Works);
         Assert.Equal("Unknown device 'tpu': use auto, cpu, cuda or cuda:N.", report.Failure);
+        foreach (string malformed in new[] { "cudax", "cuda:", "cuda:one" })
+            Assert.Equal($"Unknown device '{malformed}': use auto, cpu, cuda or cuda:N.", TorchRuntime.Inspect(malformed).Failure);
     }
 }
