@@ -51,8 +51,7 @@ namespace Saliency.Notebook.Native
             elf[flagsOffset + 1] = (byte)(flags >> 8);
             string tmp = path + ".patching";
             File.WriteAllBytes(tmp, elf);
-            File.Copy(tmp, path, overwrite: true); // netstandard (inline tasks) has no File.Move overwrite
-            File.Delete(tmp);
+            File.Replace(tmp, path, null); // a rename over the original (netstandard, for the inline task, has no File.Move overwrite)
             return Result.Patched;
         }
 
