@@ -50,6 +50,14 @@ public static class BenchCommand
                 throw new DirectoryNotFoundException($"--out {outputFile}: the folder {outputFolder} does not exist (checked before benchmarking, not after).");
             if (parse.GetValue(againstCpu) && (parse.GetValue(scale) is { Length: > 0 } || parse.GetValue(gradCamOnly) || parse.GetValue(batchSize) is not null))
                 throw new ArgumentException("--against-cpu times the notebooks' GradCAM step as the notebooks run it: it takes neither --scale, --gradcam-only nor --batch-size.");
+            // Each mode reads only its own options: one given to another mode is a mistake to report, not to ignore.
+            string[] Given(params Option[] options) => options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+            if (!parse.GetValue(againstCpu) && Given(tf32, tolerance, saveMaps) is { Length: > 0 } comparisonOnly)
+                throw new ArgumentException($"{string.Join(", ", comparisonOnly)} apply to --against-cpu only.");
+            if (parse.GetValue(scale) is { Length: > 0 } && Given(models, checkpoint, repeats, batchSize, gradCamOnly).Concat(source.Given(parse)).ToArray() is { Length: > 0 } datasetOnly)
+                throw new ArgumentException($"--scale runs synthetic series through the aircraft-flyover architecture: it takes --chunk, --device and --out, not {string.Join(", ", datasetOnly)}.");
+            if (parse.GetValue(scale) is not { Length: > 0 } && Given(chunk) is { Length: > 0 })
+                throw new ArgumentException("--chunk applies to --scale only.");
             if (parse.GetValue(scale) is { Length: > 0 } sizes)
                 return parse.GetValue(child)
                     ? RunScaleChild(sizes.Single(), parse.GetValue(chunk), parse.GetValue(device))

@@ -48,6 +48,11 @@ public sealed class DataOptions
         return options;
     }
 
+    /// <summary>The data options given on the command line (not defaulted), by name: for a mode that reads no data (bench --scale) to refuse them.</summary>
+    public IReadOnlyList<string> Given(ParseResult parse) =>
+        new Option[] { _dataset, _data, _labels, _labelColumn, _idColumn, _timeColumn, _layout, _name, _channels, _classes, _plotKind }
+            .Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+
     /// <summary>The dataset the command reads (one --dataset NAME, or --data FILE); an error says which options to give.</summary>
     public TimeSeriesDataset Load(ParseResult parse) => Load(parse, Names(parse).Single());
 

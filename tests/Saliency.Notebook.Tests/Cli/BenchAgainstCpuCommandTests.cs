@@ -7,7 +7,7 @@ using Saliency.Notebook.Pipeline;
 
 namespace Saliency.Notebook.Tests.Cli;
 
-/// <summary><c>saliency bench --against-cpu</c>: the comparison's JSON and maps end to end (CPU against CPU here), bad options as exit 1 with nothing written.</summary>
+/// <summary><c>saliency bench --against-cpu</c>: the comparison's JSON and maps end to end (CPU against CPU here); bad options, and options of another bench mode, as exit 1 with nothing written.</summary>
 public class BenchAgainstCpuCommandTests
 {
     private static string SymbolsCheckpoint => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt");
@@ -51,6 +51,29 @@ public class BenchAgainstCpuCommandTests
             if (value == "MISSING") value = Path.Combine(dir, "no-models");
             Assert.Equal(1, Invoke("--against-cpu", "--device", "cpu", "--dataset", "symbols", "--data", TestData.DataDirectory, option, value,
                 "--out", Path.Combine(dir, "cmp.json"), "--save-maps", Path.Combine(dir, "maps")));
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Theory]
+    [InlineData("--dataset symbols --repeats 1 --gradcam-only --tf32 on")]           // comparison options without --against-cpu
+    [InlineData("--dataset symbols --repeats 1 --gradcam-only --tolerance 0.5")]
+    [InlineData("--dataset symbols --repeats 1 --gradcam-only --save-maps SAVE")]
+    [InlineData("--dataset symbols --repeats 1 --gradcam-only --chunk 64")]          // --chunk without --scale
+    [InlineData("--scale 100 --dataset eog")]                                        // --scale reads no dataset and no model
+    [InlineData("--scale 100 --repeats 3")]
+    [InlineData("--scale 100 --checkpoint eog=NOWHERE")]
+    [InlineData("--scale 100 --gradcam-only")]
+    public void Options_of_another_mode_exit_with_1_and_write_nothing(string arguments)
+    {
+        string dir = Directory.CreateTempSubdirectory("bench-mode-").FullName;
+        try
+        {
+            var args = arguments.Replace("SAVE", Path.Combine(dir, "maps")).Split(' ').ToList();
+            if (args.Contains("--dataset")) args.AddRange(["--data", TestData.DataDirectory]);
+            args.AddRange(["--device", "cpu", "--out", Path.Combine(dir, "bench.json")]);
+            Assert.Equal(1, Invoke([.. args]));
             Assert.Empty(Directory.GetFileSystemEntries(dir));
         }
         finally { Directory.Delete(dir, recursive: true); }
