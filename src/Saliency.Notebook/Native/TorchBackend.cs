@@ -47,6 +47,16 @@ public static class TorchBackend
               $"torchBackend to the folder of an installed PyTorch's libtorch (.../site-packages/torch/lib). NuGet said: {nugetMessage}"
             : $"The torch backend '{backend}' could not be restored: {nugetMessage}";
 
+    /// <summary>
+    /// Makes the kit load <paramref name="backend"/>'s libtorch (before the first use of torch): the folder it names, or only
+    /// the libtorch of its NuGet package (<see cref="PackageFor"/>), which the notebook's <c>#r</c> then brings.
+    /// </summary>
+    public static void Use(string backend)
+    {
+        if (PackageFor(backend) is { } package) TorchRuntime.UseBackendPackage(package.Id == CudaPackage ? "cuda" : "cpu");
+        else UseFolder(backend);
+    }
+
     /// <summary>Makes the kit load libtorch from <paramref name="folder"/> (before the first use of torch).</summary>
     public static void UseFolder(string folder) => TorchRuntime.UseLibTorchFolder(folder);
 }

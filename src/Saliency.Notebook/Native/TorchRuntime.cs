@@ -22,6 +22,7 @@ public static class TorchRuntime
     private static string? _loadFailure;
     private static bool _cudaBackend;
     private static string? _libTorchFolder;
+    private static string? _backendPackage;
 
     /// <summary>
     /// Loads libtorch from <paramref name="folder"/> (a PyTorch install's <c>torch/lib</c>, say) instead of a NuGet
@@ -37,6 +38,22 @@ public static class TorchRuntime
             if (_loaded && _libTorchFolder != full)
                 throw new InvalidOperationException($"torch is already loaded{(_libTorchFolder == null ? "" : $" from {_libTorchFolder}")}: restart the kernel to load libtorch from {full}.");
             _libTorchFolder = full;
+        }
+    }
+
+    /// <summary>
+    /// Makes the kit load libtorch from the NuGet backend package of <paramref name="backend"/> (<c>cpu</c> or <c>cuda</c>)
+    /// only, even when the other one is also in the NuGet cache (a notebook that once ran with <c>cuda</c>). Must come
+    /// before the first use of torch.
+    /// </summary>
+    internal static void UseBackendPackage(string backend)
+    {
+        if (backend is not ("cpu" or "cuda")) throw new ArgumentException($"Unknown backend package kind '{backend}'.", nameof(backend));
+        lock (Gate)
+        {
+            if (_loaded && (_libTorchFolder != null || (_backendPackage ?? backend) != backend))
+                throw new InvalidOperationException($"torch is already loaded{(_libTorchFolder == null ? "" : $" from {_libTorchFolder}")}: restart the kernel to load the {backend} libtorch.");
+            _backendPackage = backend;
         }
     }
 
@@ -167,7 +184,7 @@ public static class TorchRuntime
             toLoad = PatchedCopyOf(shipped);
         // libtorch first, from the folder TorchSharp itself would use, so that the DT_NEEDED entries of
         // libLibTorchSharp.so resolve by SONAME to the files that match it.
-        string? libtorchDir = _libTorchFolder ?? FindLibTorchDirectory(Path.GetDirectoryName(shipped)!);
+        string? libtorchDir = _libTorchFolder ?? FindLibTorchDirectory(Path.GetDirectoryName(shipped)!, _backendPackage);
         if (libtorchDir != null)
             foreach (string name in new[] { "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" })
             {
@@ -203,17 +220,25 @@ public static class TorchRuntime
         return candidates.FirstOrDefault(File.Exists);
     }
 
-    private static string? FindLibTorchDirectory(string nativeDir)
+    /// <summary>
+    /// The libtorch folder that matches TorchSharp's native library in <paramref name="nativeDir"/>: that folder itself, or in
+    /// the NuGet cache (.../torchsharp/0.107.0/runtimes/linux-x64/native → .../libtorch-&lt;cpu|cuda-12.x&gt;-linux-x64/&lt;v&gt;/runtimes/linux-x64/native)
+    /// the package of <paramref name="backend"/> (<c>cpu</c> or <c>cuda</c>; null: CUDA first, as the tool's tests on a GPU
+    /// machine), and only libtorch <see cref="TorchBackend.CpuVersion"/>, the one TorchSharp 0.107 is built against: an older
+    /// TorchSharp's libtorch left in the cache must never be loaded.
+    /// </summary>
+    internal static string? FindLibTorchDirectory(string nativeDir, string? backend)
     {
         if (File.Exists(Path.Combine(nativeDir, "libtorch_cpu.so"))) return nativeDir;
-        // NuGet cache layout: .../torchsharp/0.107.0/runtimes/linux-x64/native -> .../libtorch-<cpu|cuda-12.x>-linux-x64/<v>/runtimes/linux-x64/native,
-        // the CUDA packages first (they are there only when a notebook or build asked for the CUDA backend).
         string packages = Path.GetFullPath(Path.Combine(nativeDir, "..", "..", "..", "..", ".."));
         if (!Directory.Exists(packages)) return null;
+        static bool IsCpu(string package) => Path.GetFileName(package).StartsWith("libtorch-cpu", StringComparison.Ordinal);
+        static bool Matches(string version) => version == TorchBackend.CpuVersion || version.StartsWith(TorchBackend.CpuVersion + ".", StringComparison.Ordinal);
         return Directory.GetDirectories(packages, "libtorch-*-linux-x64")
-            .OrderBy(package => Path.GetFileName(package).StartsWith("libtorch-cpu", StringComparison.Ordinal) ? 1 : 0)
-            .SelectMany(package => Directory.GetDirectories(package)
-                .Where(d => Path.GetFileName(d) == TorchBackend.CpuVersion || !Path.GetFileName(package).StartsWith("libtorch-cpu", StringComparison.Ordinal)))
+            .Where(package => backend switch { "cpu" => IsCpu(package), "cuda" => !IsCpu(package), _ => true })
+            .OrderBy(package => IsCpu(package) ? 1 : 0)
+            .ThenBy(package => Path.GetFileName(package), StringComparer.Ordinal)
+            .SelectMany(package => Directory.GetDirectories(package).Where(d => Matches(Path.GetFileName(d))).Order(StringComparer.Ordinal))
             .Select(d => Path.Combine(d, "runtimes", "linux-x64", "native"))
             .FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")));
     }

@@ -50,6 +50,37 @@ public class TorchBackendTests
     }
 
     [Fact]
+    public void The_nuget_cache_gives_the_chosen_backends_libtorch_of_the_pinned_version_only()
+    {
+        // A NuGet cache as the kernel leaves it: TorchSharp 0.107's native folder, the CPU libtorch it pins, a CUDA libtorch of
+        // the same version, and an older TorchSharp's CUDA libtorch (another libtorch ABI) that must never be loaded.
+        string cache = Directory.CreateTempSubdirectory("nuget-cache-").FullName;
+        try
+        {
+            string Native(string package, string version)
+            {
+                string dir = Path.Combine(cache, package, version, "runtimes", "linux-x64", "native");
+                Directory.CreateDirectory(dir);
+                File.WriteAllBytes(Path.Combine(dir, "libtorch_cpu.so"), []);
+                return dir;
+            }
+            string torchSharp = Path.Combine(cache, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native");
+            Directory.CreateDirectory(torchSharp);
+            string cpu = Native("libtorch-cpu-linux-x64", TorchBackend.CpuVersion);
+            Native("libtorch-cpu-linux-x64", "2.5.1");
+            Native("libtorch-cuda-12.1-linux-x64", "2.5.1.0");
+            Assert.Equal(cpu, TorchRuntime.FindLibTorchDirectory(torchSharp, "cpu"));
+            Assert.Null(TorchRuntime.FindLibTorchDirectory(torchSharp, "cuda"));   // only the older TorchSharp's CUDA libtorch
+            Assert.Equal(cpu, TorchRuntime.FindLibTorchDirectory(torchSharp, null));
+            string cuda = Native("libtorch-cuda-12.8-linux-x64", TorchBackend.CpuVersion + ".0");
+            Assert.Equal(cpu, TorchRuntime.FindLibTorchDirectory(torchSharp, "cpu")); // cpu asked: the CUDA package in the cache is not used
+            Assert.Equal(cuda, TorchRuntime.FindLibTorchDirectory(torchSharp, "cuda"));
+            Assert.Equal(cuda, TorchRuntime.FindLibTorchDirectory(torchSharp, null));
+        }
+        finally { Directory.Delete(cache, recursive: true); }
+    }
+
+    [Fact]
     public void A_folder_without_libtorch_is_refused()
     {
         string folder = Directory.CreateTempSubdirectory("no-libtorch-").FullName;
