@@ -30,6 +30,9 @@ public sealed record TrainingOptions : TrainingHyperparameters
         if (!(KldCoef >= 0 && double.IsFinite(KldCoef))) throw new ArgumentException($"KldCoef must be a finite number ≥ 0, got {KldCoef}.");
         if (!(LlvCoef > 0 && double.IsFinite(LlvCoef))) throw new ArgumentException($"LlvCoef must be a finite number > 0, got {LlvCoef}.");
         if (!(TrainRatio is > 0 and <= 1) || !(ValidationRatio is >= 0 and < 1)) throw new ArgumentException($"Ratios out of range: train {TrainRatio}, validation {ValidationRatio}.");
+        // A negative norm flips the clipped gradient (Adam then climbs the loss) and 0 freezes the weights, both without a word.
+        if (!(GradientClipNorm > 0 && double.IsFinite(GradientClipNorm))) throw new ArgumentException($"GradientClipNorm must be a finite number > 0, got {GradientClipNorm}.");
+        if (CheckpointEvery < 0) throw new ArgumentException($"CheckpointEvery must be ≥ 0 (0: only at the end), got {CheckpointEvery}.");
         if (Resume && CheckpointPath is null) throw new ArgumentException("Resume needs a CheckpointPath.");
     }
 }

@@ -48,6 +48,7 @@ public class TrainCommandTests
     [InlineData("--lr", "NaN", "LearningRate must be a finite number > 0, got NaN")]
     [InlineData("--kld-coef", "-5", "KldCoef must be a finite number ≥ 0, got -5")]
     [InlineData("--dropout", "NaN", "Dropout must be in [0, 1), got NaN")]
+    [InlineData("--checkpoint-every", "-1", "CheckpointEvery must be ≥ 0 (0: only at the end), got -1")]
     public void Numbers_out_of_range_exit_with_1_and_one_line_before_training(string option, string value, string message)
     {
         string dir = Directory.CreateTempSubdirectory("train-").FullName;

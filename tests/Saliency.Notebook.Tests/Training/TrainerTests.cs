@@ -144,6 +144,34 @@ public sealed class TrainerTests
         Assert.Throws<ArgumentException>(() => new Trainer(Tiny, options));
     }
 
+    [Theory]
+    [InlineData(-0.5, 3, "GradientClipNorm must be a finite number > 0, got -0.5")]
+    [InlineData(0.0, 3, "GradientClipNorm must be a finite number > 0, got 0")]
+    [InlineData(double.NaN, 3, "GradientClipNorm must be a finite number > 0, got NaN")]
+    [InlineData(double.PositiveInfinity, 3, "GradientClipNorm must be a finite number > 0, got ")]
+    [InlineData(0.5, -1, "CheckpointEvery must be ≥ 0 (0: only at the end), got -1")]
+    public void ClipNormsThatCannotClipAndNegativeCheckpointIntervalsAreRefused(double clip, int checkpointEvery, string message)
+    {
+        // A negative clip norm flips the gradient (training climbs the loss) and 0 freezes the weights, both without a word.
+        var options = Options(3) with { GradientClipNorm = clip, CheckpointEvery = checkpointEvery };
+        Assert.StartsWith(message, Assert.Throws<ArgumentException>(options.Validate).Message);
+        Assert.Throws<ArgumentException>(() => new Trainer(Tiny, options));
+    }
+
+    [Fact]
+    public void ACheckpointIntervalOf0WritesTheCheckpointOnlyAtTheEnd()
+    {
+        using var temp = new TempDirectory();
+        using var data = Curves(40);
+        string checkpoint = Path.Combine(temp.Path, "run.ckpt");
+        var written = new List<bool>();
+        var result = new Trainer(Tiny, Options(4, checkpoint) with { CheckpointEvery = 0 })
+            .Train(data, new SynchronousProgress(_ => written.Add(File.Exists(checkpoint))));
+        result.Model.Dispose();
+        Assert.Equal(new[] { false, false, false, false }, written);
+        Assert.True(File.Exists(checkpoint));
+    }
+
     [Fact]
     public void TheTrainingCheckpointBesideAModelIsNotTakenForTheModel()
     {
