@@ -68,17 +68,18 @@ public static class TrainCommand
                 CheckpointPath = Path.Combine(outDirectory, "training.ckpt"),
                 Resume = parse.GetValue(resume),
             };
+            double? minutes = parse.GetValue(timeLimit);
+            if (minutes is { } limit && !(limit is > 0 and <= MaxTimeLimitMinutes))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--time-limit must be a number of minutes in (0, {MaxTimeLimitMinutes}], got {limit}."));
             var torchDevice = TorchRuntime.ResolveDevice(parse.GetValue(device));
+            var trainer = new Trainer(config, options, torchDevice);   // validates the architecture and the options
+            CheckOutputFolder(outDirectory);
             AnsiConsole.MarkupLine($"Training [bold]{info.Name}[/] {set.X.shape[0]}×{config.Channels}×{config.Length} → D={config.LatentDim}, {config.Prior}, {options.Epochs} epochs on {torchDevice}");
 
             using var stop = new CancellationTokenSource();
-            if (parse.GetValue(timeLimit) is { } minutes)
-            {
-                if (!(minutes is > 0 and <= MaxTimeLimitMinutes))
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--time-limit must be a number of minutes in (0, {MaxTimeLimitMinutes}], got {minutes}."));
-                stop.CancelAfter(TimeSpan.FromMinutes(minutes));
-            }
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+            if (minutes is { } timeLimitMinutes) stop.CancelAfter(TimeSpan.FromMinutes(timeLimitMinutes));
+            bool interrupted = false;
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupted = true; stop.Cancel(); };
             Console.CancelKeyPress += onCancel;
             TrainingResult result = null!;
             AnsiConsole.Progress()
@@ -92,7 +93,7 @@ public static class TrainCommand
                         task.Value = p.Epoch;
                         task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch} loss {p.TrainLoss:F1} val log-MSE {p.ValidationLogMse:F3} (best {p.BestValidationLogMse:F3} @ {p.BestEpoch})");
                     });
-                    result = new Trainer(config, options, torchDevice).Train(set.X, progress, stop.Token);
+                    result = trainer.Train(set.X, progress, stop.Token);
                 });
             Console.CancelKeyPress -= onCancel;
             using var model = result.Model;
@@ -103,6 +104,7 @@ public static class TrainCommand
                 DatasetSha256 = Sha256(source.ValuesFile(parse, set)),
                 Training = options.Hyperparameters(),
                 Epochs = result.EpochsRun,
+                EpochsRequested = options.Epochs,
                 BestEpoch = result.BestEpoch,
                 BestValidationLogMse = result.BestValidationLogMse,
                 TestLogMse = result.TestLogMse,
@@ -113,6 +115,8 @@ public static class TrainCommand
             ModelStore.Save(outDirectory, model, card);
             if (result.ResumedAfterEpoch > 0)
                 Console.WriteLine($"resumed after epoch {result.ResumedAfterEpoch}: {result.EpochsRun - result.ResumedAfterEpoch} epoch(s) run now");
+            if (result.EpochsRun < options.Epochs)
+                Console.WriteLine($"stopped after {result.EpochsRun} of {options.Epochs} epochs ({(interrupted ? "interrupted" : "time limit")}); continue with --resume");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"best validation log-MSE {result.BestValidationLogMse:F4} at epoch {result.BestEpoch}; test log-MSE {result.TestLogMse:F4}; {result.Elapsed.TotalSeconds:F0} s → {outDirectory}"));
         }));
@@ -125,6 +129,29 @@ public static class TrainCommand
     /// </summary>
     public static string DefaultOutput(string dataset) =>
         Path.Combine(DataPaths.FindRepoRoot(Directory.GetCurrentDirectory()) ?? Directory.GetCurrentDirectory(), "out", "models", dataset);
+
+    /// <summary>
+    /// Fails before any training when <paramref name="folder"/> cannot take the model: it is a file, lies under one, or cannot be
+    /// written (probed with a temporary file in it or, while it does not exist yet, in its nearest existing parent).
+    /// </summary>
+    private static void CheckOutputFolder(string folder)
+    {
+        if (File.Exists(folder)) throw new IOException($"--out {folder} is a file, not a folder.");
+        string existing = Path.GetFullPath(folder);
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing)) throw new IOException($"--out {folder} cannot be a folder: {existing} is a file, not a folder.");
+            existing = Path.GetDirectoryName(existing)!;                    // the root exists, so this ends there at the latest
+        }
+        try
+        {
+            using (File.Create(Path.Combine(existing, $".saliency-write-test-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"--out {folder} is not writable: {e.Message}", e);
+        }
+    }
 
     /// <summary>The longest --time-limit: 49 days, about the longest timer a CancellationTokenSource can set (2³² − 2 ms).</summary>
     private const double MaxTimeLimitMinutes = 49 * 24 * 60;

@@ -36,6 +36,7 @@ public static class TrainingDisplay
             Dataset = data.Info.Name,
             Training = options.Hyperparameters(),
             Epochs = result.EpochsRun,
+            EpochsRequested = epochs,
             BestEpoch = result.BestEpoch,
             BestValidationLogMse = result.BestValidationLogMse,
             TestLogMse = result.TestLogMse,

@@ -28,6 +28,9 @@ public sealed record ModelCard
     /// <summary>Epochs trained.</summary>
     public int? Epochs { get; init; }
 
+    /// <summary>Epochs the run asked for: more than <see cref="Epochs"/> when it stopped early (time limit, Ctrl+C) and can be resumed; null when unknown.</summary>
+    public int? EpochsRequested { get; init; }
+
     /// <summary>Epoch whose weights these are (the best by validation log-MSE).</summary>
     public int? BestEpoch { get; init; }
 

@@ -1,4 +1,6 @@
 using Saliency.Cli.Commands;
+using Saliency.Notebook.Models;
+using Spectre.Console;
 
 namespace Saliency.Notebook.Tests.Cli;
 
@@ -49,19 +51,95 @@ public class TrainCommandTests
     [InlineData("--kld-coef", "-5", "KldCoef must be a finite number ≥ 0, got -5")]
     [InlineData("--dropout", "NaN", "Dropout must be in [0, 1), got NaN")]
     [InlineData("--checkpoint-every", "-1", "CheckpointEvery must be ≥ 0 (0: only at the end), got -1")]
+    [InlineData("--epochs", "-3", "Epochs must be ≥ 1, got -3")]
     public void Numbers_out_of_range_exit_with_1_and_one_line_before_training(string option, string value, string message)
     {
         string dir = Directory.CreateTempSubdirectory("train-").FullName;
-        var (code, error) = WithStderr(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "1",
-            "--device", "cpu", "--out", dir, option, value));
+        string[] epochs = option == "--epochs" ? [] : ["--epochs", "1"];
+        var (code, output, error) = WithOutput(() => Invoke(TrainCommand.Create(), ["--dataset", "symbols", "--data", TestData.DataDirectory, .. epochs,
+            "--device", "cpu", "--out", dir, option, value]));
         try
         {
             Assert.Equal(1, code);
             Assert.Contains(message, error);
             Assert.Single(error.Trim().Split('\n'));
+            Assert.DoesNotContain("Training", output);                          // no banner for a run that never starts
             Assert.Empty(Directory.GetFileSystemEntries(dir));
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void An_out_that_is_a_file_exits_with_1_before_training_and_leaves_the_file_alone()
+    {
+        string dir = Directory.CreateTempSubdirectory("train-").FullName;
+        string file = Path.Combine(dir, "notes.txt");
+        File.WriteAllText(file, "not a folder");
+        var (code, output, error) = WithOutput(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "2",
+            "--device", "cpu", "--out", file));
+        var (nestedCode, _, nestedError) = WithOutput(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "2",
+            "--device", "cpu", "--out", Path.Combine(file, "model")));
+        try
+        {
+            Assert.Equal((1, 1), (code, nestedCode));
+            Assert.Equal($"saliency train: --out {file} is a file, not a folder.", error.Trim());
+            Assert.Equal($"saliency train: --out {Path.Combine(file, "model")} cannot be a folder: {file} is a file, not a folder.", nestedError.Trim());
+            Assert.DoesNotContain("Training", output);
+            Assert.Equal("not a folder", File.ReadAllText(file));
+            Assert.Equal([file], Directory.GetFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void An_out_that_cannot_be_written_exits_with_1_before_training()
+    {
+        if (!OperatingSystem.IsLinux()) return;                                // /proc refuses new files even to root
+        string unwritable = "/proc/saliency-train-test";
+        var (code, output, error) = WithOutput(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "2",
+            "--device", "cpu", "--out", unwritable));
+        Assert.Equal(1, code);
+        Assert.StartsWith($"saliency train: --out {unwritable} is not writable: ", error.Trim());
+        Assert.DoesNotContain("Training", output);
+    }
+
+    [Fact]
+    public void A_run_stopped_by_its_time_limit_says_so_and_its_card_records_the_epochs_asked_for()
+    {
+        string dir = Directory.CreateTempSubdirectory("train-").FullName;
+        try
+        {
+            // 0.05 minutes (3 s) is enough for an epoch of symbols on a CPU and far too little for 100000.
+            var (code, output, error) = WithOutput(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory,
+                "--epochs", "100000", "--time-limit", "0.05", "--device", "cpu", "--out", dir));
+            Assert.True(code == 0, error);
+            using var model = ModelStore.Load(dir);
+            var card = model.Card;
+            Assert.Equal(100000, card.EpochsRequested);
+            Assert.InRange(card.Epochs!.Value, 1, 99999);
+            Assert.Contains($"stopped after {card.Epochs} of 100000 epochs (time limit); continue with --resume", output);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>Runs a command with stdout, Spectre's console (banner, progress) and stderr captured.</summary>
+    private static (int Code, string Output, string Error) WithOutput(Func<int> run)
+    {
+        var output = new StringWriter();
+        var originalOut = Console.Out;
+        var originalAnsi = AnsiConsole.Console;
+        Console.SetOut(output);
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No });
+        try
+        {
+            var (code, error) = WithStderr(run);
+            return (code, output.ToString(), error);
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            AnsiConsole.Console = originalAnsi;
+        }
     }
 
     private static (int Code, string Error) WithStderr(Func<int> run)
