@@ -30,14 +30,17 @@ public static class TrainCommand
         var learningRate = new Option<double?>("--lr") { Description = "Adam learning rate (default 1e-3)" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "write the resumable checkpoint every N epochs (default 100)" };
         var resume = new Option<bool>("--resume") { Description = "continue from <out>/training.ckpt (an error when it is missing or belongs to other data, architecture or hyperparameters)" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "start afresh although <out> holds an earlier run's training.ckpt, replacing it and the model (without it or --resume that is an error)" };
         var timeLimit = new Option<double?>("--time-limit") { Description = "stop after this many minutes (after the running epoch) and save the best model so far; Ctrl+C does the same" };
         var command = new Command("train", "Train the CVAE on a dataset; writes <out>/model.pt, <out>/model.json and <out>/training.ckpt.")
         {
-            epochs, output, device, seed, latentDim, hiddenDims, kernel, dropout, kldCoef, prior, components, batchSize, learningRate, checkpointEvery, resume, timeLimit,
+            epochs, output, device, seed, latentDim, hiddenDims, kernel, dropout, kldCoef, prior, components, batchSize, learningRate, checkpointEvery, resume, overwrite, timeLimit,
         };
         var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("train", () =>
         {
+            if (parse.GetValue(resume) && parse.GetValue(overwrite))
+                throw new ArgumentException("--resume and --overwrite exclude each other: one continues <out>/training.ckpt, the other replaces it.");
             using var set = source.Load(parse);
             var info = set.Info;
             var preset = TrainingPresets.For(info, set.C, set.L);
@@ -67,6 +70,7 @@ public static class TrainCommand
                 CheckpointEvery = parse.GetValue(checkpointEvery) ?? preset.Options.CheckpointEvery,
                 CheckpointPath = Path.Combine(outDirectory, "training.ckpt"),
                 Resume = parse.GetValue(resume),
+                Overwrite = parse.GetValue(overwrite),
             };
             double? minutes = parse.GetValue(timeLimit);
             if (minutes is { } limit && !(limit is > 0 and <= MaxTimeLimitMinutes))
@@ -74,6 +78,15 @@ public static class TrainCommand
             var torchDevice = TorchRuntime.ResolveDevice(parse.GetValue(device));
             var trainer = new Trainer(config, options, torchDevice);   // validates the architecture and the options
             CheckOutputFolder(outDirectory);
+            try
+            {
+                trainer.CheckCheckpoint();
+            }
+            catch (TrainingCheckpointExistsException e)
+            {
+                throw new IOException($"--out {outDirectory} already holds {e.CheckpointPath}, the resumable checkpoint of an earlier run: " +
+                                      "pass --resume to continue it, or --overwrite to start over and replace it and the model there.", e);
+            }
             AnsiConsole.MarkupLine($"Training [bold]{info.Name}[/] {set.X.shape[0]}×{config.Channels}×{config.Length} → D={config.LatentDim}, {config.Prior}, {options.Epochs} epochs on {torchDevice}");
 
             using var stop = new CancellationTokenSource();

@@ -52,13 +52,29 @@ public sealed class Trainer
     public Device Device { get; }
 
     /// <summary>
+    /// Checks, before any work, that the run can use its checkpoint file: a resume needs one, and a fresh run refuses to replace
+    /// one (a stopped run's progress, <see cref="TrainingCheckpointExistsException"/>) unless <see cref="TrainingOptions.Overwrite"/>
+    /// says so. <see cref="Train"/> calls it first; call it earlier to fail before loading data.
+    /// </summary>
+    public void CheckCheckpoint()
+    {
+        if (Options.CheckpointPath is not { } path) return;
+        if (Directory.Exists(path)) throw new IOException($"The checkpoint path {path} is a folder, not a file.");
+        if (Options.Resume && !File.Exists(path))
+            throw new FileNotFoundException($"Cannot resume: there is no training checkpoint at {path}. Train without resume to start a new run.", path);
+        if (!Options.Resume && !Options.Overwrite && File.Exists(path)) throw new TrainingCheckpointExistsException(path);
+    }
+
+    /// <summary>
     /// Trains on <paramref name="data"/> (N, C, L) float32. Reports each epoch to <paramref name="progress"/>. Cancellation stops
     /// after the current epoch, writes the checkpoint and returns the best model so far. With <see cref="TrainingOptions.Resume"/>
     /// the checkpoint must exist and have been written for the same data (SHA-256), architecture and hyperparameters; anything
-    /// else is an error, never a silent fresh start.
+    /// else is an error, never a silent fresh start. Without it an existing checkpoint is an error unless
+    /// <see cref="TrainingOptions.Overwrite"/> (<see cref="CheckCheckpoint"/>).
     /// </summary>
     public TrainingResult Train(Tensor data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
+        CheckCheckpoint();
         if (data.ndim != 3 || data.shape[1] != Config.Channels || data.shape[2] != Config.Length)
             throw new ArgumentException($"Data shape ({string.Join(", ", data.shape)}) does not fit the model's (N, {Config.Channels}, {Config.Length}).", nameof(data));
 
@@ -81,11 +97,8 @@ public sealed class Trainer
         var best = CloneState(model);
         if (Options.Resume)
         {
-            string resumePath = Options.CheckpointPath!;
-            if (!File.Exists(resumePath))
-                throw new FileNotFoundException($"Cannot resume: there is no training checkpoint at {resumePath}. Train without resume to start a new run.", resumePath);
             DisposeState(best);
-            (state, best) = TrainingCheckpoint.Read(resumePath, model, optimizer, Config, Options, dataSha256);
+            (state, best) = TrainingCheckpoint.Read(Options.CheckpointPath!, model, optimizer, Config, Options, dataSha256);
         }
         int resumedAfter = state.EpochsDone;
 

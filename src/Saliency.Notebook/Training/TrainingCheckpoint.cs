@@ -63,7 +63,7 @@ public static class TrainingCheckpoint
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(new Header(config, options with { Resume = false }, dataSha256, state), Json));
+            writer.Write(JsonSerializer.Serialize(new Header(config, options with { Resume = false, Overwrite = false }, dataSha256, state), Json));
             model.save(writer);
             WriteTensors(writer, bestState);
             optimizer.save_state_dict(writer);
@@ -103,7 +103,7 @@ public static class TrainingCheckpoint
         }
     }
 
-    private static TrainingOptions Comparable(TrainingOptions options) => options with { Epochs = 0, CheckpointEvery = 0, CheckpointPath = null, Resume = false };
+    private static TrainingOptions Comparable(TrainingOptions options) => options with { Epochs = 0, CheckpointEvery = 0, CheckpointPath = null, Resume = false, Overwrite = false };
 
     private static void WriteTensors(BinaryWriter writer, Dictionary<string, Tensor> tensors)
     {
@@ -148,4 +148,15 @@ public static class TrainingCheckpoint
     private static bool SameArchitecture(CvaeConfig a, CvaeConfig b) => (a with { HiddenDims = b.HiddenDims }) == b && a.HiddenDims.SequenceEqual(b.HiddenDims);
 
     private static string Describe(CvaeConfig c) => $"C={c.Channels} L={c.Length} D={c.LatentDim} h=[{string.Join(",", c.HiddenDims)}] k={c.KernelSize} {c.Prior}";
+}
+
+/// <summary>
+/// A fresh run (neither <see cref="TrainingOptions.Resume"/> nor <see cref="TrainingOptions.Overwrite"/>) found an earlier run's
+/// checkpoint at its <see cref="TrainingOptions.CheckpointPath"/>: replacing it would throw that run's progress away.
+/// </summary>
+public sealed class TrainingCheckpointExistsException(string checkpointPath)
+    : IOException($"{checkpointPath} holds the checkpoint of an earlier run, which a fresh run would replace: set Resume to continue it or Overwrite to start over.")
+{
+    /// <summary>The checkpoint in the way.</summary>
+    public string CheckpointPath { get; } = checkpointPath;
 }

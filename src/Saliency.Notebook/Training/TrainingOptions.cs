@@ -20,6 +20,12 @@ public sealed record TrainingOptions : TrainingHyperparameters
     /// <summary>Continue from <see cref="CheckpointPath"/>, which must exist and belong to the same data, architecture and hyperparameters.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// Start afresh even when <see cref="CheckpointPath"/> already holds a checkpoint, replacing it. Without it (or <see cref="Resume"/>)
+    /// an existing checkpoint is an error, so a stopped run's progress is never thrown away by accident.
+    /// </summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
@@ -34,6 +40,7 @@ public sealed record TrainingOptions : TrainingHyperparameters
         if (!(GradientClipNorm > 0 && double.IsFinite(GradientClipNorm))) throw new ArgumentException($"GradientClipNorm must be a finite number > 0, got {GradientClipNorm}.");
         if (CheckpointEvery < 0) throw new ArgumentException($"CheckpointEvery must be ≥ 0 (0: only at the end), got {CheckpointEvery}.");
         if (Resume && CheckpointPath is null) throw new ArgumentException("Resume needs a CheckpointPath.");
+        if (Resume && Overwrite) throw new ArgumentException("Resume and Overwrite exclude each other: one continues the checkpoint, the other replaces it.");
     }
 }
 

@@ -32,7 +32,7 @@ public class TrainCommandTests
         string[] files = ["model.pt", "model.json", "training.ckpt"];
         foreach (string file in files) File.WriteAllText(Path.Combine(dir, file), "an earlier run's " + file);
         var (code, error) = WithStderr(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "1",
-            "--lr", "1e30", "--device", "cpu", "--out", dir));
+            "--lr", "1e30", "--device", "cpu", "--out", dir, "--overwrite"));
         try
         {
             Assert.Equal(1, code);
@@ -101,6 +101,42 @@ public class TrainCommandTests
         Assert.Equal(1, code);
         Assert.StartsWith($"saliency train: --out {unwritable} is not writable: ", error.Trim());
         Assert.DoesNotContain("Training", output);
+    }
+
+    [Fact]
+    public void A_fresh_run_into_a_stopped_runs_folder_is_refused_unless_resumed_or_overwritten()
+    {
+        string dir = Directory.CreateTempSubdirectory("train-").FullName;
+        string[] args = ["--dataset", "symbols", "--data", TestData.DataDirectory, "--device", "cpu", "--out", dir];
+        try
+        {
+            Assert.Equal(0, WithOutput(() => Invoke(TrainCommand.Create(), [.. args, "--epochs", "2"])).Code);
+            string checkpoint = Path.Combine(dir, "training.ckpt");
+            byte[] stopped = File.ReadAllBytes(checkpoint);
+            byte[] model = File.ReadAllBytes(Path.Combine(dir, "model.pt"));
+
+            var (code, output, error) = WithOutput(() => Invoke(TrainCommand.Create(), [.. args, "--epochs", "3"]));
+            Assert.Equal(1, code);
+            Assert.Equal($"saliency train: --out {dir} already holds {checkpoint}, the resumable checkpoint of an earlier run: " +
+                         "pass --resume to continue it, or --overwrite to start over and replace it and the model there.", error.Trim());
+            Assert.DoesNotContain("Training", output);
+            Assert.Equal(stopped, File.ReadAllBytes(checkpoint));
+            Assert.Equal(model, File.ReadAllBytes(Path.Combine(dir, "model.pt")));
+
+            var (bothCode, _, bothError) = WithOutput(() => Invoke(TrainCommand.Create(), [.. args, "--epochs", "3", "--resume", "--overwrite"]));
+            Assert.Equal(1, bothCode);
+            Assert.Contains("--resume and --overwrite exclude each other", bothError);
+
+            var (resumedCode, resumed, _) = WithOutput(() => Invoke(TrainCommand.Create(), [.. args, "--epochs", "3", "--resume"]));
+            Assert.Equal(0, resumedCode);
+            Assert.Contains("resumed after epoch 2", resumed);
+            var (overwrittenCode, overwritten, _) = WithOutput(() => Invoke(TrainCommand.Create(), [.. args, "--epochs", "1", "--overwrite"]));
+            Assert.Equal(0, overwrittenCode);
+            Assert.DoesNotContain("resumed", overwritten);
+            using var restarted = ModelStore.Load(dir);
+            Assert.Equal(1, restarted.Card.Epochs);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]

@@ -173,6 +173,28 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void AFreshRunOverAnExistingCheckpointIsRefusedUnlessItOverwrites()
+    {
+        using var temp = new TempDirectory();
+        using var data = Curves(40);
+        string checkpoint = Path.Combine(temp.Path, "run.ckpt");
+        new Trainer(Tiny, Options(2, checkpoint)).Train(data).Model.Dispose();
+        byte[] stopped = File.ReadAllBytes(checkpoint);
+
+        var error = Assert.Throws<TrainingCheckpointExistsException>(() => new Trainer(Tiny, Options(4, checkpoint)).Train(data));
+        Assert.Equal(checkpoint, error.CheckpointPath);
+        Assert.Contains(checkpoint, error.Message);
+        Assert.Equal(stopped, File.ReadAllBytes(checkpoint));                 // the stopped run's progress is kept
+        Assert.Throws<TrainingCheckpointExistsException>(() => new Trainer(Tiny, Options(4, checkpoint)).CheckCheckpoint());
+
+        var restarted = new Trainer(Tiny, Options(3, checkpoint) with { Overwrite = true }).Train(data);
+        restarted.Model.Dispose();
+        Assert.Equal(0, restarted.ResumedAfterEpoch);
+        Assert.NotEqual(stopped, File.ReadAllBytes(checkpoint));
+        Assert.Throws<ArgumentException>(() => new Trainer(Tiny, Options(4, checkpoint, resume: true) with { Overwrite = true }));
+    }
+
+    [Fact]
     public void TheTrainingCheckpointBesideAModelIsNotTakenForTheModel()
     {
         using var temp = new TempDirectory();
