@@ -1,9 +1,10 @@
 using Saliency.Cli.Commands;
 using Saliency.Notebook.Data.Npy;
+using Saliency.Notebook.Tests.Explainers;
 
 namespace Saliency.Notebook.Tests.Cli;
 
-/// <summary>The explain and pipeline commands end to end: outputs with the documented shapes, bad input as exit 1 with nothing written.</summary>
+/// <summary>The explain and pipeline commands end to end: outputs with the documented shapes and PyTorch's values, bad input as exit 1 with nothing written.</summary>
 [Collection(CliLiveDisplayCollection.Name)]
 public class AnalysisCommandTests
 {
@@ -20,14 +21,41 @@ public class AnalysisCommandTests
             string common = TestData.DataDirectory;
             Assert.Equal(0, Invoke(ExplainCommand.Create(), "--checkpoint", SymbolsCheckpoint, "--dataset", "symbols", "--data", common,
                 "--method", "gradcam", "--out", Path.Combine(dir, "gradcam.npy")));
-            Assert.Equal(new long[] { 1100, 60, 16 }, NpyReader.Read(Path.Combine(dir, "gradcam.npy")).Shape);
+            var gradCam = NpyReader.Read(Path.Combine(dir, "gradcam.npy"));
+            Assert.Equal(new long[] { 1100, 60, 16 }, gradCam.Shape);
             Assert.Equal(0, Invoke(ExplainCommand.Create(), "--checkpoint", SymbolsCheckpoint, "--dataset", "symbols", "--data", common,
                 "--method", "gradient", "--out", Path.Combine(dir, "gradient.npy")));
             var gradient = NpyReader.Read(Path.Combine(dir, "gradient.npy"));
             Assert.Equal(new long[] { 1100, 60, 2 }, gradient.Shape);
-            Assert.All(gradient.ToSingleArray(), v => Assert.True(v >= 0 && float.IsFinite(v))); // an L2 norm over latent dims
+
+            // The values, on rows spread over originals and augmentations: PyTorch's |GradCAM| (N, L, D) and the L2 norm over
+            // the latent dims of its input gradient (N, L, C, D) -> (N, L, C), the file layouts the option help documents.
+            long[] rows = Enumerable.Range(0, 25).Select(i => (long)i * 43 + 7).ToArray();
+            var reference = PythonReference.Run(PyTorchReferenceTests.Reference, new
+            {
+                ckpt = SymbolsCheckpoint,
+                data = Path.Combine(TestData.SharedDirectory, "data", "symbols", "augmented_symbols.npy"),
+                rows,
+            });
+            AssertRowsClose(PythonReference.Doubles(reference.GetProperty("gradcam")), gradCam, rows, "gradcam.npy");
+            double[] inputGradient = PythonReference.Doubles(reference.GetProperty("gradient"));
+            const int latentDims = 16;
+            double[] gradientNorm = Enumerable.Range(0, inputGradient.Length / latentDims)
+                .Select(i => Math.Sqrt(inputGradient.Skip(i * latentDims).Take(latentDims).Sum(g => g * g))).ToArray();
+            AssertRowsClose(gradientNorm, gradient, rows, "gradient.npy");
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>The file's <paramref name="rows"/> equal the reference within 1e-5 of its largest |value| (float32 files).</summary>
+    private static void AssertRowsClose(double[] expected, NpyArray file, long[] rows, string what)
+    {
+        float[] values = file.ToSingleArray();
+        long rowLength = file.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        double[] actual = rows.SelectMany(r => values.Skip((int)(r * rowLength)).Take((int)rowLength).Select(v => (double)v)).ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(Math.Abs), worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= 1e-5 * scale, $"{what}: max |CLI − PyTorch| = {worst:E3} against the largest |value| {scale:E3}");
     }
 
     [Fact]

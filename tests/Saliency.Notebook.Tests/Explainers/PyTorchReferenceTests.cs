@@ -13,7 +13,8 @@ namespace Saliency.Notebook.Tests.Explainers;
 /// </summary>
 public class PyTorchReferenceTests
 {
-    private const string Reference = """
+    /// <summary>The script: inputs ckpt, data (the stored .npy) and rows; outputs loc (N, D) and raveled gradcam (N, L, D) and gradient (N, L, C, D).</summary>
+    internal const string Reference = """
         import torch
         torch.set_grad_enabled(True)
         sd = torch.load(inp["ckpt"], map_location="cpu")["state_dict"]
