@@ -5,6 +5,7 @@ using Saliency.Notebook.Data.Npy;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Tests.Pipeline;
 using Saliency.Notebook.Tests.Training;
+using TorchSharp;
 
 namespace Saliency.Notebook.Tests.Cli;
 
@@ -41,7 +42,17 @@ public class OwnDataCommandTests
                 Assert.Contains("your own", loaded.Card.Notes);
             }
             Assert.Equal(0, Invoke(EncodeCommand.Create(), "--checkpoint", model, "--data", csv, "--out", Path.Combine(dir, "z.npy")));
-            Assert.Equal(new long[] { 40, 16 }, NpyReader.Read(Path.Combine(dir, "z.npy")).Shape);
+            var z = NpyReader.Read(Path.Combine(dir, "z.npy"));
+            Assert.Equal(new long[] { 40, 16 }, z.Shape);
+            using (var loaded = ModelStore.Load(model))
+            using (var scope = torch.NewDisposeScope())
+            {
+                // The CSV's rows, in file order, through the model in this process: the same posterior means as the file.
+                var (values, _) = PlantedBumpTests.Planted(40, seed: 2);
+                var x = torch.tensor(values.Cast<float>().ToArray(), [40, PlantedBumpTests.Length, 1]).permute(0, 2, 1);
+                float[] expected = loaded.Model.PosteriorMeans(x, torch.CPU).contiguous().data<float>().ToArray();
+                Assert.Equal(expected, z.ToSingleArray());
+            }
             Assert.Equal(0, Invoke(ExplainCommand.Create(), "--checkpoint", model, "--data", csv, "--method", "gradcam", "--out", Path.Combine(dir, "cam.npy")));
             Assert.Equal(new long[] { 40, 60, 16 }, NpyReader.Read(Path.Combine(dir, "cam.npy")).Shape);
             Assert.Equal(0, Invoke(PipelineCommand.Create(), "--checkpoint", model, "--data", csv, "--class-names", "flat,bump", "--grid", "20", "--out", run));
