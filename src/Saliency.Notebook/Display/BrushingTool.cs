@@ -69,6 +69,7 @@ public static class BrushingTool
             ["labels"] = new JsonArray(labels.Select(label => (JsonNode)label).ToArray()),
             ["labelOrder"] = new JsonArray(order.Select(label => (JsonNode)label).ToArray()),
             ["colours"] = new JsonObject(order.Select(label => KeyValuePair.Create(label, (JsonNode?)colours[label]))),
+            ["labelText"] = new JsonObject(order.Select(label => KeyValuePair.Create(label, (JsonNode?)LabelText.Display(label)))),
             ["scores"] = Rows(scores.Select(row => row[..2]).ToArray()),
             ["weights"] = Rows(weights),
             ["grid"] = options.GridSize,
@@ -252,13 +253,13 @@ public static class BrushingTool
     d.labelOrder.forEach(function (l, r) {
       var colour = d.kind === 'series' ? '#000000' : d.colours[l];
       leftBase.push(curves(d, byLabel[l], rgba(colour, d.curveAlpha), axisIds(r)));
-      title(leftLayout, r, rows, 'label ' + l + ' (' + byLabel[l].length + ')');
+      title(leftLayout, r, rows, 'label ' + d.labelText[l] + ' (' + byLabel[l].length + ')');
     });
     Plotly.newPlot(left, leftBase, leftLayout, { displaylogo: false, responsive: true });
 
     var scatter = d.labelOrder.map(function (l) {
       var idx = byLabel[l];
-      return { type: 'scatter', mode: 'markers', name: l, customdata: idx, x: idx.map(function (i) { return d.scores[i][0]; }), y: idx.map(function (i) { return d.scores[i][1]; }),
+      return { type: 'scatter', mode: 'markers', name: d.labelText[l], customdata: idx, x: idx.map(function (i) { return d.scores[i][0]; }), y: idx.map(function (i) { return d.scores[i][1]; }),
                marker: { color: d.colours[l], size: 5, opacity: 0.8 }, selected: { marker: { opacity: 1 } }, unselected: { marker: { opacity: 0.15 } } };
     });
     Plotly.newPlot(middle, scatter, {
@@ -309,7 +310,7 @@ public static class BrushingTool
         var yAxis = layout['yaxis' + (r === 0 ? '' : r + 1)];
         yAxis.range = d.invertY ? [yr[1], yr[0]] : yr;
         yAxis.autorange = false;
-        title(layout, r, rows, 'label ' + l + ': ' + mine.length + ' selected, ' + d.weightName);
+        title(layout, r, rows, 'label ' + d.labelText[l] + ': ' + mine.length + ' selected, ' + d.weightName);
       });
       Plotly.react(right, traces, layout, { displaylogo: false, responsive: true });
       var highlight = leftBase.slice();

@@ -25,7 +25,7 @@ public static partial class Views
         int k = 0;
         foreach (SanityCurve curve in result.Curves)
         {
-            var chart = Charts.Lines(curve.X.ToArray(), curve.Series.Select(s => KeyValuePair.Create(s.Name, s.Y.ToArray())), curve.Title, curve.XLabel, curve.YLabel,
+            var chart = Charts.Lines(curve.X.ToArray(), curve.Series.Select(s => KeyValuePair.Create(s.Name, s.Y.ToArray())), LabelText.Display(curve.Title), curve.XLabel, curve.YLabel,
                 width: 760, height: 420, xNames: curve.XNames);
             view.Add(Figure.FromChart(chart, $"{result.Dataset}-{result.Check}-curve{++k}"));
         }

@@ -40,7 +40,7 @@ public static class Charts
                     traces.Add(CurveTrace(Polyline.FromSeries(series[i]), Rgba("#000000", alpha), x, y));
             int shown = labels.Count(l => l == order[row]);
             string count = classSizes != null && classSizes.TryGetValue(order[row], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} series";
-            grid.AddPanel(layout, annotations, row, 0, $"label {order[row]} ({count})",
+            grid.AddPanel(layout, annotations, row, 0, $"label {LabelText.Display(order[row])} ({count})",
                 Axis(row == order.Count - 1 ? "time step" : null), Axis("value", range: valueRange));
         }
         layout["annotations"] = annotations;
@@ -64,7 +64,7 @@ public static class Charts
         {
             string label = labels[i];
             PlotlyTrace trace = CurveTrace(Polyline.FromTrajectory(trajectories[i]), Rgba(colours[label], alpha), "x", "y");
-            trace.Set("name", label);
+            trace.Set("name", LabelText.Display(label));
             trace.Set("legendgroup", label);
             trace.Set("showlegend", legendShown.Add(label));
             traces.Add(trace);
@@ -111,7 +111,7 @@ public static class Charts
             string count = classSizes != null && classSizes.TryGetValue(order[column], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} trajectories";
             var yAxis = Axis(column == 0 ? yTitle : null, reversed: invertY);
             yAxis["scaleanchor"] = x;                                   // equal aspect, as the paper's axis('equal')
-            grid.AddPanel(layout, annotations, 0, column, $"label {order[column]} ({count})", Axis(xTitle), yAxis);
+            grid.AddPanel(layout, annotations, 0, column, $"label {LabelText.Display(order[column])} ({count})", Axis(xTitle), yAxis);
         }
         layout["annotations"] = annotations;
         layout["showlegend"] = false;
@@ -173,7 +173,7 @@ public static class Charts
                 bool showScale = l == labels.Count - 1;
                 traces.Add(HeatmapTrace(maps[c, l], style.TransparentBelow, zMin, zMax, x, y,
                     showScale ? ColourBar(grid, c) : null));
-                grid.AddPanel(layout, annotations, c, l, $"PC{c + 1}, label {labels[l]}",
+                grid.AddPanel(layout, annotations, c, l, $"PC{c + 1}, label {LabelText.Display(labels[l])}",
                     Axis(c == components - 1 ? style.XTitle : null, range: new[] { maps[c, l].X0, maps[c, l].X1 }),
                     Axis(l == 0 ? style.YTitle : null, reversed: style.InvertY,
                         range: style.InvertY ? new[] { maps[c, l].Y1, maps[c, l].Y0 } : new[] { maps[c, l].Y0, maps[c, l].Y1 }));
@@ -204,7 +204,7 @@ public static class Charts
             foreach (Polyline curve in curvesByLabel[l])
             {
                 PlotlyTrace trace = CurveTrace(curve, Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y");
-                trace.Set("name", labels[l]);
+                trace.Set("name", LabelText.Display(labels[l]));
                 trace.Set("legendgroup", labels[l]);
                 traces.Add(trace);
             }
@@ -244,7 +244,7 @@ public static class Charts
         var traces = order.Select(label =>
         {
             var rows = Enumerable.Range(0, scores.Length).Where(i => labels[i] == label).ToList();
-            return Trace("scatter", ("name", label), ("mode", "markers"),
+            return Trace("scatter", ("name", LabelText.Display(label)), ("mode", "markers"),
                 ("x", rows.Select(i => scores[i][0]).ToArray()), ("y", rows.Select(i => scores[i][1]).ToArray()),
                 ("marker", Obj(("color", colours[label]), ("size", 5), ("opacity", 0.8))));
         }).ToList();
@@ -276,14 +276,14 @@ public static class Charts
         foreach ((string name, double[] y) in list)
             if (y.Length > x.Length) throw new ArgumentException($"Series '{name}' has {y.Length} values for {x.Length} x values.", nameof(series));
         IReadOnlyDictionary<string, string> colours = LabelColors.For(list.Select(s => s.Key));
-        var traces = list.Select(s => Trace("scatter", ("name", s.Key), ("mode", "lines+markers"), ("x", x[..s.Value.Length]), ("y", s.Value),
+        var traces = list.Select(s => Trace("scatter", ("name", LabelText.Display(s.Key)), ("mode", "lines+markers"), ("x", x[..s.Value.Length]), ("y", s.Value),
             ("line", Obj(("color", colours[s.Key]), ("width", 2))), ("marker", Obj(("color", colours[s.Key]), ("size", 5))))).ToList();
         var layout = BaseLayout(title, width, height);
         var xAxis = Axis(xTitle);
         if (xNames != null)
         {
             xAxis["tickvals"] = x;
-            xAxis["ticktext"] = xNames.ToArray();
+            xAxis["ticktext"] = LabelText.Display(xNames);
         }
         layout["xaxis"] = xAxis;
         var yAxis = Axis(yTitle);
@@ -306,7 +306,7 @@ public static class Charts
         layout["xaxis"] = Axis(showGrid: false);
         layout["yaxis"] = Axis(yTitle);
         layout["showlegend"] = false;
-        return Chart(new[] { Trace("bar", ("x", categories.ToArray()), ("y", values), ("marker", Obj(("color", categories.Select(c => colours[c]).ToArray())))) }, layout);
+        return Chart(new[] { Trace("bar", ("x", LabelText.Display(categories)), ("y", values), ("marker", Obj(("color", categories.Select(c => colours[c]).ToArray())))) }, layout);
     }
 
     /// <summary>
@@ -352,10 +352,10 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(0, p);
             foreach ((string name, string colour, Polyline points) in groups[p])
-                traces.Add(Trace("scatter", ("mode", "markers"), ("name", name), ("legendgroup", name), ("showlegend", legendShown.Add(name)),
+                traces.Add(Trace("scatter", ("mode", "markers"), ("name", LabelText.Display(name)), ("legendgroup", name), ("showlegend", legendShown.Add(name)),
                     ("x", points.X), ("y", points.Y), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"),
                     ("marker", Obj(("color", colour), ("size", 3), ("opacity", 0.5)))));
-            grid.AddPanel(layout, annotations, 0, p, panels[p], Axis(xTitle, range: xRange), Axis(p == 0 ? yTitle : null, reversed: invertY, range: yRange));
+            grid.AddPanel(layout, annotations, 0, p, LabelText.Display(panels[p]), Axis(xTitle, range: xRange), Axis(p == 0 ? yTitle : null, reversed: invertY, range: yRange));
         }
         layout["annotations"] = annotations;
         layout["showlegend"] = true;
@@ -365,7 +365,7 @@ public static class Charts
 
     /// <summary>A legend entry of <paramref name="colour"/> at full opacity that draws nothing, grouped with the label's curves (a click toggles them).</summary>
     private static PlotlyTrace LegendEntry(string label, string colour) =>
-        Trace("scatter", ("mode", "lines"), ("x", new double?[] { null }), ("y", new double?[] { null }), ("name", label), ("legendgroup", label),
+        Trace("scatter", ("mode", "lines"), ("x", new double?[] { null }), ("y", new double?[] { null }), ("name", LabelText.Display(label)), ("legendgroup", label),
             ("showlegend", true), ("line", Obj(("color", colour), ("width", 3))), ("hoverinfo", "skip"), ("xaxis", "x"), ("yaxis", "y"));
 
     /// <summary>[min, max] widened by 3 % of the span on each side (or ±0.5 when constant), so the extreme curves stay inside the frame.</summary>

@@ -47,7 +47,8 @@ public sealed class GlobalMaskingCheck : LatentPerturbationCheck
         var rows = new List<GlobalMaskingRow>();
         var summary = new Dictionary<string, object>();
         var series = new List<CurveSeries>();
-        foreach (var label in LabelsOf(inputs))
+        var labels = LabelsOf(inputs);
+        foreach (var label in labels)
         {
             using var scope = NewDisposeScope();
             var indices = tensor(data.IndicesOf(label));
@@ -67,7 +68,7 @@ public sealed class GlobalMaskingCheck : LatentPerturbationCheck
             summary[$"{label}.last"] = distances[^1];
             series.Add(new CurveSeries(label, distances));
         }
-        var curve = new SanityCurve("Mean latent distance vs threshold percentile", "threshold percentile", "mean |ΔPC1|", Percentiles, series);
+        var curve = new SanityCurve($"Mean latent distance vs threshold percentile ({string.Join(", ", labels)})", "threshold percentile", "mean |ΔPC1|", Percentiles, series);
         return Result(inputs, methods, SanityTable.From(rows), summary, curve);
     }
 

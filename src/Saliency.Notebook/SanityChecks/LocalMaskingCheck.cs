@@ -55,7 +55,8 @@ public sealed class LocalMaskingCheck : LatentPerturbationCheck
         var summary = new Dictionary<string, object>();
         var series = new List<CurveSeries>();
         var generator = new Generator((ulong)inputs.Seed);
-        foreach (var label in LabelsOf(inputs))
+        var labels = LabelsOf(inputs);
+        foreach (var label in labels)
         {
             using var scope = NewDisposeScope();
             var members = data.IndicesOf(label);
@@ -97,7 +98,7 @@ public sealed class LocalMaskingCheck : LatentPerturbationCheck
             summary[$"{label}.mean_first"] = meanCurve[0];
             summary[$"{label}.mean_last"] = meanCurve[^1];
         }
-        var chart = new SanityCurve("PCA distance vs threshold percentile (local masks)", "threshold percentile", "mean Euclidean distance in PCA space", Percentiles, series);
+        var chart = new SanityCurve($"PCA distance vs threshold percentile, local masks ({string.Join(", ", labels)})", "threshold percentile", "mean Euclidean distance in PCA space", Percentiles, series);
         return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

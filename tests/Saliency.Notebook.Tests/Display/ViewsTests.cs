@@ -86,7 +86,7 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
     {
         FigureJson pca = Json(Views.LatentSpace(fixture.SymbolsResult).Figures.Single());
 
-        Assert.Equal(new[] { "(", ")", "\\Omega" }, pca.OfType("scatter").Select(t => (string?)t["name"]).ToArray());
+        Assert.Equal(new[] { "(", ")", "Ω" }, pca.OfType("scatter").Select(t => (string?)t["name"]).ToArray());
         Assert.Equal(1100, pca.OfType("scatter").Sum(t => t["x"]!.AsArray().Count));
         Assert.Matches(@"^PC1 \(\d+\.\d% of variance\)$", (string?)pca.Layout["xaxis"]!["title"]!["text"]);
     }

@@ -98,7 +98,7 @@ public static class DatasetRegistry
         Folder = "symbols",
         PositionsFile = "augmented_symbols.npy",
         LabelsFile = "augmented_labels.npy",
-        Description = "handwritten symbols '(' ')' '\\Omega' as pen trajectories (100 originals + 1000 augmentations)",
+        Description = "handwritten symbols '(', ')' and Ω (labelled \\Omega in the data) as pen trajectories (100 originals + 1000 augmentations)",
         ChannelNames = ["x", "y"],
         ClassNames = ["(", ")", "\\Omega"],
         PlotKind = PlotKind.Trajectory,
