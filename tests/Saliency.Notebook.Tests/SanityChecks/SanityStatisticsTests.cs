@@ -1,6 +1,6 @@
 using Saliency.Notebook.SanityChecks;
 
-namespace Saliency.Notebook.Tests.Sanity;
+namespace Saliency.Notebook.Tests.SanityChecks;
 
 /// <summary>The statistics against values computed by hand with the Python functions' definitions.</summary>
 public class SanityStatisticsTests

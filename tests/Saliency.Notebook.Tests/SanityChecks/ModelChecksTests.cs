@@ -2,7 +2,7 @@ using Saliency.Notebook.Explainers;
 using Saliency.Notebook.SanityChecks;
 using static TorchSharp.torch;
 
-namespace Saliency.Notebook.Tests.Sanity;
+namespace Saliency.Notebook.Tests.SanityChecks;
 
 /// <summary>Translation and randomisation on small synthetic encoders whose right answers are known.</summary>
 public class ModelChecksTests

@@ -2,7 +2,7 @@ using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.SanityChecks;
 
-namespace Saliency.Notebook.Tests.Sanity;
+namespace Saliency.Notebook.Tests.SanityChecks;
 
 /// <summary>Masking checks on the authors' symbols checkpoint against symbols/gradcam.ipynb cell 7 and the reference re-run (§6.1).</summary>
 public class SymbolsOracleTests

@@ -5,7 +5,7 @@ using Saliency.Notebook.Models;
 using Saliency.Notebook.SanityChecks;
 using static TorchSharp.torch;
 
-namespace Saliency.Notebook.Tests.Sanity;
+namespace Saliency.Notebook.Tests.SanityChecks;
 
 /// <summary>Local masking and kept-vs-removed on the planted-segment encoder (latent depends on steps 20–29 only).</summary>
 public class MaskingChecksTests

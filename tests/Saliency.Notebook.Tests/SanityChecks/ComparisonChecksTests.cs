@@ -5,7 +5,7 @@ using Saliency.Notebook.Training;
 using Saliency.Notebook.Tests.Training;
 using static TorchSharp.torch;
 
-namespace Saliency.Notebook.Tests.Sanity;
+namespace Saliency.Notebook.Tests.SanityChecks;
 
 /// <summary>
 /// The two-model checks on synthetic data, and the errors every check gives for inputs it cannot take. Training seeds torch's

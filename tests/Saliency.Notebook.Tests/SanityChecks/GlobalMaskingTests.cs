@@ -1,7 +1,7 @@
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.SanityChecks;
 
-namespace Saliency.Notebook.Tests.Sanity;
+namespace Saliency.Notebook.Tests.SanityChecks;
 
 /// <summary>Global masking on the planted-segment encoder, whose latent depends on steps 20–29 only.</summary>
 public class GlobalMaskingTests

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Saliency.Notebook.Tests.Sanity;
+namespace Saliency.Notebook.Tests.SanityChecks;
 
 /// <summary>
 /// Hand-built float64 encoders whose right saliency answer is known. Inputs are cast to float64 (the data are float32), so
