@@ -45,6 +45,62 @@ public class RegistryTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Each registered method's maps are exactly its explainer class's, constructed here by hand (not through the registry) and
+    /// run on the same input and batch size (3 of 5 rows, so chunking is exercised), then reduced as <see cref="MethodMaps"/>
+    /// documents: per-latent maps as they are and |·|, input attributions Σ_c and Σ_c|·|. A method wired to the wrong class,
+    /// step count, layer or reduction fails here; the shape checks above would not see it. GradCAM's registry path is the
+    /// affine head's (this model's head is pooling + linear), so it is compared exactly with that and, within rounding, with the
+    /// general GradCAM explainer.
+    /// </summary>
+    [Fact]
+    public void Every_registered_methods_maps_equal_its_explainer_class_called_directly()
+    {
+        using var scope = NewDisposeScope();
+        const int batch = 3, steps = 8;
+        const string layer = "encoder.2";
+        var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
+        var x = randn(5, 2, 8, dtype: ScalarType.Float64, generator: new Generator(11));
+        var settings = MethodSettings.Default with { Layer = layer, Steps = steps };
+        Assert.Equal(new[] { "encoder.0", "encoder.2" }, GradSlam.ConvolutionLayers(model));
+        var direct = new Dictionary<string, Func<IExplainer>>
+        {
+            ["gradslam"] = () => new GradSlam(new[] { "encoder.0", "encoder.2" }),
+            ["gradient"] = () => new VanillaGradient(),
+            ["gradxinput"] = () => new GradientTimesInput(),
+            ["guided"] = () => new GuidedBackprop(),
+            ["ig"] = () => new IntegratedGradients(steps),
+            ["fourier-ig"] = () => new CrossDomainIntegratedGradients(FourierDomain.Instance, steps),
+            ["csda"] = () => new ComplexStepAttribution(),
+        };
+        Assert.Equal(SaliencyMethod.Names.Where(n => n != "gradcam").Order(), direct.Keys.Order());   // a new method needs a row here
+
+        foreach (var method in SaliencyMethod.All)
+        {
+            using var maps = method.Maps(model, x, CPU, batch, settings);
+            Tensor signed, absolute;
+            if (method == SaliencyMethod.GradCam)
+            {
+                signed = AffineHeadGradCam.AllDimensions(model, x, out bool affineHead, layer, CamMode.Signed, batch);
+                Assert.True(affineHead);
+                absolute = signed.abs();
+                using var general = new GradCam(layer, CamMode.Signed).Explain(model, x, LatentTarget.AllDimensions, batch);
+                Assert.True(maps.Signed.allclose(general.Values, rtol: 1e-10, atol: 1e-12), "gradcam against the general explainer");
+            }
+            else
+            {
+                using var attribution = direct[method.Name]().Explain(model, x, LatentTarget.AllDimensions, batch);
+                var values = attribution.Values.alias();
+                (signed, absolute) = method.Kind == AttributionKind.PerLatent ? (values, values.abs()) : (values.sum(2), values.abs().sum(2));
+            }
+            Assert.Equal(ScalarType.Float64, maps.Signed.dtype);
+            Assert.Equal(signed.shape, maps.Signed.shape);
+            Assert.Equal(absolute.shape, maps.Absolute.shape);
+            Assert.True(maps.Signed.allclose(signed, rtol: 0, atol: 0), $"{method.Name}: signed maps differ from the explainer's");
+            Assert.True(maps.Absolute.allclose(absolute, rtol: 0, atol: 0), $"{method.Name}: absolute maps differ from the explainer's");
+        }
+    }
+
     [Fact]
     public void GradCams_signed_maps_keep_their_sign_whatever_the_mode_and_the_absolute_maps_apply_it()
     {
