@@ -44,6 +44,77 @@ public class SymbolsOracleTests
         }
     }
 
+    /// <summary>
+    /// The same check against the paper's compute_global_latent_distance run in PyTorch itself on the same checkpoint and data:
+    /// the encoder rebuilt from the state_dict, |GradCAM| towards every latent dimension, scikit-learn's PCA(2) of the posterior
+    /// means, the un-centred PC1 projection, numpy's percentiles of its Ω mean, masked steps set to −1 and re-encoded. Float32 as
+    /// the paper; thresholds and distances within 1e-4 of the largest, kept steps exactly.
+    /// </summary>
+    [Fact]
+    public void Symbols_global_masking_equals_the_papers_computation_in_pytorch_and_scikit_learn()
+    {
+        var reference = PythonReference.Run("""
+            import torch
+            from sklearn.decomposition import PCA
+            sd = torch.load(inp["ckpt"], map_location="cpu")["state_dict"]
+            x = torch.tensor(np.swapaxes(np.load(inp["data"]), 1, 2), dtype=torch.float32)
+            labels = np.load(inp["labels"], allow_pickle=True)
+            def encode(x):
+                a = x
+                for i in (0, 3, 6):
+                    a = torch.nn.functional.conv1d(a, sd[f"encoder.0.layers.{i}.weight"], sd[f"encoder.0.layers.{i}.bias"], padding="same")
+                    if i != 6: a = torch.relu(a)
+                    else: act = a
+                h = torch.nn.functional.avg_pool1d(act, 10).flatten(1)
+                return h @ sd["lsr.z_loc.weight"].T + sd["lsr.z_loc.bias"], act
+            x.requires_grad_(True)
+            loc, act = encode(x)
+            cams = []
+            for i in range(loc.shape[1]):
+                g, = torch.autograd.grad(loc[:, i].sum(), [act], retain_graph=True)
+                cams.append((g.mean(dim=2, keepdim=True) * act).sum(dim=1).abs())
+            gradcam = torch.stack(cams, dim=2).detach().numpy()                  # (N, L, D)
+            means = loc.detach().numpy()
+            pca = PCA(2).fit(means)
+            scores = pca.transform(means)
+            pc1 = (gradcam @ pca.components_.T)[:, :, 0]                         # raw projection, not centred
+            omega = labels == "\Omega"
+            m = pc1[omega].mean(axis=0)
+            thresholds, kept, distances = [], [], []
+            for p in inp["percentiles"]:
+                thr = np.percentile(m, p)
+                keep = m >= thr
+                masked = x.detach()[omega].clone()
+                masked[:, :, ~keep] = -1
+                with torch.no_grad():
+                    pruned = pca.transform(encode(masked)[0].numpy())
+                thresholds.append(thr); kept.append(int(keep.sum()))
+                distances.append(np.abs(scores[omega, 0] - pruned[:, 0]).mean())
+            out = {"threshold": thresholds, "kept": kept, "distance": distances}
+            """, new
+        {
+            ckpt = Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt"),
+            data = Path.Combine(TestData.DataDirectory, "symbols", "augmented_symbols.npy"),
+            labels = Path.Combine(TestData.DataDirectory, "symbols", "augmented_labels.npy"),
+            percentiles = new GlobalMaskingCheck().Percentiles,
+        });
+        using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
+        using var loaded = ModelStore.Load(Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt"), data.C, data.L, "symbols");
+        var result = new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = loaded.Model, Data = SanityData.From(data), Labels = ["\\Omega"] });
+
+        AssertClose(PythonReference.Doubles(reference.GetProperty("threshold")), Column(result, "threshold"), 1e-4, "thresholds");
+        AssertClose(PythonReference.Doubles(reference.GetProperty("distance")), Column(result, "mean_abs_delta_pc1"), 1e-4, "mean |ΔPC1|");
+        Assert.Equal(reference.GetProperty("kept").EnumerateArray().Select(v => v.GetInt32()), result.Rows["kept_steps"].Cast<int?>().Select(v => v!.Value));
+    }
+
+    /// <summary>Max |difference| within <paramref name="relative"/> of the reference's largest |value|.</summary>
+    private static void AssertClose(double[] expected, double[] actual, double relative, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(Math.Abs), worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= relative * scale, $"{what}: max |kit − reference| = {worst:E3}, {worst / scale:E2} of the largest |value| {scale:E3}\nreference [{string.Join(", ", expected)}]\nkit [{string.Join(", ", actual)}]");
+    }
+
     [Fact]
     public void Kept_removed_zeroes_the_reference_run_share_of_symbols()
     {
