@@ -63,6 +63,9 @@ public sealed class KernelSession : IAsyncDisposable
         foreach (string argument in new[] { "tool", "run", ToolCommand, "--", "stdio", "--working-dir", workingDirectory }) start.ArgumentList.Add(argument);
         start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // The kernel is killed at the end of a run, so its runtime never removes its diagnostics IPC socket and debugger
+        // pipes (/tmp/dotnet-diagnostic-*, /tmp/clr-debug-pipe-*): without diagnostics it creates none.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
         // The kernel jits Roslyn on one thread after it has started; the warm-up hook does it on a second one meanwhile
         // (about 1 s off every notebook on two cores; SALIENCY_KERNEL_WARMUP=off starts the kernel without it).
         bool warmup;
@@ -175,6 +178,7 @@ public sealed class KernelSession : IAsyncDisposable
     {
         try { _process.StandardInput.Close(); }
         catch (IOException) { }
+        IReadOnlyList<int> tree = ProcessTree.Of(_process.Id);
         if (!_process.WaitForExit(100))
         {
             try { _process.Kill(entireProcessTree: true); }
@@ -183,6 +187,49 @@ public sealed class KernelSession : IAsyncDisposable
         await _process.WaitForExitAsync();
         await _reader;
         _process.Dispose();
+        RemovePowerShellPipes(tree);
+    }
+
+    /// <summary>
+    /// The kernel's PowerShell host listens on a named pipe, a socket file in the temp folder named after its process
+    /// (<c>CoreFxPipe_PSHost.&lt;start&gt;.&lt;pid&gt;.None.dotnet</c>), which only a clean exit removes: the killed kernel's are removed here.
+    /// </summary>
+    private static void RemovePowerShellPipes(IReadOnlyList<int> processIds)
+    {
+        foreach (int processId in processIds)
+            foreach (string pipe in Directory.EnumerateFiles(Path.GetTempPath(), $"CoreFxPipe_PSHost.*.{processId}.None.dotnet"))
+            {
+                try { File.Delete(pipe); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+    }
+}
+
+/// <summary>A process and its descendants, read from /proc (Linux); just the process elsewhere.</summary>
+internal static class ProcessTree
+{
+    /// <summary>The id of <paramref name="rootId"/> and of every process below it.</summary>
+    public static IReadOnlyList<int> Of(int rootId)
+    {
+        var parents = new Dictionary<int, int>();
+        if (Directory.Exists("/proc"))
+            foreach (string folder in Directory.EnumerateDirectories("/proc"))
+                if (int.TryParse(Path.GetFileName(folder), out int id) && ParentOf(folder) is { } parent)
+                    parents[id] = parent;
+        var tree = new List<int> { rootId };
+        for (int i = 0; i < tree.Count; i++)
+            tree.AddRange(parents.Where(pair => pair.Value == tree[i]).Select(pair => pair.Key));
+        return tree;
+    }
+
+    private static int? ParentOf(string processFolder)
+    {
+        string stat;
+        try { stat = File.ReadAllText(Path.Combine(processFolder, "stat")); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        // pid (comm) state ppid ...: the command name may hold spaces and parentheses, so read after the last ')'.
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 1 && int.TryParse(fields[1], out int parent) ? parent : null;
     }
 }
 

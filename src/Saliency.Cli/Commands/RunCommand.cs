@@ -49,14 +49,20 @@ public static class RunCommand
     internal static int Report(string path, NotebookRunOptions options)
     {
         NotebookRunResult result;
+        using var signals = new TerminationSignals();
         try
         {
-            result = NotebookRunner.RunAsync(options).GetAwaiter().GetResult();
+            result = NotebookRunner.RunAsync(options, signals.Token).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is FileNotFoundException or NotebookFormatException or NotebookParameterException or KernelException)
         {
             Console.Error.WriteLine($"{path}: {e.Message}");
             return 1;
+        }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"{path}: {signals.Description}.");
+            return signals.ExitCode;
         }
         foreach (ExportedFigure figure in result.Figures) Console.WriteLine($"figure   {figure.HtmlPath}");
         if (result.KernelWarning != null) Console.Error.WriteLine($"warning: {result.KernelWarning}");
