@@ -187,21 +187,32 @@ public sealed class KernelSession : IAsyncDisposable
         await _process.WaitForExitAsync();
         await _reader;
         _process.Dispose();
-        RemovePowerShellPipes(tree);
+        RemoveLeftovers(tree);
     }
 
     /// <summary>
-    /// The kernel's PowerShell host listens on a named pipe, a socket file in the temp folder named after its process
-    /// (<c>CoreFxPipe_PSHost.&lt;start&gt;.&lt;pid&gt;.None.dotnet</c>), which only a clean exit removes: the killed kernel's are removed here.
+    /// What a killed kernel cannot remove itself, found by its process id: its PowerShell host's named pipe, a socket file
+    /// in the temp folder (<c>CoreFxPipe_PSHost.&lt;start&gt;.&lt;pid&gt;.None.dotnet</c>), and the NuGet dependency manager's
+    /// restore projects (<c>~/.packagemanagement/nuget/Projects/&lt;pid&gt;--&lt;guid&gt;</c>, about 150 kB a run; its restore
+    /// cache next to them stays).
     /// </summary>
-    private static void RemovePowerShellPipes(IReadOnlyList<int> processIds)
+    private static void RemoveLeftovers(IReadOnlyList<int> processIds)
     {
+        string restoreProjects = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".packagemanagement", "nuget", "Projects");
         foreach (int processId in processIds)
+        {
             foreach (string pipe in Directory.EnumerateFiles(Path.GetTempPath(), $"CoreFxPipe_PSHost.*.{processId}.None.dotnet"))
             {
                 try { File.Delete(pipe); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             }
+            if (!Directory.Exists(restoreProjects)) continue;
+            foreach (string project in Directory.EnumerateDirectories(restoreProjects, $"{processId}--*"))
+            {
+                try { Directory.Delete(project, recursive: true); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
     }
 }
 

@@ -5,7 +5,7 @@ namespace Saliency.Notebook.Tests.Runner;
 
 /// <summary>
 /// The kernel process of a run never outlives it: not when the tool is stopped by a signal, and not as files in the
-/// temp folder (its runtime's diagnostics sockets, debugger pipes and PowerShell pipe).
+/// temp folder (its runtime's diagnostics sockets, debugger pipes and PowerShell pipe) or NuGet restore projects.
 /// </summary>
 [Collection(NotebookSessionCollection.Name)]
 public sealed class KernelLifetimeTests : IDisposable
@@ -76,16 +76,25 @@ public sealed class KernelLifetimeTests : IDisposable
     }
 
     [Fact]
-    public async Task A_run_leaves_nothing_of_the_kernel_in_the_temp_folder()
+    public async Task A_run_leaves_nothing_of_the_kernel_in_the_temp_folder_nor_its_nuget_restore_projects()
     {
+        string notebook = PidNotebook(sleepMs: 0);
+        // A second cell restores a package (from an empty local feed, so it fails at once, offline): the kernel's
+        // dependency manager writes a restore project for it.
+        string feed = Directory.CreateDirectory(Path.Combine(_folder, "feed")).FullName;
+        File.WriteAllText(Path.Combine(_folder, "nuget.config"),
+            $"""<?xml version="1.0" encoding="utf-8"?><configuration><packageSources><clear /><add key="empty" value="{feed}" /></packageSources></configuration>""");
+        File.WriteAllText(notebook, File.ReadAllText(notebook).Replace("""]}],""",
+            """]},{"cell_type":"code","metadata":{},"execution_count":null,"outputs":[],"source":["#r \"nuget: Saliency.NoSuchPackage, 1.0.0\""]}],"""));
+
         NotebookRunResult result = await NotebookRunner.RunAsync(new NotebookRunOptions
         {
-            NotebookPath = PidNotebook(sleepMs: 0),
+            NotebookPath = notebook,
             OutputPath = Path.Combine(_folder, "out", "pid.ipynb"),
             RepositoryRoot = Repository.Root,
         });
 
-        Assert.True(result.Succeeded, result.Failure?.ToString());
+        Assert.Equal(2, result.Failure?.CellNumber);
         int kernel = KernelProcessId();
         // dotnet-diagnostic-<pid>-<start>-socket, clr-debug-pipe-<pid>-<start>-in/out, CoreFxPipe_PSHost.<start>.<pid>.None.dotnet
         string[] litter = Directory.GetFileSystemEntries(Path.GetTempPath())
@@ -93,5 +102,7 @@ public sealed class KernelLifetimeTests : IDisposable
             .Where(name => name!.Contains($"-{kernel}-", StringComparison.Ordinal) || name.Contains($".{kernel}.", StringComparison.Ordinal))
             .ToArray()!;
         Assert.Empty(litter);
+        string restoreProjects = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".packagemanagement", "nuget", "Projects");
+        Assert.Empty(Directory.Exists(restoreProjects) ? Directory.GetDirectories(restoreProjects, $"{kernel}--*") : []);
     }
 }
