@@ -38,13 +38,20 @@ public static partial class KitPackage
         Task<string> errors = process.StandardError.ReadToEndAsync();
         string log = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet pack failed (exit {process.ExitCode}):\n{log}{errors.Result}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"dotnet pack failed (exit {process.ExitCode}); its last lines:\n{LastLines(log + errors.Result, PackFailureLines)}");
         string package = Path.Combine(output, $"{PackageId}.{version}.nupkg");
         if (!File.Exists(package)) throw new FileNotFoundException($"dotnet pack did not write {package}.", package);
         RequireExtension(package);
         foreach (string older in Directory.GetFiles(output, $"{PackageId}.*.nupkg").Where(path => path != package)) File.Delete(older);
         return package;
     }
+
+    /// <summary>How many of a failed <c>dotnet pack</c>'s last output lines its error shows (the errors come last).</summary>
+    public const int PackFailureLines = 8;
+
+    private static string LastLines(string output, int count) =>
+        string.Join("\n", output.Split('\n').Select(line => line.TrimEnd()).Where(line => line.Length > 0).TakeLast(count).Select(line => "  " + line));
 
     /// <summary>The kit's package id.</summary>
     public const string PackageId = "Saliency.Notebook";

@@ -29,12 +29,83 @@ public sealed class NotebookDocument
         {
             throw new NotebookFormatException($"{path} is not valid JSON: {e.Message}");
         }
-        if (node is not JsonObject root || root["cells"] is not JsonArray)
+        if (node is not JsonObject root || root["cells"] is not JsonArray cells)
             throw new NotebookFormatException($"{path} is not a Jupyter notebook (no \"cells\" array).");
-        int major = root["nbformat"]?.GetValue<int>() ?? 0;
+        if (root["nbformat"] is not JsonValue format || format.GetValueKind() != JsonValueKind.Number || !format.TryGetValue(out int major))
+            throw new NotebookFormatException($"{path} is not a Jupyter notebook: \"nbformat\" is {(root.ContainsKey("nbformat") ? Describe(root["nbformat"]) : "missing")}, not a whole number.");
         if (major != 4) throw new NotebookFormatException($"{path} is nbformat {major}; the runner reads nbformat 4 only.");
+        string? problem = Check(root, "\"nbformat_minor\"", "nbformat_minor", JsonKind.WholeNumber | JsonKind.Missing)
+            ?? Check(root, "\"metadata\"", "metadata", JsonKind.Object | JsonKind.Missing)
+            ?? cells.Select((cell, index) => CellProblem(cell, index + 1)).FirstOrDefault(found => found != null);
+        if (problem != null) throw new NotebookFormatException($"{path} is not a valid nbformat 4 notebook: {problem}.");
         return new NotebookDocument(root);
     }
+
+    /// <summary>The JSON types a notebook field may have (nbformat 4's schema, as far as the runner reads it).</summary>
+    [Flags]
+    private enum JsonKind
+    {
+        Missing = 1, Null = 2, String = 4, WholeNumber = 8, Object = 16, Array = 32, StringArray = 64,
+    }
+
+    /// <summary>What is wrong with cell <paramref name="number"/> (1-based), or null.</summary>
+    private static string? CellProblem(JsonNode? node, int number)
+    {
+        string cell = $"cell {number}";
+        if (node is not JsonObject fields) return $"{cell} is {Describe(node)}, not an object";
+        string? problem = Check(fields, $"{cell}'s \"cell_type\"", "cell_type", JsonKind.String)
+            ?? Check(fields, $"{cell}'s \"source\"", "source", JsonKind.String | JsonKind.StringArray | JsonKind.Missing)
+            ?? Check(fields, $"{cell}'s \"metadata\"", "metadata", JsonKind.Object | JsonKind.Missing)
+            ?? Check(fields, $"{cell}'s \"outputs\"", "outputs", JsonKind.Array | JsonKind.Missing)
+            ?? Check(fields, $"{cell}'s \"execution_count\"", "execution_count", JsonKind.WholeNumber | JsonKind.Null | JsonKind.Missing);
+        if (problem != null || fields["metadata"] is not JsonObject metadata) return problem;
+        return Check(metadata, $"{cell}'s metadata \"tags\"", "tags", JsonKind.StringArray | JsonKind.Missing)
+            ?? (metadata["dotnet_interactive"] is JsonObject dotnet
+                ? Check(dotnet, $"{cell}'s metadata \"dotnet_interactive.language\"", "language", JsonKind.String | JsonKind.Missing)
+                : Check(metadata, $"{cell}'s metadata \"dotnet_interactive\"", "dotnet_interactive", JsonKind.Object | JsonKind.Missing))
+            ?? (metadata["polyglot_notebook"] is JsonObject polyglot
+                ? Check(polyglot, $"{cell}'s metadata \"polyglot_notebook.kernelName\"", "kernelName", JsonKind.String | JsonKind.Missing)
+                : Check(metadata, $"{cell}'s metadata \"polyglot_notebook\"", "polyglot_notebook", JsonKind.Object | JsonKind.Missing));
+    }
+
+    /// <summary>Null when <paramref name="parent"/>'s <paramref name="field"/> has one of the <paramref name="allowed"/> kinds, else what it is instead.</summary>
+    private static string? Check(JsonObject parent, string label, string field, JsonKind allowed)
+    {
+        JsonKind actual = !parent.TryGetPropertyValue(field, out JsonNode? value) ? JsonKind.Missing : value switch
+        {
+            null => JsonKind.Null,
+            JsonObject => JsonKind.Object,
+            JsonArray items when items.All(item => item is JsonValue text && text.GetValueKind() == JsonValueKind.String) => JsonKind.StringArray | JsonKind.Array,
+            JsonArray => JsonKind.Array,
+            JsonValue text when text.GetValueKind() == JsonValueKind.String => JsonKind.String,
+            JsonValue number when number.GetValueKind() == JsonValueKind.Number && number.TryGetValue(out long _) => JsonKind.WholeNumber,
+            _ => 0,
+        };
+        if ((actual & allowed) != 0) return null;
+        string wanted = string.Join(" or ", Enum.GetValues<JsonKind>().Where(kind => kind != JsonKind.Missing && allowed.HasFlag(kind)).Select(Name));
+        return $"{label} is {(actual == JsonKind.Missing ? "missing" : Describe(value))}; nbformat 4 wants {wanted}";
+    }
+
+    private static string Name(JsonKind kind) => kind switch
+    {
+        JsonKind.Null => "null",
+        JsonKind.String => "a string",
+        JsonKind.WholeNumber => "a whole number",
+        JsonKind.Object => "an object",
+        JsonKind.Array => "a list",
+        _ => "a list of strings",
+    };
+
+    /// <summary>A JSON value's type in words ("a number", "a list"), for the error messages.</summary>
+    private static string Describe(JsonNode? node) => node?.GetValueKind() switch
+    {
+        null or JsonValueKind.Null => "null",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        _ => "a boolean",
+    };
 
     /// <summary>The text of a cell's "source" (a string or a list of lines in nbformat).</summary>
     public static string Source(JsonObject cell) => cell["source"] switch

@@ -1,7 +1,17 @@
 namespace Saliency.Runner;
 
-/// <summary>One notebook of a reproduction and how it went.</summary>
-public sealed record ReproducedNotebook(string Dataset, string Notebook, NotebookRunResult Result, IReadOnlyList<string> Pngs);
+/// <summary>One notebook of a reproduction and how it went: its run's result, or null when it could not run at all.</summary>
+public sealed record ReproducedNotebook(string Dataset, string Notebook, NotebookRunResult? Result, IReadOnlyList<string> Pngs)
+{
+    /// <summary>Why the notebook could not run or its figures could not be exported (e.g. a malformed notebook, a kernel that did not start), or null.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>True when every code cell ran and every figure was exported.</summary>
+    public bool Succeeded => Error == null && Result is { Succeeded: true };
+
+    /// <summary>What went wrong, in one line (the failing cell or <see cref="Error"/>), or null.</summary>
+    public string? Failure => Error ?? Result?.Failure?.ToString();
+}
 
 /// <summary>
 /// Runs every notebook of the paper's datasets (notebooks/&lt;dataset&gt;/*.ipynb, in name order) into an output
@@ -36,38 +46,53 @@ public static class Reproduction
 
     /// <summary>
     /// Runs the planned notebooks into <paramref name="outputRoot"/>/&lt;dataset&gt;/ (executed notebooks, figures/*.html,
-    /// figures/*.png at 2× scale and figures/*.svg with <paramref name="png"/>). Every notebook runs even when an earlier one failed.
+    /// figures/*.png at 2× scale and figures/*.svg with <paramref name="png"/>). Every notebook runs even when an earlier one failed,
+    /// or could not run at all (its <see cref="ReproducedNotebook.Error"/> says why).
     /// <paramref name="kitVersion"/>, when given, pins the notebooks' floating kit reference (<see cref="NotebookRunOptions.KitVersion"/>).
+    /// Cancelling <paramref name="cancellation"/> stops the running notebook's kernel and the reproduction.
     /// </summary>
     public static async Task<IReadOnlyList<ReproducedNotebook>> RunAsync(IReadOnlyList<(string Dataset, string Notebook)> plan, string outputRoot, bool png,
-        Action<string>? progress = null, string? kitVersion = null)
+        Action<string>? progress = null, string? kitVersion = null, CancellationToken cancellation = default)
     {
         if (png) ChromiumScreenshot.FindChromium();
         var results = new List<ReproducedNotebook>();
         foreach ((string dataset, string notebook) in plan)
         {
+            cancellation.ThrowIfCancellationRequested();
             progress?.Invoke($"running {dataset}/{Path.GetFileName(notebook)}");
             string folder = Path.Combine(outputRoot, dataset);
-            NotebookRunResult result = await NotebookRunner.RunAsync(new NotebookRunOptions
-            {
-                NotebookPath = notebook,
-                OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
-                FigureDirectory = Path.Combine(folder, "figures"),
-                KitVersion = kitVersion,
-                CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
-            });
-            progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");
-            if (result.KernelWarning != null) progress?.Invoke($"  warning: {result.KernelWarning}");
+            NotebookRunResult? result = null;
             var pngs = new List<string>();
-            if (png)
-                foreach (ExportedFigure figure in result.Figures)
+            try
+            {
+                result = await NotebookRunner.RunAsync(new NotebookRunOptions
                 {
-                    string path = Path.ChangeExtension(figure.HtmlPath, ".png");
-                    ChromiumScreenshot.Capture(figure.HtmlPath, path, figure.Width + 40, figure.Height + 40, scale: 2);
-                    pngs.Add(path);
-                    ChromiumScreenshot.CaptureSvg(figure.HtmlPath, Path.ChangeExtension(figure.HtmlPath, ".svg"));
-                }
-            results.Add(new ReproducedNotebook(dataset, notebook, result, pngs));
+                    NotebookPath = notebook,
+                    OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
+                    FigureDirectory = Path.Combine(folder, "figures"),
+                    KitVersion = kitVersion,
+                    CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
+                }, cancellation);
+                progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");
+                if (result.KernelWarning != null) progress?.Invoke($"  warning: {result.KernelWarning}");
+                if (png)
+                    foreach (ExportedFigure figure in result.Figures)
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                        string path = Path.ChangeExtension(figure.HtmlPath, ".png");
+                        ChromiumScreenshot.Capture(figure.HtmlPath, path, figure.Width + 40, figure.Height + 40, scale: 2);
+                        pngs.Add(path);
+                        ChromiumScreenshot.CaptureSvg(figure.HtmlPath, Path.ChangeExtension(figure.HtmlPath, ".svg"));
+                    }
+                results.Add(new ReproducedNotebook(dataset, notebook, result, pngs));
+            }
+            catch (Exception e) when (e is KernelException or NotebookFormatException or NotebookParameterException or FileNotFoundException
+                                          or InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException)
+            {
+                // One notebook that cannot run (or whose figures chromium cannot export) does not stop the others.
+                progress?.Invoke($"  {Path.GetFileName(notebook)} could not run: {e.Message.ReplaceLineEndings(" ")}");
+                results.Add(new ReproducedNotebook(dataset, notebook, result, pngs) { Error = e.Message.ReplaceLineEndings(" ") });
+            }
         }
         return results;
     }

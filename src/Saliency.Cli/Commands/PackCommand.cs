@@ -10,16 +10,26 @@ public static class PackCommand
     {
         var outDir = new Option<string?>("--out") { Description = "package folder (default: <repo>/artifacts/packages)" };
         var command = new Command("pack", "Pack Saliency.Notebook (with its .NET Interactive extension) into a local NuGet feed for notebooks.") { outDir };
-        command.SetAction(parse =>
+        command.SetAction(parse => CommandRunner.Run("pack", () =>
         {
             string root = RepositoryRoot.Find();
             string output = parse.GetValue(outDir) ?? KitPackage.Feed(root);
-            string package = KitPackage.Pack(root, output);
+            string package;
+            try
+            {
+                package = KitPackage.Pack(root, output);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A failed dotnet pack: its reason and last output lines, as they are (CommandRunner would join them into one line).
+                Console.Error.WriteLine($"saliency pack: {e.Message}");
+                return 1;
+            }
             Console.WriteLine($"packed {package}");
             Console.WriteLine("notebooks under notebooks/ find this feed through notebooks/nuget.config; in a notebook:");
             Console.WriteLine($"    #r \"nuget: {KitPackage.PackageId}, *-*\"   (the newest kit in the feed)");
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -19,23 +19,30 @@ public static class ReproduceCommand
         {
             datasets, outDir, png,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => CommandRunner.Run("reproduce", () =>
         {
             string root = RepositoryRoot.Find();
             string[] chosen = parse.GetValue(datasets) is { Length: > 0 } given ? given : Reproduction.Datasets.ToArray();
+            using var signals = new TerminationSignals();
             try
             {
                 var plan = Reproduction.Plan(Path.Combine(root, "notebooks"), chosen);
                 PrepareData(root);
                 string kitVersion = PreparePackage(root);
-                var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine, kitVersion).GetAwaiter().GetResult();
+                var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine, kitVersion, signals.Token)
+                    .GetAwaiter().GetResult();
                 foreach (ReproducedNotebook notebook in results)
                 {
-                    string state = notebook.Result.Succeeded ? "ok    " : "FAILED";
-                    Console.WriteLine($"{state} {notebook.Dataset}/{Path.GetFileName(notebook.Notebook)}: {notebook.Result.Figures.Count} figures, {notebook.Pngs.Count} PNGs -> {notebook.Result.OutputNotebook}");
-                    if (!notebook.Result.Succeeded) Console.Error.WriteLine($"  {notebook.Result.Failure}");
+                    string state = notebook.Succeeded ? "ok    " : "FAILED";
+                    string written = notebook.Result == null ? "not run" : $"{notebook.Result.Figures.Count} figures, {notebook.Pngs.Count} PNGs -> {notebook.Result.OutputNotebook}";
+                    Console.WriteLine($"{state} {notebook.Dataset}/{Path.GetFileName(notebook.Notebook)}: {written}");
                 }
-                return results.All(r => r.Result.Succeeded) ? 0 : 1;
+                var failed = results.Where(notebook => !notebook.Succeeded).ToList();
+                if (failed.Count == 0) return 0;
+                Console.Error.WriteLine($"saliency reproduce: {failed.Count} of {results.Count} notebooks failed:");
+                foreach (ReproducedNotebook notebook in failed)
+                    Console.Error.WriteLine($"  {notebook.Dataset}/{Path.GetFileName(notebook.Notebook)}: {notebook.Failure}");
+                return 1;
             }
             catch (Exception e) when (e is FileNotFoundException or DataFetchException or InvalidOperationException)
             {
@@ -43,7 +50,12 @@ public static class ReproduceCommand
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
-        });
+            catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"saliency reproduce: {signals.Description}.");
+                return signals.ExitCode;
+            }
+        }));
         return command;
     }
 

@@ -84,7 +84,16 @@ public static class RunCommand
     private static bool PrepareKit(string notebookPath, out string? kitVersion)
     {
         kitVersion = null;
-        string root = RepositoryLocator.Find();
+        string root;
+        try
+        {
+            root = RepositoryLocator.Find();
+        }
+        catch (KernelException e)
+        {
+            Console.Error.WriteLine($"{notebookPath}: {e.Message}");
+            return false;
+        }
         string notebooks = Path.Combine(root, "notebooks") + Path.DirectorySeparatorChar;
         if (!Path.GetFullPath(notebookPath).StartsWith(notebooks, StringComparison.Ordinal)) return true;
         try

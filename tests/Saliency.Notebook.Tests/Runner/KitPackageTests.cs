@@ -34,6 +34,32 @@ public sealed class KitPackageTests
     }
 
     [Fact]
+    public void A_failed_pack_says_so_with_only_its_last_output_lines()
+    {
+        string repository = Directory.CreateTempSubdirectory("saliency-failing-pack-").FullName;
+        try
+        {
+            // A kit project whose pack prints 30 warnings, then fails: the reason is the last line, the noise is cut.
+            string project = Path.Combine(repository, "src", "Saliency.Notebook", "Saliency.Notebook.csproj");
+            Directory.CreateDirectory(Path.GetDirectoryName(project)!);
+            string warnings = string.Concat(Enumerable.Range(1, 30).Select(i => $"<Warning Text=\"noise {i}\" />"));
+            File.WriteAllText(project, $"""<Project><Target Name="Restore" /><Target Name="Pack">{warnings}<Error Text="the real reason" /></Target></Project>""");
+
+            var failure = Assert.Throws<InvalidOperationException>(() => KitPackage.Pack(repository, Path.Combine(repository, "feed")));
+
+            string[] lines = failure.Message.Split('\n');
+            Assert.StartsWith("dotnet pack failed (exit 1)", lines[0]);
+            Assert.InRange(lines.Length, 2, KitPackage.PackFailureLines + 1);
+            Assert.Contains(lines, line => line.Contains("error : the real reason"));
+            Assert.DoesNotContain(lines, line => line.Contains("noise 1"));
+        }
+        finally
+        {
+            Directory.Delete(repository, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_version_is_read_from_the_package_file_name()
     {
         Assert.Equal("0.1.0-dev.20261202215403781", KitPackage.VersionOf("/feed/Saliency.Notebook.0.1.0-dev.20261202215403781.nupkg"));
