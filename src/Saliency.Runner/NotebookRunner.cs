@@ -14,7 +14,10 @@ public sealed record NotebookRunOptions
     /// <summary>Values for the variables of the cell tagged <c>parameters</c> (papermill's <c>-p name value</c>).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>When set, every displayed figure is also written there as a standalone HTML page (plotly.js inline).</summary>
+    /// <summary>
+    /// When set, every displayed figure is also written there as a standalone HTML page (plotly.js inline). The notebook's
+    /// figures there are replaced when every cell ran, and left as they were when one failed: never a mix of two runs'.
+    /// </summary>
     public string? FigureDirectory { get; init; }
 
     /// <summary>The repository whose pinned kernel (<c>.config/dotnet-tools.json</c>) runs the notebook; null: found above the tool.</summary>
@@ -101,9 +104,16 @@ public static class NotebookRunner
             }
         }
         notebook.Save(outputPath);
-        IReadOnlyList<ExportedFigure> exported = figureDirectory == null
-            ? Array.Empty<ExportedFigure>()
-            : FigureExport.Write(notebook, figureDirectory, Path.GetFileNameWithoutExtension(notebookPath));
+        IReadOnlyList<ExportedFigure> exported = Array.Empty<ExportedFigure>();
+        if (figureDirectory != null && failure == null)
+        {
+            // Written aside and moved in together: the folder never mixes these figures with an earlier run's.
+            string notebookName = Path.GetFileNameWithoutExtension(notebookPath);
+            using var figures = new StagedFigures(figureDirectory, notebookName);
+            IReadOnlyList<ExportedFigure> staged = FigureExport.Write(notebook, figures.Staging, notebookName);
+            figures.Commit();
+            exported = staged.Select(figure => figure with { HtmlPath = figures.Committed(figure.HtmlPath) }).ToList();
+        }
         return new NotebookRunResult(outputPath, executed, failure, exported, clock.Elapsed) { KernelWarning = kernel.WarmupFailure };
     }
 

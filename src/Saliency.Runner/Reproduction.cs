@@ -46,7 +46,8 @@ public static class Reproduction
 
     /// <summary>
     /// Runs the planned notebooks into <paramref name="outputRoot"/>/&lt;dataset&gt;/ (executed notebooks, figures/*.html,
-    /// figures/*.png at 2× scale and figures/*.svg with <paramref name="png"/>). Every notebook runs even when an earlier one failed,
+    /// figures/*.png at 2× scale and figures/*.svg with <paramref name="png"/>; a notebook's figures there are replaced
+    /// when it runs through, and left as they were when it fails). Every notebook runs even when an earlier one failed,
     /// or could not run at all (its <see cref="ReproducedNotebook.Error"/> says why).
     /// <paramref name="kitVersion"/>, when given, pins the notebooks' floating kit reference (<see cref="NotebookRunOptions.KitVersion"/>).
     /// Cancelling <paramref name="cancellation"/> stops the running notebook's kernel and the reproduction.
@@ -63,13 +64,16 @@ public static class Reproduction
             string folder = Path.Combine(outputRoot, dataset);
             NotebookRunResult? result = null;
             var pngs = new List<string>();
+            // HTML, PNG and SVG figures are written aside and swapped in together once the notebook ran and all were
+            // exported: a failed run leaves the previous run's figures as they were, never a mix of old and new.
+            using var figures = new StagedFigures(Path.Combine(folder, "figures"), Path.GetFileNameWithoutExtension(notebook));
             try
             {
                 result = await NotebookRunner.RunAsync(new NotebookRunOptions
                 {
                     NotebookPath = notebook,
                     OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
-                    FigureDirectory = Path.Combine(folder, "figures"),
+                    FigureDirectory = figures.Staging,
                     KitVersion = kitVersion,
                     CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
                 }, cancellation);
@@ -84,6 +88,12 @@ public static class Reproduction
                         pngs.Add(path);
                         ChromiumScreenshot.CaptureSvg(figure.HtmlPath, Path.ChangeExtension(figure.HtmlPath, ".svg"));
                     }
+                if (result.Succeeded)
+                {
+                    figures.Commit();
+                    result = result with { Figures = result.Figures.Select(figure => figure with { HtmlPath = figures.Committed(figure.HtmlPath) }).ToList() };
+                    pngs = pngs.Select(figures.Committed).ToList();
+                }
                 results.Add(new ReproducedNotebook(dataset, notebook, result, pngs));
             }
             catch (Exception e) when (e is KernelException or NotebookFormatException or NotebookParameterException or FileNotFoundException
