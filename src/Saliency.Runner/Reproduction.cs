@@ -99,9 +99,14 @@ public static class Reproduction
             catch (Exception e) when (e is KernelException or NotebookFormatException or NotebookParameterException or FileNotFoundException
                                           or InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException)
             {
-                // One notebook that cannot run (or whose figures chromium cannot export) does not stop the others.
-                progress?.Invoke($"  {Path.GetFileName(notebook)} could not run: {e.Message.ReplaceLineEndings(" ")}");
-                results.Add(new ReproducedNotebook(dataset, notebook, result, pngs) { Error = e.Message.ReplaceLineEndings(" ") });
+                // One notebook that cannot run (or whose figures chromium cannot export) does not stop the others; its staged
+                // figures are dropped with the staging folder, so it reports none.
+                string error = e.Message.ReplaceLineEndings(" ");
+                progress?.Invoke($"  {Path.GetFileName(notebook)} failed: {error}");
+                results.Add(new ReproducedNotebook(dataset, notebook, result == null ? null : result with { Figures = Array.Empty<ExportedFigure>() }, Array.Empty<string>())
+                {
+                    Error = error,
+                });
             }
         }
         return results;
