@@ -13,12 +13,14 @@ namespace Saliency.Notebook.Tests.Explainers;
 /// </summary>
 public class PyTorchReferenceTests
 {
-    /// <summary>The script: inputs ckpt, data (the stored .npy) and rows; outputs loc (N, D) and raveled gradcam (N, L, D) and gradient (N, L, C, D).</summary>
-    internal const string Reference = """
+    /// <summary>
+    /// The symbols encoder in PyTorch, from the checkpoint <c>inp["ckpt"]</c>'s state_dict as the paper's code defines it:
+    /// <c>encode(x)</c> (N, C, L) float32 → (posterior means (N, D), the last conv's activations (N, K, L)).
+    /// </summary>
+    internal const string SymbolsEncoder = """
         import torch
         torch.set_grad_enabled(True)
         sd = torch.load(inp["ckpt"], map_location="cpu")["state_dict"]
-        x = torch.tensor(np.swapaxes(np.load(inp["data"]), 1, 2)[inp["rows"]], dtype=torch.float32)
         def encode(x):
             a = x
             for i in (0, 3, 6):
@@ -27,6 +29,12 @@ public class PyTorchReferenceTests
                 else: act = a
             h = torch.nn.functional.avg_pool1d(act, 10).flatten(1)
             return h @ sd["lsr.z_loc.weight"].T + sd["lsr.z_loc.bias"], act
+
+        """;
+
+    /// <summary>The script: inputs ckpt, data (the stored .npy) and rows; outputs loc (N, D) and raveled gradcam (N, L, D) and gradient (N, L, C, D).</summary>
+    internal const string Reference = SymbolsEncoder + """
+        x = torch.tensor(np.swapaxes(np.load(inp["data"]), 1, 2)[inp["rows"]], dtype=torch.float32)
         x.requires_grad_(True)
         loc, act = encode(x)
         cams, grads = [], []

@@ -1,6 +1,7 @@
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.SanityChecks;
+using Saliency.Notebook.Tests.Explainers;
 
 namespace Saliency.Notebook.Tests.SanityChecks;
 
@@ -53,20 +54,10 @@ public class SymbolsOracleTests
     [Fact]
     public void Symbols_global_masking_equals_the_papers_computation_in_pytorch_and_scikit_learn()
     {
-        var reference = PythonReference.Run("""
-            import torch
+        var reference = PythonReference.Run(PyTorchReferenceTests.SymbolsEncoder + """
             from sklearn.decomposition import PCA
-            sd = torch.load(inp["ckpt"], map_location="cpu")["state_dict"]
             x = torch.tensor(np.swapaxes(np.load(inp["data"]), 1, 2), dtype=torch.float32)
             labels = np.load(inp["labels"], allow_pickle=True)
-            def encode(x):
-                a = x
-                for i in (0, 3, 6):
-                    a = torch.nn.functional.conv1d(a, sd[f"encoder.0.layers.{i}.weight"], sd[f"encoder.0.layers.{i}.bias"], padding="same")
-                    if i != 6: a = torch.relu(a)
-                    else: act = a
-                h = torch.nn.functional.avg_pool1d(act, 10).flatten(1)
-                return h @ sd["lsr.z_loc.weight"].T + sd["lsr.z_loc.bias"], act
             x.requires_grad_(True)
             loc, act = encode(x)
             cams = []
