@@ -7,6 +7,8 @@
    (GlobalSaliencySteps.ComputeGradCam) on the CPU and on CUDA: first call and best / median of the calls after it, and compares the maps.
 2. PyTorch: `gradcam_batched` of ../shared/bench/reference_gradcam.py on the CPU and on CUDA for symbols and eog: how far PyTorch's own
    CUDA maps are from its CPU maps (the TF32 yardstick), and how far the kit's CUDA maps are from PyTorch's CPU maps.
+3. The notebooks' third backend, a libtorch folder (torchBackend = ".../torch/lib"): `saliency doctor --libtorch` with this python3's
+   torch/lib and no LD_LIBRARY_PATH, on the device (skipped in a CPU dry run: Debian's torch 1.13 is not a libtorch 2.10).
 Everything lands in OUT/summary.json and a markdown table on stdout; the exit code is the kit's (1 when a map is beyond tolerance).
 
 Here (the build machine):  ../shared/gpu/prepare.sh --with-shared src/Saliency.Cli/Saliency.Cli.csproj
@@ -37,6 +39,7 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--device", default="cuda", help="the device checked against the CPU (cpu: a dry run of this script anywhere)")
     p.add_argument("--kit", help="the saliency command (default: dotnet GPU/app/saliency.dll)")
+    p.add_argument("--libtorch", help="the libtorch folder for step 3 (default on a GPU: this python3's torch/lib; none: skip)")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     shared = os.path.join(a.gpu, "shared")
@@ -48,6 +51,16 @@ def main():
 
     subprocess.run(kit + ["doctor", "--device", a.device], check=True)
     rc = 0
+    folder = a.libtorch
+    if folder is None and a.device != "cpu":
+        import torch
+        folder = os.path.join(os.path.dirname(torch.__file__), "lib")
+    if folder and folder != "none":
+        env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+        run = subprocess.run(kit + ["doctor", "--device", a.device, "--libtorch", folder], env=env, capture_output=True, text=True)
+        print(run.stdout + run.stderr)
+        summary["libtorch_folder"] = {"folder": folder, "exit": run.returncode, "output": (run.stdout + run.stderr).splitlines()}
+        rc = max(rc, run.returncode)
     for mode, extra in (("tf32-default", []), ("tf32-off", ["--tf32", "off"])):
         out = os.path.join(a.out, f"kit-{mode}.json")
         run = subprocess.run(kit + ["bench", "--against-cpu", "--device", a.device, "--data", data, "--repeats", str(a.repeats),
@@ -78,6 +91,9 @@ def main():
 
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
+    if "libtorch_folder" in summary:
+        f = summary["libtorch_folder"]
+        print(f"\nlibtorch folder {f['folder']} (no LD_LIBRARY_PATH): doctor exit {f['exit']}")
     print("\n| dataset | TF32 | kit CUDA vs kit CPU: max rel. / L1 rel. | kit CPU step first / best s | kit CUDA step first / best s | CPU best / CUDA best |")
     print("|---|---|---|---|---|---|")
     for mode, rows in summary["kit"].items():

@@ -9,9 +9,14 @@ public static class DoctorCommand
     public static Command Create()
     {
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N (default: SALIENCY_DEVICE or auto)" };
-        var command = new Command("doctor", "Check that TorchSharp loads and computes; print versions, device, threads and native libraries.") { device };
-        command.SetAction(parse =>
+        var libTorch = new Option<string?>("--libtorch")
         {
+            Description = "load libtorch from this folder (a PyTorch 2.10-compatible torch/lib), as a notebook's torchBackend folder does",
+        };
+        var command = new Command("doctor", "Check that TorchSharp loads and computes; print versions, device, threads and native libraries.") { device, libTorch };
+        command.SetAction(parse => CommandRunner.Run("doctor", () =>
+        {
+            if (parse.GetValue(libTorch) is { } folder) TorchBackend.UseFolder(folder);
             TorchReport report = TorchRuntime.Inspect(parse.GetValue(device));
             Console.WriteLine($"TorchSharp        {report.TorchSharpVersion}");
             Console.WriteLine($"libtorch          {report.LibTorchVersion ?? "(not loaded)"}");
@@ -28,7 +33,7 @@ public static class DoctorCommand
             }
             Console.WriteLine("status            ok (2x2 matmul checked)");
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -30,7 +30,7 @@ public static class TorchRuntime
     /// </summary>
     public static void UseLibTorchFolder(string folder)
     {
-        string full = Path.GetFullPath(folder);
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         if (!File.Exists(Path.Combine(full, "libtorch.so")))
             throw new ArgumentException($"{full} has no libtorch.so: pass the folder of a PyTorch 2.10-compatible libtorch (e.g. .../site-packages/torch/lib).", nameof(folder));
         lock (Gate)
@@ -179,6 +179,10 @@ public static class TorchRuntime
     {
         string? shipped = FindShippedNativeLibrary();
         if (shipped == null) return; // TorchSharp will search itself (e.g. a libtorch on LD_LIBRARY_PATH)
+        if (_libTorchFolder != null && ShippedLibTorch(Path.GetDirectoryName(shipped)!) is { } own && Path.GetDirectoryName(own) != _libTorchFolder)
+            // TorchSharp loads the program's own copy by path as well, and two libtorch in one process abort it.
+            throw new TorchLoadException($"This program ships its own libtorch ({own}), so it cannot load the one in {_libTorchFolder}: " +
+                                         "two libtorch in one process abort it. Use the libtorch folder with a build that has none (-p:SaliencyTorchBackend=none), or leave it out.");
         string toLoad = shipped;
         if (!ElfVersionNeedPatcher.SystemLibStdCxxProvides() && ElfVersionNeedPatcher.RequiresStrongly(shipped))
             toLoad = PatchedCopyOf(shipped);
@@ -194,6 +198,12 @@ public static class TorchRuntime
         LoadOrExplain(toLoad);
         _nativeLibraryPath = toLoad;
     }
+
+    /// <summary>The libtorch_cpu.so a program ships beside TorchSharp's native library or in its own folder, where TorchSharp finds it.</summary>
+    private static string? ShippedLibTorch(string nativeDir) =>
+        new[] { nativeDir, AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native") }
+            .Select(dir => Path.Combine(dir, "libtorch_cpu.so"))
+            .FirstOrDefault(File.Exists);
 
     private static void LoadOrExplain(string path)
     {
