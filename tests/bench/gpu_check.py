@@ -9,6 +9,8 @@
    CUDA maps are from its CPU maps (the TF32 yardstick), and how far the kit's CUDA maps are from PyTorch's CPU maps.
 3. The notebooks' third backend, a libtorch folder (torchBackend = ".../torch/lib"): `saliency doctor --libtorch` with this python3's
    torch/lib and no LD_LIBRARY_PATH, on the device (skipped in a CPU dry run: Debian's torch 1.13 is not a libtorch 2.10).
+4. The tool's other device paths the notebooks share (until --deadline): every `explain` method on symbols on the device and on the
+   CPU, compared as in 1; `encode` and `pipeline` likewise; every sanity check and a short `train` on the device (exit code, time).
 Everything lands in OUT/summary.json and a markdown table on stdout; the exit code is the kit's (1 when a map is beyond tolerance).
 
 Here (the build machine):  ../shared/gpu/prepare.sh --with-shared src/Saliency.Cli/Saliency.Cli.csproj
@@ -16,7 +18,9 @@ Then the device tool, carry [".gpu"]:  source .gpu/env.sh && python3 tests/bench
 A dry run on the build machine (env.sh is for the GPU machine, whose python3 has a CUDA PyTorch; here /usr/bin/python3 has 1.13):
   /usr/bin/python3 tests/bench/gpu_check.py --out /tmp/gpudry --device cpu --repeats 1 --kit "$PWD/saliency"
 """
-import argparse, importlib.util, json, os, subprocess, sys, tempfile
+import argparse, importlib.util, json, os, subprocess, sys, tempfile, time
+
+START = time.monotonic()
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATASETS = ["symbols", "eog", "aircraft", "aircraft-flyover"]
@@ -39,6 +43,7 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--device", default="cuda", help="the device checked against the CPU (cpu: a dry run of this script anywhere)")
     p.add_argument("--kit", help="the saliency command (default: dotnet GPU/app/saliency.dll)")
+    p.add_argument("--deadline", type=float, default=380, help="seconds after which step 4 starts no further command")
     p.add_argument("--libtorch", help="the libtorch folder for step 3 (default on a GPU: this python3's torch/lib; none: skip)")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -89,6 +94,9 @@ def main():
                 row[f"kit_cuda_{mode}_vs_pytorch_cpu"] = difference(maps["cpu"], np.load(saved))
         summary["pytorch"][name] = row
 
+    summary["commands"] = commands_on_device(kit, a, data, checkpoints, work)
+    rc = max([rc] + [1 for r in summary["commands"] if r["exit"] != 0 or r.get("beyond_tolerance")])
+
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     if "libtorch_folder" in summary:
@@ -105,7 +113,51 @@ def main():
     for name, r in summary["pytorch"].items():
         cells = [r.get(k) for k in ("pytorch_cuda_vs_pytorch_cpu", "kit_cuda_tf32-default_vs_pytorch_cpu", "kit_cuda_tf32-off_vs_pytorch_cpu")]
         print(f"| {name} | " + " | ".join(f"{c['MaxRelative']:.2e} / {c['RelativeL1']:.2e}" if c else "-" for c in cells) + " |")
+    print("\n| command | device | exit | seconds | vs CPU: max rel. / L1 rel. |")
+    print("|---|---|---|---|---|")
+    for r in summary["commands"]:
+        d = r.get("difference")
+        print(f"| {r['name']} | {r['device']} | {r['exit']} | {r['seconds']:.1f} | " + (f"{d['MaxRelative']:.2e} / {d['RelativeL1']:.2e}" if d else "-") + " |")
     return rc
+
+
+def commands_on_device(kit, a, data, checkpoints, work):
+    """Step 4: run the tool's commands on the device (and, for those with an array output, on the CPU to compare), until the deadline."""
+    import numpy as np
+    symbols = ["--dataset", "symbols", "--data", data, "--checkpoint", os.path.join(checkpoints, "symbols.ckpt")]
+    flyover = ["--dataset", "aircraft-flyover", "--data", data, "--checkpoint", os.path.join(ROOT, "models", "aircraft-flyover")]
+    jobs = []   # (name, arguments without --device and output, output kind, compare against the CPU)
+    for method in ["gradcam", "gradslam", "gradient", "gradxinput", "guided", "ig", "fourier-ig", "csda"]:
+        jobs.append((f"explain {method}", ["explain", *symbols, "--method", method], "npy", True))
+    jobs.append(("encode", ["encode", *symbols], "npy", True))
+    jobs.append(("pipeline", ["pipeline", *symbols], "maps.npy", True))
+    for check in ["global-masking", "local-masking", "kept-removed", "single-class", "translation", "corruption", "randomisation"]:
+        jobs.append((f"sanity {check}", ["sanity", "--check", check, *symbols], "dir", False))
+    jobs.append(("sanity flyover-models", ["sanity", "--check", "flyover-models", *flyover, "--baseline-checkpoint", os.path.join(ROOT, "models", "aircraft")], "dir", False))
+    jobs.append(("train 3 epochs", ["train", "--dataset", "symbols", "--data", data, "--epochs", "3"], "dir", False))
+    tolerance = 1e-2   # as bench --against-cpu while cuDNN may use TF32
+    rows = []
+    for name, args, kind, compare in jobs:
+        if time.monotonic() - START > a.deadline:
+            rows.append({"name": name, "device": a.device, "exit": "skipped (deadline)", "seconds": 0.0})
+            continue
+        outputs = {}
+        for device in ([a.device, "cpu"] if compare else [a.device]):
+            target = os.path.join(work, "commands", name.replace(" ", "-"), device)
+            out = target + ".npy" if kind == "npy" else target
+            began = time.monotonic()
+            run = subprocess.run(kit + args + ["--device", device, "--out", out], capture_output=True, text=True, cwd=ROOT)
+            row = {"name": name, "device": device, "exit": run.returncode, "seconds": time.monotonic() - began}
+            if run.returncode != 0:
+                row["stderr"] = run.stderr[-3000:]
+                print(f"{name} on {device}: exit {run.returncode}\n{run.stderr[-3000:]}")
+            rows.append(row)
+            outputs[device] = out if kind in ("npy", "dir") else os.path.join(out, kind)
+        if compare and all(r["exit"] == 0 for r in rows[-2:]):
+            reference, maps = np.load(outputs["cpu"]), np.load(outputs[a.device])
+            rows[-2]["difference"] = difference(reference, maps)
+            rows[-2]["beyond_tolerance"] = rows[-2]["difference"]["MaxRelative"] > tolerance
+    return rows
 
 
 if __name__ == "__main__":

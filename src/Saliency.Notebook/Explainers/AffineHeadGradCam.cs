@@ -64,10 +64,12 @@ public sealed class AffineHeadGradCam : IDisposable
         using var evalMode = ModelModeGuard.Eval(model.Root);
         using var gradMode = enable_grad();
         using var scope = NewDisposeScope();
-        using var generator = new Generator(20261202, device);
+        // Drawn on the CPU and moved: TorchSharp's Generator is a CPU generator whatever device it is given, and libtorch refuses it
+        // for a CUDA randn; the CPU draw also gives every device the same probes.
+        using var generator = new Generator(20261202);
         double[] scales = [1, 0.1, 10, 1], shifts = [0, 0, 0, 3];
         long probes = scales.Length;
-        var x = cat(scales.Select((s, i) => randn(1, model.Channels, model.Length, dtype: dtype, device: device, generator: generator) * s + shifts[i]).ToArray(), 0);
+        var x = cat(scales.Select((s, i) => randn(1, model.Channels, model.Length, dtype: dtype, generator: generator) * s + shifts[i]).ToArray(), 0).to(device);
 
         using var recorder = new LayerActivations(model.Root, [layer]) { Replicas = d };
         var latent = model.PosteriorMean(x);
