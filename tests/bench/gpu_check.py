@@ -3,15 +3,20 @@
 
 1. The kit: `saliency bench --against-cpu --device cuda` over the four notebooks' datasets and models (symbols and eog: the authors'
    checkpoints, as the notebooks load them by default; aircraft and aircraft-flyover: the kit's models/), once with libtorch's default
-   TF32 switch (what the notebooks get) and once with TF32 off. Each run times the notebooks' GradCAM cell
-   (GlobalSaliencySteps.ComputeGradCam) on the CPU and on CUDA: first call and best / median of the calls after it, and compares the maps.
-2. PyTorch: `gradcam_batched` of ../shared/bench/reference_gradcam.py on the CPU and on CUDA for symbols and eog: how far PyTorch's own
-   CUDA maps are from its CPU maps (the TF32 yardstick), and how far the kit's CUDA maps are from PyTorch's CPU maps.
-3. The notebooks' third backend, a libtorch folder (torchBackend = ".../torch/lib"): `saliency doctor --libtorch` with this python3's
+   TF32 switch (what the notebooks get) and once with TF32 off (NVIDIA_TF32_OVERRIDE=0: libtorch 2.11's cuDNN switch did not take
+   from TorchSharp 0.107 on the lent machine, so `--tf32 off` is run once more only to record that it says so). Each run times the
+   notebooks' GradCAM cell (GlobalSaliencySteps.ComputeGradCam) on the CPU and on CUDA: first call and best / median of the calls
+   after it, and compares the maps.
+2. The notebooks' third backend, a libtorch folder (torchBackend = ".../torch/lib"): `saliency doctor --libtorch` with this python3's
    torch/lib and no LD_LIBRARY_PATH, on the device (skipped in a CPU dry run: Debian's torch 1.13 is not a libtorch 2.10).
-4. The tool's other device paths the notebooks share (until --deadline): every `explain` method on symbols on the device and on the
-   CPU, compared as in 1; `encode` and `pipeline` likewise; every sanity check and a short `train` on the device (exit code, time).
-Everything lands in OUT/summary.json and a markdown table on stdout; the exit code is the kit's (1 when a map is beyond tolerance).
+3. The tool's other device paths the notebooks share (until --deadline): every `explain` method on symbols on the device (TF32 on and
+   off) and on the CPU, compared as in 1; `encode` and `pipeline` likewise; every sanity check and a short `train` on the device.
+4. PyTorch: on the CPU and on CUDA for symbols and eog, `gradcam_batched` of ../shared/bench/reference_gradcam.py, and for symbols the
+   input gradient (L2 norm over the latent dimensions, the kit's `gradient` method): how far PyTorch's own CUDA maps are from its CPU
+   maps (the yardstick), and how far the kit's CUDA maps are from PyTorch's CPU maps.
+Everything lands in OUT/summary.json and markdown tables on stdout; the exit code is 1 when a kit command failed or a map is beyond
+its tolerance (1e-2 with TF32, 1e-4 without, for the GradCAM step; 1e-2 for the explain outputs, whose input gradients are also
+piecewise constant in a ReLU network: step 4's yardstick says how far PyTorch itself moves).
 
 Here (the build machine):  ../shared/gpu/prepare.sh --with-shared src/Saliency.Cli/Saliency.Cli.csproj
 Then the device tool, carry [".gpu"]:  source .gpu/env.sh && python3 tests/bench/gpu_check.py --out $OUT
@@ -21,10 +26,11 @@ A dry run on the build machine (env.sh is for the GPU machine, whose python3 has
 import argparse, importlib.util, json, os, subprocess, sys, tempfile, time
 
 START = time.monotonic()
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATASETS = ["symbols", "eog", "aircraft", "aircraft-flyover"]
 PAPER_DATA = {"symbols": "symbols/augmented_symbols.npy", "eog": "eog/time_series_positions.npy"}
+METHODS = ["gradcam", "gradslam", "gradient", "gradxinput", "guided", "ig", "fourier-ig", "csda"]
+TF32_OFF = {"NVIDIA_TF32_OVERRIDE": "0"}
 
 
 def difference(reference, maps):
@@ -36,6 +42,11 @@ def difference(reference, maps):
             "MaxRelative": float(delta.max() / np.abs(r).max()), "RelativeL1": float(delta.sum() / np.abs(r).sum())}
 
 
+def run_kit(kit, args, extra_env=None, capture=False):
+    env = dict(os.environ, **(extra_env or {}))
+    return subprocess.run(kit + args, cwd=ROOT, env=env, capture_output=capture, text=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
@@ -43,8 +54,8 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--device", default="cuda", help="the device checked against the CPU (cpu: a dry run of this script anywhere)")
     p.add_argument("--kit", help="the saliency command (default: dotnet GPU/app/saliency.dll)")
-    p.add_argument("--deadline", type=float, default=380, help="seconds after which step 4 starts no further command")
-    p.add_argument("--libtorch", help="the libtorch folder for step 3 (default on a GPU: this python3's torch/lib; none: skip)")
+    p.add_argument("--deadline", type=float, default=380, help="seconds after which step 3 starts no further command")
+    p.add_argument("--libtorch", help="the libtorch folder for step 2 (default on a GPU: this python3's torch/lib; none: skip)")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     shared = os.path.join(a.gpu, "shared")
@@ -56,6 +67,18 @@ def main():
 
     subprocess.run(kit + ["doctor", "--device", a.device], check=True)
     rc = 0
+    # 1. The notebooks' GradCAM step, TF32 as the notebooks get it and TF32 off.
+    compare = ["bench", "--against-cpu", "--device", a.device, "--data", data, "--repeats", str(a.repeats),
+               "--checkpoint", *(f"{n}={os.path.join(checkpoints, n + '.ckpt')}" for n in PAPER_DATA)]
+    for mode, env in (("tf32-default", None), ("tf32-off", TF32_OFF)):
+        out = os.path.join(a.out, f"kit-{mode}.json")
+        run = run_kit(kit, compare + ["--dataset", *DATASETS, "--save-maps", os.path.join(work, mode), "--out", out], env)
+        rc = max(rc, run.returncode)
+        summary["kit"][mode] = json.load(open(out)) if os.path.exists(out) else f"exit {run.returncode}, no JSON"
+    switch = run_kit(kit, compare + ["--dataset", "symbols", "--repeats", "1", "--tf32", "off"], capture=True)
+    summary["tf32_switch"] = {"exit": switch.returncode, "said": (switch.stdout + switch.stderr).strip().splitlines()[-1:]}
+
+    # 2. A libtorch folder, as a notebook's torchBackend names it, with nothing on LD_LIBRARY_PATH.
     folder = a.libtorch
     if folder is None and a.device != "cpu":
         import torch
@@ -66,68 +89,28 @@ def main():
         print(run.stdout + run.stderr)
         summary["libtorch_folder"] = {"folder": folder, "exit": run.returncode, "output": (run.stdout + run.stderr).splitlines()}
         rc = max(rc, run.returncode)
-    for mode, extra in (("tf32-default", []), ("tf32-off", ["--tf32", "off"])):
-        out = os.path.join(a.out, f"kit-{mode}.json")
-        run = subprocess.run(kit + ["bench", "--against-cpu", "--device", a.device, "--data", data, "--repeats", str(a.repeats),
-                                    "--dataset", *DATASETS, "--checkpoint", *(f"{n}={os.path.join(checkpoints, n + '.ckpt')}" for n in PAPER_DATA),
-                                    "--save-maps", os.path.join(work, mode), "--out", out], cwd=ROOT)
-        rc = max(rc, run.returncode)
-        summary["kit"][mode] = json.load(open(out)) if os.path.exists(out) else f"exit {run.returncode}, no JSON"
 
-    import numpy as np
-    import torch
-    spec = importlib.util.spec_from_file_location("reference_gradcam", os.path.join(shared, "bench", "reference_gradcam.py"))
-    ref = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ref)
-    for name, file in PAPER_DATA.items():
-        state = torch.load(os.path.join(checkpoints, name + ".ckpt"), map_location="cpu", weights_only=False)["state_dict"]
-        x = torch.tensor(np.swapaxes(np.load(os.path.join(data, file)), 1, 2), dtype=torch.float32)
-        maps = {}
-        for device in ("cpu", a.device):
-            model = ref.CVAE(state).to(device).eval()
-            maps[device] = ref.gradcam_batched(model, x.to(device))[1].cpu().numpy()
-        row = {"torch": torch.__version__, "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
-               "pytorch_cuda_vs_pytorch_cpu": difference(maps["cpu"], maps[a.device])}
-        for mode in ("tf32-default", "tf32-off"):
-            saved = os.path.join(work, mode, name + ".npy")
-            if os.path.exists(saved):
-                row[f"kit_cuda_{mode}_vs_pytorch_cpu"] = difference(maps["cpu"], np.load(saved))
-        summary["pytorch"][name] = row
-
+    # 3. The tool's other device paths.
     summary["commands"] = commands_on_device(kit, a, data, checkpoints, work)
     rc = max([rc] + [1 for r in summary["commands"] if r["exit"] != 0 or r.get("beyond_tolerance")])
 
+    # 4. PyTorch's own CUDA against its CPU, and the kit's CUDA maps against PyTorch's CPU.
+    summary["pytorch"] = pytorch_yardstick(a, shared, data, checkpoints, work)
+
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
-    if "libtorch_folder" in summary:
-        f = summary["libtorch_folder"]
-        print(f"\nlibtorch folder {f['folder']} (no LD_LIBRARY_PATH): doctor exit {f['exit']}")
-    print("\n| dataset | TF32 | kit CUDA vs kit CPU: max rel. / L1 rel. | kit CPU step first / best s | kit CUDA step first / best s | CPU best / CUDA best |")
-    print("|---|---|---|---|---|---|")
-    for mode, rows in summary["kit"].items():
-        for r in rows if isinstance(rows, list) else []:
-            print(f"| {r['Dataset']} | {'on' if r['Tf32'] else 'off'} | {r['MaxRelative']:.2e} / {r['Difference']['RelativeL1']:.2e} | "
-                  f"{r['Reference']['FirstSeconds']:.3f} / {r['Reference']['BestSeconds']:.4f} | {r['Device']['FirstSeconds']:.3f} / {r['Device']['BestSeconds']:.4f} | {r['Speedup']:.1f}x |")
-    print("\n| dataset | PyTorch CUDA vs PyTorch CPU: max rel. / L1 rel. | kit CUDA (TF32 default) vs PyTorch CPU | kit CUDA (TF32 off) vs PyTorch CPU |")
-    print("|---|---|---|---|")
-    for name, r in summary["pytorch"].items():
-        cells = [r.get(k) for k in ("pytorch_cuda_vs_pytorch_cpu", "kit_cuda_tf32-default_vs_pytorch_cpu", "kit_cuda_tf32-off_vs_pytorch_cpu")]
-        print(f"| {name} | " + " | ".join(f"{c['MaxRelative']:.2e} / {c['RelativeL1']:.2e}" if c else "-" for c in cells) + " |")
-    print("\n| command | device | exit | seconds | vs CPU: max rel. / L1 rel. |")
-    print("|---|---|---|---|---|")
-    for r in summary["commands"]:
-        d = r.get("difference")
-        print(f"| {r['name']} | {r['device']} | {r['exit']} | {r['seconds']:.1f} | " + (f"{d['MaxRelative']:.2e} / {d['RelativeL1']:.2e}" if d else "-") + " |")
+    report(summary)
     return rc
 
 
 def commands_on_device(kit, a, data, checkpoints, work):
-    """Step 4: run the tool's commands on the device (and, for those with an array output, on the CPU to compare), until the deadline."""
+    """Step 3: the tool's commands on the device (with TF32 as libtorch sets it, and off) and, for those with an array output, on the
+    CPU to compare; stops starting commands at the deadline."""
     import numpy as np
     symbols = ["--dataset", "symbols", "--data", data, "--checkpoint", os.path.join(checkpoints, "symbols.ckpt")]
     flyover = ["--dataset", "aircraft-flyover", "--data", data, "--checkpoint", os.path.join(ROOT, "models", "aircraft-flyover")]
-    jobs = []   # (name, arguments without --device and output, output kind, compare against the CPU)
-    for method in ["gradcam", "gradslam", "gradient", "gradxinput", "guided", "ig", "fourier-ig", "csda"]:
+    jobs = []   # (name, arguments without --device and --out, the output (npy file, or a file in the --out folder, or the folder), compare)
+    for method in METHODS:
         jobs.append((f"explain {method}", ["explain", *symbols, "--method", method], "npy", True))
     jobs.append(("encode", ["encode", *symbols], "npy", True))
     jobs.append(("pipeline", ["pipeline", *symbols], "maps.npy", True))
@@ -135,29 +118,96 @@ def commands_on_device(kit, a, data, checkpoints, work):
         jobs.append((f"sanity {check}", ["sanity", "--check", check, *symbols], "dir", False))
     jobs.append(("sanity flyover-models", ["sanity", "--check", "flyover-models", *flyover, "--baseline-checkpoint", os.path.join(ROOT, "models", "aircraft")], "dir", False))
     jobs.append(("train 3 epochs", ["train", "--dataset", "symbols", "--data", data, "--epochs", "3"], "dir", False))
-    tolerance = 1e-2   # as bench --against-cpu while cuDNN may use TF32
     rows = []
     for name, args, kind, compare in jobs:
         if time.monotonic() - START > a.deadline:
             rows.append({"name": name, "device": a.device, "exit": "skipped (deadline)", "seconds": 0.0})
             continue
+        runs = [(a.device, "default", None)] + ([(a.device, "off", TF32_OFF), ("cpu", "-", None)] if compare else [])
         outputs = {}
-        for device in ([a.device, "cpu"] if compare else [a.device]):
-            target = os.path.join(work, "commands", name.replace(" ", "-"), device)
+        for device, tf32, env in runs:
+            target = os.path.join(work, "commands", name.replace(" ", "-"), f"{device}-{tf32}")
             out = target + ".npy" if kind == "npy" else target
             began = time.monotonic()
-            run = subprocess.run(kit + args + ["--device", device, "--out", out], capture_output=True, text=True, cwd=ROOT)
-            row = {"name": name, "device": device, "exit": run.returncode, "seconds": time.monotonic() - began}
+            run = run_kit(kit, args + ["--device", device, "--out", out], env, capture=True)
+            row = {"name": name, "device": device, "tf32": tf32, "exit": run.returncode, "seconds": time.monotonic() - began}
             if run.returncode != 0:
                 row["stderr"] = run.stderr[-3000:]
                 print(f"{name} on {device}: exit {run.returncode}\n{run.stderr[-3000:]}")
             rows.append(row)
-            outputs[device] = out if kind in ("npy", "dir") else os.path.join(out, kind)
-        if compare and all(r["exit"] == 0 for r in rows[-2:]):
-            reference, maps = np.load(outputs["cpu"]), np.load(outputs[a.device])
-            rows[-2]["difference"] = difference(reference, maps)
-            rows[-2]["beyond_tolerance"] = rows[-2]["difference"]["MaxRelative"] > tolerance
+            outputs[(device, tf32)] = out if kind in ("npy", "dir") else os.path.join(out, kind)
+        if compare and all(r["exit"] == 0 for r in rows[-3:]):
+            reference = np.load(outputs[("cpu", "-")])
+            for row, key in ((rows[-3], (a.device, "default")), (rows[-2], (a.device, "off"))):
+                row["difference"] = difference(reference, np.load(outputs[key]))
+                row["beyond_tolerance"] = row["difference"]["MaxRelative"] > 1e-2
     return rows
+
+
+def pytorch_yardstick(a, shared, data, checkpoints, work):
+    """Step 4: PyTorch's GradCAM (both paper checkpoints) and input gradient (symbols) on the CPU and on the device."""
+    import numpy as np
+    import torch
+    spec = importlib.util.spec_from_file_location("reference_gradcam", os.path.join(shared, "bench", "reference_gradcam.py"))
+    ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ref)
+
+    def input_gradient(model, x):
+        """The kit's `gradient` method: |∂z/∂x| as the L2 norm over the latent dimensions, (N, L, C)."""
+        x = x.clone().requires_grad_(True)
+        loc, _ = model.encode(x)
+        grads = [torch.autograd.grad(loc[:, i].sum(), x, retain_graph=True)[0] for i in range(loc.shape[1])]
+        return torch.stack(grads).pow(2).sum(0).sqrt().transpose(1, 2).detach()
+
+    result = {}
+    for name, file in PAPER_DATA.items():
+        state = torch.load(os.path.join(checkpoints, name + ".ckpt"), map_location="cpu", weights_only=False)["state_dict"]
+        x = torch.tensor(np.swapaxes(np.load(os.path.join(data, file)), 1, 2), dtype=torch.float32)
+        maps, gradients = {}, {}
+        for device in ("cpu", a.device):
+            model = ref.CVAE(state).to(device).eval()
+            maps[device] = ref.gradcam_batched(model, x.to(device))[1].cpu().numpy()
+            if name == "symbols":
+                gradients[device] = input_gradient(model, x.to(device)).cpu().numpy()
+        row = {"torch": torch.__version__, "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
+               "gradcam: pytorch cuda vs pytorch cpu": difference(maps["cpu"], maps[a.device])}
+        for mode in ("tf32-default", "tf32-off"):
+            saved = os.path.join(work, mode, name + ".npy")
+            if os.path.exists(saved):
+                row[f"gradcam: kit cuda ({mode}) vs pytorch cpu"] = difference(maps["cpu"], np.load(saved))
+        if gradients:
+            row["gradient: pytorch cuda vs pytorch cpu"] = difference(gradients["cpu"], gradients[a.device])
+            for device, tf32 in (("cpu", "-"), (a.device, "default"), (a.device, "off")):
+                saved = os.path.join(work, "commands", "explain-gradient", f"{device}-{tf32}.npy")
+                if os.path.exists(saved):
+                    row[f"gradient: kit {device} (tf32 {tf32}) vs pytorch cpu"] = difference(gradients["cpu"], np.load(saved))
+        result[name] = row
+    return result
+
+
+def report(summary):
+    def pair(d):
+        return f"{d['MaxRelative']:.2e} / {d['RelativeL1']:.2e}" if d else "-"
+    if "libtorch_folder" in summary:
+        f = summary["libtorch_folder"]
+        print(f"\nlibtorch folder {f['folder']} (no LD_LIBRARY_PATH): doctor exit {f['exit']}")
+    print(f"bench --tf32 off: exit {summary['tf32_switch']['exit']}: {' '.join(summary['tf32_switch']['said'])}")
+    print("\n| dataset | TF32 | kit CUDA vs kit CPU: max rel. / L1 rel. | kit CPU step first / best s | kit CUDA step first / best s | CPU best / CUDA best |")
+    print("|---|---|---|---|---|---|")
+    for mode, rows in summary["kit"].items():
+        for r in rows if isinstance(rows, list) else []:
+            print(f"| {r['Dataset']} | {'on' if r['Tf32'] else 'off'} | {pair(r['Difference'])} | "
+                  f"{r['Reference']['FirstSeconds']:.3f} / {r['Reference']['BestSeconds']:.4f} | {r['Device']['FirstSeconds']:.3f} / {r['Device']['BestSeconds']:.4f} | {r['Speedup']:.1f}x |")
+    print("\n| command | device | TF32 | exit | seconds | vs CPU: max rel. / L1 rel. |")
+    print("|---|---|---|---|---|---|")
+    for r in summary["commands"]:
+        print(f"| {r['name']} | {r['device']} | {r.get('tf32', '-')} | {r['exit']} | {r['seconds']:.1f} | {pair(r.get('difference'))} |")
+    print("\n| dataset | comparison | max rel. / L1 rel. |")
+    print("|---|---|---|")
+    for name, row in summary["pytorch"].items():
+        for key, value in row.items():
+            if isinstance(value, dict):
+                print(f"| {name} | {key} | {pair(value)} |")
 
 
 if __name__ == "__main__":

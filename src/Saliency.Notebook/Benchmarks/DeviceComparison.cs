@@ -78,10 +78,20 @@ public static class DeviceComparison
         using (referenceMaps)
         {
             bool previous = torch.backends.cudnn.allow_tf32;
-            if (tf32 is bool on) torch.backends.cudnn.allow_tf32 = on;
+            if (tf32 is bool on)
+            {
+                torch.backends.cudnn.allow_tf32 = on;
+                if (torch.backends.cudnn.allow_tf32 != on)
+                {
+                    torch.backends.cudnn.allow_tf32 = previous;
+                    throw new InvalidOperationException(
+                        $"cuDNN's TF32 switch did not take: set to {on}, this libtorch ({torch.__version__}) still reads {!on}. " +
+                        "NVIDIA_TF32_OVERRIDE=0 in the environment turns TF32 off for the whole process instead.");
+                }
+            }
             try
             {
-                bool inEffect = device.type == DeviceType.CUDA && torch.backends.cudnn.allow_tf32;
+                bool inEffect = Tf32InEffect(device.type, torch.backends.cudnn.allow_tf32, Environment.GetEnvironmentVariable(Tf32OverrideVariable));
                 var (deviceTiming, maps, _) = Time(loadModel, data, device, repeats);
                 using (maps)
                 {
@@ -96,6 +106,13 @@ public static class DeviceComparison
             }
         }
     }
+
+    /// <summary>NVIDIA's variable that, set to 0, keeps cuBLAS and cuDNN from using TF32 whatever libtorch's switches say.</summary>
+    public const string Tf32OverrideVariable = "NVIDIA_TF32_OVERRIDE";
+
+    /// <summary>Whether TF32 can round the convolutions: only on CUDA, with cuDNN's switch on and NVIDIA's override not set to 0.</summary>
+    internal static bool Tf32InEffect(DeviceType device, bool cudnnSwitch, string? overrideValue) =>
+        device == DeviceType.CUDA && cudnnSwitch && overrideValue?.Trim() != "0";
 
     /// <summary>Loads the model on <paramref name="device"/>, runs the step once (the first call) and <paramref name="repeats"/> times more; returns the first call's maps.</summary>
     private static (DeviceStepTiming Timing, Tensor Maps, string Model) Time(Func<Device, LoadedModel> loadModel, TimeSeriesDataset data, Device device, int repeats)

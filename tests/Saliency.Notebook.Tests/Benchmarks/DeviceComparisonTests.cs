@@ -29,6 +29,18 @@ public class DeviceComparisonTests
         Assert.Throws<ArgumentException>(() => MapDifference.Between(reference, zeros(1, 2, 3)));
     }
 
+    [Theory]
+    [InlineData(DeviceType.CUDA, true, null, true)]     // libtorch's default on a GPU: the notebooks' case
+    [InlineData(DeviceType.CUDA, true, "1", true)]
+    [InlineData(DeviceType.CUDA, true, "0", false)]     // NVIDIA_TF32_OVERRIDE=0 wins over the switch (the GPU check's TF32-off run)
+    [InlineData(DeviceType.CUDA, true, " 0 ", false)]
+    [InlineData(DeviceType.CUDA, false, null, false)]
+    [InlineData(DeviceType.CPU, true, null, false)]
+    public void Tf32_is_in_effect_only_on_cuda_with_the_switch_on_and_no_override(DeviceType device, bool cudnnSwitch, string? overrideValue, bool expected)
+    {
+        Assert.Equal(expected, DeviceComparison.Tf32InEffect(device, cudnnSwitch, overrideValue));
+    }
+
     [Fact]
     public void Cpu_against_cpu_gives_the_steps_own_maps_with_no_difference_and_restores_the_tf32_switch()
     {
