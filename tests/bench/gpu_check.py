@@ -68,11 +68,11 @@ def main():
     subprocess.run(kit + ["doctor", "--device", a.device], check=True)
     rc = 0
     # 1. The notebooks' GradCAM step, TF32 as the notebooks get it and TF32 off.
-    compare = ["bench", "--against-cpu", "--device", a.device, "--data", data, "--repeats", str(a.repeats),
+    compare = ["bench", "--against-cpu", "--device", a.device, "--data", data,
                "--checkpoint", *(f"{n}={os.path.join(checkpoints, n + '.ckpt')}" for n in PAPER_DATA)]
     for mode, env in (("tf32-default", None), ("tf32-off", TF32_OFF)):
         out = os.path.join(a.out, f"kit-{mode}.json")
-        run = run_kit(kit, compare + ["--dataset", *DATASETS, "--save-maps", os.path.join(work, mode), "--out", out], env)
+        run = run_kit(kit, compare + ["--repeats", str(a.repeats), "--dataset", *DATASETS, "--save-maps", os.path.join(work, mode), "--out", out], env)
         rc = max(rc, run.returncode)
         summary["kit"][mode] = json.load(open(out)) if os.path.exists(out) else f"exit {run.returncode}, no JSON"
     switch = run_kit(kit, compare + ["--dataset", "symbols", "--repeats", "1", "--tf32", "off"], capture=True)
