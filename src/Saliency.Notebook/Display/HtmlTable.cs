@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Data.Analysis;
+using Saliency.Notebook.Plots;
 
 namespace Saliency.Notebook.Display;
 
@@ -54,7 +55,7 @@ public sealed class HtmlTable
         if (Caption != null) html.Append("<caption style=\"caption-side:bottom;text-align:left;color:#555\">").Append(WebUtility.HtmlEncode(Caption)).Append("</caption>");
         html.Append("<thead><tr>");
         foreach (string column in Columns)
-            html.Append("<th style=\"border-bottom:1px solid #888;padding:2px 8px;text-align:right\">").Append(WebUtility.HtmlEncode(column)).Append("</th>");
+            html.Append("<th style=\"border-bottom:1px solid #888;padding:2px 8px;text-align:right\">").Append(WebUtility.HtmlEncode(LabelText.Display(column))).Append("</th>");
         html.Append("</tr></thead><tbody>");
         foreach (IReadOnlyList<object?> row in Rows)
         {
@@ -69,7 +70,7 @@ public sealed class HtmlTable
     /// <summary>The table as aligned plain text.</summary>
     public override string ToString()
     {
-        var cells = new List<string[]> { Columns.ToArray() };
+        var cells = new List<string[]> { LabelText.Display(Columns) };
         cells.AddRange(Rows.Select(row => row.Select(Format).ToArray()));
         int[] widths = Enumerable.Range(0, Columns.Count).Select(c => cells.Max(row => row[c].Length)).ToArray();
         var text = new StringBuilder();
@@ -79,9 +80,11 @@ public sealed class HtmlTable
         return text.ToString();
     }
 
+    /// <summary>A cell as the table shows it; text as <see cref="LabelText.Display(string)"/> shows labels (the symbols' <c>\Omega</c> as Ω), as the figures do.</summary>
     private static string Format(object? cell) => cell switch
     {
         null => "",
+        string text => LabelText.Display(text),
         float f => f.ToString("G6", CultureInfo.InvariantCulture),
         double d => d.ToString("G6", CultureInfo.InvariantCulture),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),

@@ -112,6 +112,22 @@ public sealed class DisplayTests : IDisposable
     }
 
     [Fact]
+    public void HtmlTable_shows_labels_as_the_figures_do_and_keeps_the_data()
+    {
+        // The symbols' label is the literal \Omega; the sanity summaries key their numbers by it (\Omega.area).
+        var frame = new DataFrame(new StringDataFrameColumn("label", ["(", "\\Omega", "C:\\data"]), new DoubleDataFrameColumn("\\Omega.area", [1, 2, 3]));
+        HtmlTable table = HtmlTable.From(frame);
+
+        Assert.Equal(new[] { "label", "Ω.area" }, table.ToString().Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(new[] { "Ω", "2" }, table.ToString().Split('\n')[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("<th style=\"border-bottom:1px solid #888;padding:2px 8px;text-align:right\">Ω.area</th>", table.ToHtml());
+        Assert.Contains(">Ω</td>", table.ToHtml());
+        Assert.Contains(">C:\\data</td>", table.ToHtml());          // not a Greek letter: left as it is
+        Assert.Equal("\\Omega", table.Rows[1][0]);                  // the table's data keep the label
+        Assert.Equal("\\Omega.area", table.Columns[1]);
+    }
+
+    [Fact]
     public void ProgressView_reports_the_last_step_and_draws_the_curves()
     {
         var progress = new ProgressView("Training", 3) { MinUpdateInterval = TimeSpan.FromHours(1) };
