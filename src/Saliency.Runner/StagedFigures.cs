@@ -4,7 +4,8 @@ namespace Saliency.Runner;
 /// One notebook's figures, written aside into a staging folder next to the figures folder and moved in by
 /// <see cref="Commit"/>, which also removes that notebook's figures of an earlier run (its <see cref="FigureExport.FilePrefix"/>
 /// files): the folder holds the earlier run's figures or the new run's, never a mix, and other notebooks' figures in it
-/// stay. Disposed without a commit, the staging folder is deleted and the figures folder is left as it was.
+/// stay. Disposed without a commit, the staging folder is deleted and the figures folder is left as it was. The staging
+/// folder's name carries the process id (<c>figures.staging-PID-ID</c>), so that the next run removes those of killed runs.
 /// </summary>
 public sealed class StagedFigures : IDisposable
 {
@@ -14,10 +15,42 @@ public sealed class StagedFigures : IDisposable
     /// <summary>Creates an empty staging folder next to <paramref name="directory"/> for the figures of <paramref name="notebookName"/>.</summary>
     public StagedFigures(string directory, string notebookName)
     {
-        Folder = Path.GetFullPath(directory);
-        Staging = Folder + ".staging-" + Guid.NewGuid().ToString("N")[..8];
+        Folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        RemoveOrphans(Folder);
+        Staging = $"{Folder}{StagingMarker}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
         _prefix = FigureExport.FilePrefix(notebookName);
         Directory.CreateDirectory(Staging);
+    }
+
+    private const string StagingMarker = ".staging-";
+
+    /// <summary>Deletes the staging folders next to <paramref name="folder"/> whose process is gone (a run killed before it could clean up).</summary>
+    private static void RemoveOrphans(string folder)
+    {
+        string? parent = Path.GetDirectoryName(folder);
+        if (parent == null || !Directory.Exists(parent)) return;
+        string prefix = Path.GetFileName(folder) + StagingMarker;
+        foreach (string staging in Directory.GetDirectories(parent, prefix + "*"))
+        {
+            string rest = Path.GetFileName(staging)[prefix.Length..];
+            int dash = rest.IndexOf('-');
+            if (dash > 0 && int.TryParse(rest[..dash], out int pid) && !IsRunning(pid))
+                Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The figures folder.</summary>

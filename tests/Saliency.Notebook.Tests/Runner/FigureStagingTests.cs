@@ -76,6 +76,30 @@ public sealed class FigureStagingTests : IDisposable
     }
 
     [Fact]
+    public void Staging_folders_of_killed_runs_are_removed_and_those_of_running_ones_kept()
+    {
+        string figures = Path.Combine(_folder, "figures");
+        string killed = figures + ".staging-999999999-0badc0de";          // above any pid_max: no such process
+        string running = figures + $".staging-{Environment.ProcessId}-5eed5eed";
+        string unrelated = figures + ".staging-notes";                     // not a staging name: left alone
+        foreach (string folder in new[] { killed, running, unrelated })
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "figs-cell01-1-x.html"), "x");
+        }
+
+        using (var staged = new StagedFigures(figures, "figs"))
+        {
+            Assert.StartsWith(figures + $".staging-{Environment.ProcessId}-", staged.Staging);
+            Assert.False(Directory.Exists(killed));
+            Assert.True(Directory.Exists(running));
+            Assert.True(Directory.Exists(unrelated));
+        }
+        Assert.Equal(new[] { "figures.staging-" + Environment.ProcessId + "-5eed5eed", "figures.staging-notes" },
+            Names(_folder).Where(name => name.StartsWith("figures", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Reproduce_swaps_a_notebooks_figures_in_only_when_it_ran_through()
     {
         string output = Path.Combine(_folder, "reproduce");
