@@ -21,10 +21,13 @@ public static partial class KitPackage
 
     /// <summary>
     /// Runs <c>dotnet pack</c> (Release) on the kit project of <paramref name="repositoryRoot"/> into
-    /// <paramref name="outputDirectory"/>, checks the extension entry and returns the package's path.
+    /// <paramref name="outputDirectory"/>, checks the extension entry and returns the package's path. Cancelled (a signal to the
+    /// tool), it stops the pack's whole process tree, deletes what the pack wrote of the package and throws
+    /// <see cref="OperationCanceledException"/>: no pack goes on writing into the feed after the tool has gone.
     /// </summary>
-    public static string Pack(string repositoryRoot, string outputDirectory, string? buildStamp = null)
+    public static string Pack(string repositoryRoot, string outputDirectory, string? buildStamp = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         string project = Path.Combine(repositoryRoot, "src", "Saliency.Notebook", "Saliency.Notebook.csproj");
         if (!File.Exists(project)) throw new FileNotFoundException($"The kit project is not at {project}.", project);
         string output = Path.GetFullPath(outputDirectory);
@@ -35,16 +38,30 @@ public static partial class KitPackage
             start.ArgumentList.Add(argument);
         if (buildStamp != null) start.ArgumentList.Add($"-p:SaliencyBuildStamp={buildStamp}");
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        string log = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"dotnet pack failed (exit {process.ExitCode}); its last lines:\n{LastLines(log + errors.Result, PackFailureLines)}");
         string package = Path.Combine(output, $"{PackageId}.{version}.nupkg");
+        using (cancellationToken.Register(() => StopTree(process)))
+        {
+            Task<string> errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            string log = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                if (File.Exists(package)) File.Delete(package);
+                throw new OperationCanceledException("The kit's pack was stopped.", cancellationToken);
+            }
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException($"dotnet pack failed (exit {process.ExitCode}); its last lines:\n{LastLines(log + errors.Result, PackFailureLines)}");
+        }
         if (!File.Exists(package)) throw new FileNotFoundException($"dotnet pack did not write {package}.", package);
         RequireExtension(package);
         foreach (string older in Directory.GetFiles(output, $"{PackageId}.*.nupkg").Where(path => path != package)) File.Delete(older);
         return package;
+    }
+
+    private static void StopTree(Process process)
+    {
+        try { process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { } // it has just exited
     }
 
     /// <summary>How many of a failed <c>dotnet pack</c>'s last output lines its error shows (the errors come last).</summary>
@@ -66,11 +83,11 @@ public static partial class KitPackage
     /// (its .cs, .csproj and .dib files and the repository's Directory.* build files), else a fresh pack of them: a
     /// notebook run from a fresh clone, or after a library change, gets the code that is in the tree.
     /// </summary>
-    public static (string Package, bool Packed) EnsureCurrent(string repositoryRoot, string feed)
+    public static (string Package, bool Packed) EnsureCurrent(string repositoryRoot, string feed, CancellationToken cancellationToken = default)
     {
         string? newest = Newest(feed);
         if (newest != null && File.GetLastWriteTimeUtc(newest) >= LastSourceChange(repositoryRoot)) return (newest, false);
-        return (Pack(repositoryRoot, feed), true);
+        return (Pack(repositoryRoot, feed, cancellationToken: cancellationToken), true);
     }
 
     /// <summary>When the kit's sources under <paramref name="repositoryRoot"/> last changed (build outputs excluded).</summary>

@@ -28,7 +28,7 @@ public static class ReproduceCommand
             {
                 var plan = Reproduction.Plan(Path.Combine(root, "notebooks"), chosen);
                 PrepareData(root);
-                string kitVersion = PreparePackage(root);
+                string kitVersion = PreparePackage(root, signals.Token);
                 var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine, kitVersion, signals.Token)
                     .GetAwaiter().GetResult();
                 foreach (ReproducedNotebook notebook in results)
@@ -81,9 +81,9 @@ public static class ReproduceCommand
     /// code and never a stale copy, while an unchanged kit keeps its version and the kernel's restores of it stay cached.
     /// Returns the package's version, which the runs pin the notebooks' floating reference to.
     /// </summary>
-    private static string PreparePackage(string root)
+    private static string PreparePackage(string root, CancellationToken cancellationToken)
     {
-        (string package, bool packed) = KitPackage.EnsureCurrent(root, KitPackage.Feed(root));
+        (string package, bool packed) = KitPackage.EnsureCurrent(root, KitPackage.Feed(root), cancellationToken);
         Console.WriteLine(packed ? $"packed the kit's current sources: {package}" : $"the kit's package is current: {package}");
         return KitPackage.VersionOf(package);
     }

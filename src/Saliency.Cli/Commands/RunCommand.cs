@@ -30,7 +30,17 @@ public static class RunCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            if (!PrepareKit(path, out string? kitVersion)) return 1;
+            using var signals = new TerminationSignals();
+            string? kitVersion;
+            try
+            {
+                if (!PrepareKit(path, signals.Token, out kitVersion)) return 1;
+            }
+            catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"{path}: {signals.Description}.");
+                return signals.ExitCode;
+            }
             var options = new NotebookRunOptions
             {
                 NotebookPath = path,
@@ -40,16 +50,15 @@ public static class RunCommand
                 FigureDirectory = parse.GetValue(figures) ? Path.Combine(dir, "figures") : null,
                 CellDone = (cell, seconds) => Console.Error.WriteLine($"  cell {cell,3} ran in {seconds,6:0.0} s"),
             };
-            return Report(path, options);
+            return Report(path, options, signals);
         });
         return command;
     }
 
-    /// <summary>Runs one notebook and prints where it went; 0 when every cell ran, 1 otherwise.</summary>
-    internal static int Report(string path, NotebookRunOptions options)
+    /// <summary>Runs one notebook and prints where it went; 0 when every cell ran, 1 otherwise, 128 + the signal's number when <paramref name="signals"/> stopped it.</summary>
+    private static int Report(string path, NotebookRunOptions options, TerminationSignals signals)
     {
         NotebookRunResult result;
-        using var signals = new TerminationSignals();
         try
         {
             result = NotebookRunner.RunAsync(options, signals.Token).GetAwaiter().GetResult();
@@ -79,9 +88,10 @@ public static class RunCommand
     /// A notebook of this repository (below notebooks/) finds the kit in artifacts/packages through notebooks/nuget.config:
     /// pack it first when the feed has none or the kit's sources changed since, so the run never fails on a fresh clone
     /// nor runs stale code; <paramref name="kitVersion"/> is that package's version, which the run pins the notebook's
-    /// floating reference to (null for notebooks elsewhere). False (with the message printed) when the pack fails.
+    /// floating reference to (null for notebooks elsewhere). False (with the message printed) when the pack fails; a signal
+    /// (<paramref name="cancellationToken"/>) stops the pack and throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    private static bool PrepareKit(string notebookPath, out string? kitVersion)
+    private static bool PrepareKit(string notebookPath, CancellationToken cancellationToken, out string? kitVersion)
     {
         kitVersion = null;
         string root;
@@ -98,7 +108,7 @@ public static class RunCommand
         if (!Path.GetFullPath(notebookPath).StartsWith(notebooks, StringComparison.Ordinal)) return true;
         try
         {
-            (string package, bool packed) = KitPackage.EnsureCurrent(root, KitPackage.Feed(root));
+            (string package, bool packed) = KitPackage.EnsureCurrent(root, KitPackage.Feed(root), cancellationToken);
             if (packed) Console.Error.WriteLine($"packed the kit's current sources: {package}");
             kitVersion = KitPackage.VersionOf(package);
             return true;

@@ -4,8 +4,8 @@ namespace Saliency.Cli.Commands;
 
 /// <summary>
 /// While alive, turns the first SIGINT or SIGTERM into a cancelled <see cref="Token"/> instead of an immediate exit, so a
-/// notebook run stops its .NET Interactive kernel (the kernel's whole process tree) before the tool exits and leaves no
-/// orphaned kernel behind. A second signal ends the tool at once, as usual.
+/// notebook run stops its .NET Interactive kernel (the kernel's whole process tree), or the kit's <c>dotnet pack</c> before
+/// it, before the tool exits and leaves nothing orphaned behind. A second signal ends the tool at once, as usual.
 /// </summary>
 internal sealed class TerminationSignals : IDisposable
 {
@@ -25,7 +25,7 @@ internal sealed class TerminationSignals : IDisposable
     public PosixSignal? Received { get; private set; }
 
     /// <summary>"stopped by SIGTERM" (or SIGINT), for the one line the command prints.</summary>
-    public string Description => $"stopped by {Received}; the kernel was shut down";
+    public string Description => $"stopped by {Received}; the kernel, or the kit's pack, was stopped with it";
 
     private void Handle(PosixSignalContext context)
     {

@@ -60,6 +60,47 @@ public sealed class KitPackageTests
     }
 
     [Fact]
+    public async Task A_cancelled_pack_stops_its_whole_process_tree_and_writes_no_package()
+    {
+        // A signal to the tool cancels the pack: the build below it must not go on writing into the feed after the tool has gone.
+        string repository = Directory.CreateTempSubdirectory("saliency-cancelled-pack-").FullName;
+        try
+        {
+            // A kit project whose pack runs a long command that writes its process id first (exec: the id is the sleep's own).
+            string project = Path.Combine(repository, "src", "Saliency.Notebook", "Saliency.Notebook.csproj");
+            Directory.CreateDirectory(Path.GetDirectoryName(project)!);
+            string pidFile = Path.Combine(repository, "pack.pid");
+            File.WriteAllText(project, $"""<Project><Target Name="Restore" /><Target Name="Pack"><Exec Command="echo $$ &gt; {pidFile}.tmp &amp;&amp; mv {pidFile}.tmp {pidFile} &amp;&amp; exec sleep 300" /></Target></Project>""");
+            string feed = Path.Combine(repository, "feed");
+            using var cancellation = new CancellationTokenSource();
+
+            Task<string> packing = Task.Run(() => KitPackage.Pack(repository, feed, cancellationToken: cancellation.Token));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(pidFile) && !packing.IsCompleted && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(100);
+            Assert.True(File.Exists(pidFile), packing.IsFaulted ? packing.Exception!.ToString() : "the pack did not reach its command");
+            int sleeper = int.Parse(File.ReadAllText(pidFile).Trim());
+            cancellation.Cancel();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => packing);
+            Assert.False(Alive(sleeper), $"the pack's command (process {sleeper}) outlived the cancelled pack");
+            Assert.Empty(Directory.GetFiles(feed));
+        }
+        finally
+        {
+            Directory.Delete(repository, recursive: true);
+        }
+    }
+
+    /// <summary>Whether the process runs (a zombie, killed but not yet reaped by a container's init, counts as gone).</summary>
+    private static bool Alive(int pid)
+    {
+        string status = $"/proc/{pid}/status";
+        if (!File.Exists(status)) return false;
+        try { return !File.ReadLines(status).Any(line => line.StartsWith("State:") && line.Contains("Z (zombie)")); }
+        catch (IOException) { return false; }
+    }
+
+    [Fact]
     public void The_version_is_read_from_the_package_file_name()
     {
         Assert.Equal("0.1.0-dev.20261202215403781", KitPackage.VersionOf("/feed/Saliency.Notebook.0.1.0-dev.20261202215403781.nupkg"));
