@@ -33,8 +33,9 @@ public static partial class KitPackage
         string output = Path.GetFullPath(outputDirectory);
         Directory.CreateDirectory(output);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repositoryRoot };
+        // No reused MSBuild nodes: the whole build then runs in the pack's own process tree, which a cancellation stops.
         string version = NewVersion();
-        foreach (string argument in new[] { "pack", project, "-c", "Release", "-o", output, "-nologo", "-v", "quiet", $"-p:PackageVersion={version}" })
+        foreach (string argument in new[] { "pack", project, "-c", "Release", "-o", output, "-nologo", "-v", "quiet", "-nodeReuse:false", $"-p:PackageVersion={version}" })
             start.ArgumentList.Add(argument);
         if (buildStamp != null) start.ArgumentList.Add($"-p:SaliencyBuildStamp={buildStamp}");
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");

@@ -1,3 +1,5 @@
+using Saliency.Notebook.Data;
+
 namespace Saliency.Runner;
 
 /// <summary>
@@ -34,22 +36,8 @@ public sealed class StagedFigures : IDisposable
         {
             string rest = Path.GetFileName(staging)[prefix.Length..];
             int dash = rest.IndexOf('-');
-            if (dash > 0 && int.TryParse(rest[..dash], out int pid) && !IsRunning(pid))
+            if (dash > 0 && int.TryParse(rest[..dash], out int pid) && !RunningProcess.IsRunning(pid))
                 Directory.Delete(staging, recursive: true);
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        if (pid == Environment.ProcessId) return true;
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Data.Npy;
 using Saliency.Notebook.GlobalMaps;
@@ -176,7 +177,7 @@ public static class PipelineOutputs
             Directory.CreateDirectory(parent);
             string prefix = $".{System.IO.Path.GetFileName(_target)}.partial-";
             foreach (string stale in Directory.GetDirectories(parent, prefix + "*"))
-                if (int.TryParse(System.IO.Path.GetFileName(stale)[prefix.Length..], out int pid) && !IsRunning(pid))
+                if (int.TryParse(System.IO.Path.GetFileName(stale)[prefix.Length..], out int pid) && !RunningProcess.IsRunning(pid))
                     Directory.Delete(stale, recursive: true);
             Path = System.IO.Path.Combine(parent, prefix + Environment.ProcessId);
             if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
@@ -220,20 +221,6 @@ public static class PipelineOutputs
         public void Dispose()
         {
             if (!_committed && Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-        }
-
-        private static bool IsRunning(int pid)
-        {
-            if (pid == Environment.ProcessId) return true;
-            try
-            {
-                using var process = System.Diagnostics.Process.GetProcessById(pid);
-                return !process.HasExited;
-            }
-            catch (ArgumentException)
-            {
-                return false;
-            }
         }
     }
 }

@@ -8,6 +8,7 @@ namespace Saliency.Notebook.Tests.Cli;
 /// <c>saliency doctor --libtorch FOLDER</c>: the notebooks' libtorch-folder backend outside the kernel, in a fresh process each
 /// (torch loads once per process). The GPU check runs it with a PyTorch CUDA torch/lib.
 /// </summary>
+[Collection(NotebookSessionCollection.Name)] // swaps Console.Error
 public class DoctorCommandTests
 {
     private static string CpuLibTorchFolder =>
@@ -67,19 +68,11 @@ public class DoctorCommandTests
     public void A_folder_without_libtorch_is_one_line_and_exit_1()
     {
         string folder = Directory.CreateTempSubdirectory("no-libtorch-").FullName;
-        TextWriter stderr = Console.Error;
-        var captured = new StringWriter();
-        Console.SetError(captured);
-        try
-        {
-            Assert.Equal(1, DoctorCommand.Create().Parse(["--libtorch", folder]).Invoke());
-        }
-        finally
-        {
-            Console.SetError(stderr);
-            Directory.Delete(folder);
-        }
+        (int code, string error) = StandardError.Capture(() => DoctorCommand.Create().Parse(["--libtorch", folder]).Invoke());
+        Directory.Delete(folder);
+
+        Assert.Equal(1, code);
         Assert.Equal($"saliency doctor: {folder} has no libtorch.so: pass the folder of a PyTorch 2.10-compatible libtorch (e.g. .../site-packages/torch/lib).",
-            captured.ToString().TrimEnd('\n'));
+            error.TrimEnd('\n'));
     }
 }

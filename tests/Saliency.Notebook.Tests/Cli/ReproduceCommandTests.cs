@@ -14,20 +14,17 @@ public class ReproduceCommandTests
     public void An_unknown_dataset_exits_with_1_naming_it_and_writes_nothing()
     {
         string dir = Directory.CreateTempSubdirectory("reproduce-").FullName;
-        TextWriter error = Console.Error;
-        var captured = new StringWriter();
-        Console.SetError(captured);
         try
         {
-            int code = ReproduceCommand.Create().Parse(new[] { "--dataset", "symbols", "--dataset", "birds", "--out", Path.Combine(dir, "out") }).Invoke();
+            (int code, string error) = StandardError.Capture(() =>
+                ReproduceCommand.Create().Parse(new[] { "--dataset", "symbols", "--dataset", "birds", "--out", Path.Combine(dir, "out") }).Invoke());
 
             Assert.Equal(1, code);
-            Assert.Contains("unknown dataset 'birds'", captured.ToString());
+            Assert.Contains("unknown dataset 'birds'", error);
             Assert.Empty(Directory.GetFileSystemEntries(dir));
         }
         finally
         {
-            Console.SetError(error);
             Directory.Delete(dir, recursive: true);
         }
     }
@@ -39,22 +36,18 @@ public class ReproduceCommandTests
     {
         string dir = Directory.CreateTempSubdirectory("reproduce-outside-").FullName;
         string original = Environment.CurrentDirectory;
-        TextWriter error = Console.Error;
-        var captured = new StringWriter();
-        Console.SetError(captured);
         Environment.CurrentDirectory = dir;
         try
         {
             var root = new System.CommandLine.RootCommand { ReproduceCommand.Create(), PackCommand.Create() };
-            int code = root.Parse(new[] { command }).Invoke();
+            (int code, string error) = StandardError.Capture(() => root.Parse(new[] { command }).Invoke());
 
             Assert.Equal(1, code);
-            Assert.Equal($"saliency {command}: No Saliency.slnx in {dir} or above: run the command inside the repository.", captured.ToString().TrimEnd());
+            Assert.Equal($"saliency {command}: No Saliency.slnx in {dir} or above: run the command inside the repository.", error.TrimEnd());
         }
         finally
         {
             Environment.CurrentDirectory = original;
-            Console.SetError(error);
             Directory.Delete(dir, recursive: true);
         }
     }

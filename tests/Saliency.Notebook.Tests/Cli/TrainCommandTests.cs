@@ -14,7 +14,7 @@ public class TrainCommandTests
     public void Resume_without_a_checkpoint_exits_with_1_and_trains_nothing()
     {
         string dir = Directory.CreateTempSubdirectory("train-").FullName;
-        var (code, error) = WithStderr(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "2",
+        var (code, error) = StandardError.Capture(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "2",
             "--device", "cpu", "--out", dir, "--resume"));
         try
         {
@@ -31,7 +31,7 @@ public class TrainCommandTests
         string dir = Directory.CreateTempSubdirectory("train-").FullName;
         string[] files = ["model.pt", "model.json", "training.ckpt"];
         foreach (string file in files) File.WriteAllText(Path.Combine(dir, file), "an earlier run's " + file);
-        var (code, error) = WithStderr(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "1",
+        var (code, error) = StandardError.Capture(() => Invoke(TrainCommand.Create(), "--dataset", "symbols", "--data", TestData.DataDirectory, "--epochs", "1",
             "--lr", "1e30", "--device", "cpu", "--out", dir, "--overwrite"));
         try
         {
@@ -168,7 +168,7 @@ public class TrainCommandTests
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No });
         try
         {
-            var (code, error) = WithStderr(run);
+            var (code, error) = StandardError.Capture(run);
             return (code, output.ToString(), error);
         }
         finally
@@ -176,18 +176,6 @@ public class TrainCommandTests
             Console.SetOut(originalOut);
             AnsiConsole.Console = originalAnsi;
         }
-    }
-
-    private static (int Code, string Error) WithStderr(Func<int> run)
-    {
-        var error = new StringWriter();
-        var original = Console.Error;
-        Console.SetError(error);
-        try
-        {
-            return (run(), error.ToString());
-        }
-        finally { Console.SetError(original); }
     }
 
     [Fact]

@@ -29,8 +29,8 @@ public sealed class KernelLifetimeTests : IDisposable
 
     private int KernelProcessId() => int.Parse(File.ReadAllText(Path.Combine(_folder, "kernel.pid")));
 
-    /// <summary>True while the process exists and is not a zombie (killed, waiting to be reaped).</summary>
-    private static bool IsRunning(int processId)
+    /// <summary>True while the process exists and is not a zombie (killed, waiting to be reaped by a container's init that does not).</summary>
+    internal static bool IsRunning(int processId)
     {
         string stat;
         try { stat = File.ReadAllText($"/proc/{processId}/stat"); }
@@ -39,7 +39,7 @@ public sealed class KernelLifetimeTests : IDisposable
     }
 
     /// <summary>Waits up to 10 s for the process to end (a killed process's exit is not instant); true when it did.</summary>
-    private static async Task<bool> EndsAsync(int processId)
+    internal static async Task<bool> EndsAsync(int processId)
     {
         var clock = Stopwatch.StartNew();
         while (IsRunning(processId) && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(100);

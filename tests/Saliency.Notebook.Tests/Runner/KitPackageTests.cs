@@ -82,22 +82,13 @@ public sealed class KitPackageTests
             cancellation.Cancel();
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => packing);
-            Assert.False(Alive(sleeper), $"the pack's command (process {sleeper}) outlived the cancelled pack");
+            Assert.True(await KernelLifetimeTests.EndsAsync(sleeper), $"the pack's command (process {sleeper}) outlived the cancelled pack");
             Assert.Empty(Directory.GetFiles(feed));
         }
         finally
         {
             Directory.Delete(repository, recursive: true);
         }
-    }
-
-    /// <summary>Whether the process runs (a zombie, killed but not yet reaped by a container's init, counts as gone).</summary>
-    private static bool Alive(int pid)
-    {
-        string status = $"/proc/{pid}/status";
-        if (!File.Exists(status)) return false;
-        try { return !File.ReadLines(status).Any(line => line.StartsWith("State:") && line.Contains("Z (zombie)")); }
-        catch (IOException) { return false; }
     }
 
     [Fact]

@@ -21,21 +21,8 @@ public sealed class RunnerTests : IDisposable
     }
 
     /// <summary>Runs <c>saliency run ARGS</c> in-process; returns the exit code and what went to stderr.</summary>
-    internal static (int ExitCode, string Error) Saliency(params string[] args)
-    {
-        TextWriter error = Console.Error;
-        var captured = new StringWriter();
-        Console.SetError(captured);
-        try
-        {
-            int code = new RootCommand { RunCommand.Create() }.Parse(args).Invoke();
-            return (code, captured.ToString());
-        }
-        finally
-        {
-            Console.SetError(error);
-        }
-    }
+    internal static (int ExitCode, string Error) Saliency(params string[] args) =>
+        StandardError.Capture(() => new RootCommand { RunCommand.Create() }.Parse(args).Invoke());
 
     internal static JsonObject Load(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
