@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Runner;
 

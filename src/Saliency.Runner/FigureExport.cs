@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Saliency.Notebook.Display;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Runner;
 

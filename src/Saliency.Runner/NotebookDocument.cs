@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Runner;
 
@@ -199,38 +200,3 @@ public sealed class NotebookDocument
 
 /// <summary>The file is not a notebook the runner can read.</summary>
 public sealed class NotebookFormatException(string message) : Exception(message);
-
-/// <summary>Writes files so that readers see the old file or the whole new one, never a partial one.</summary>
-public static class AtomicFile
-{
-    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to a temporary sibling file, then renames it over <paramref name="path"/>.</summary>
-    public static void WriteAllText(string path, string text) => Write(path, stream =>
-    {
-        using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-        writer.Write(text);
-    });
-
-    /// <summary>Copies <paramref name="source"/> to <paramref name="path"/> through a temporary sibling file.</summary>
-    public static void Copy(string source, string path) => Write(path, stream =>
-    {
-        using FileStream input = File.OpenRead(source);
-        input.CopyTo(stream);
-    });
-
-    private static void Write(string path, Action<Stream> fill)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-                fill(stream);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
-}

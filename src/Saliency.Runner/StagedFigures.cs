@@ -1,4 +1,5 @@
 using Saliency.Notebook.Data;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Runner;
 

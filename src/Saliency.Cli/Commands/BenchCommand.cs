@@ -7,6 +7,7 @@ using Saliency.Notebook.Benchmarks;
 using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Npy;
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
 using Saliency.Notebook.Pipeline;
@@ -194,7 +195,7 @@ public static class BenchCommand
         var dev = TorchRuntime.ResolveDevice(device);
         var clock = Stopwatch.StartNew();
         var last = TimeSpan.Zero;
-        var progress = new ConsoleProgress(p =>
+        var progress = new SynchronousProgress<StreamingProgress>(p =>
         {
             if (clock.Elapsed - last < TimeSpan.FromSeconds(5) && p.Done != p.Total) return;
             last = clock.Elapsed;
@@ -213,11 +214,5 @@ public static class BenchCommand
         string full = Path.GetFullPath(file), temp = full + $".{Environment.ProcessId}.tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true }));
         File.Move(temp, full, overwrite: true);
-    }
-
-    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class ConsoleProgress(Action<StreamingProgress> report) : IProgress<StreamingProgress>
-    {
-        public void Report(StreamingProgress value) => report(value);
     }
 }

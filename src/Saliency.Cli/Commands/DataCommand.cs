@@ -5,6 +5,7 @@ using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Data.Fetch;
 using Saliency.Notebook.Data.Npy;
+using Saliency.Notebook.IO;
 using Spectre.Console;
 
 namespace Saliency.Cli.Commands;
@@ -38,7 +39,7 @@ public static class DataCommand
                 .Start(ctx =>
                 {
                     var tasks = DataFetcher.Manifest.ToDictionary(f => f.RelativePath, f => ctx.AddTask(Markup.Escape(f.RelativePath), autoStart: false, maxValue: f.Bytes));
-                    var progress = new InlineProgress(p =>
+                    var progress = new SynchronousProgress<FetchProgress>(p =>
                     {
                         ProgressTask task = tasks[p.File.RelativePath];
                         if (!task.IsStarted) task.StartTask();
@@ -160,10 +161,4 @@ public static class DataCommand
         '>' => "big-endian (>)",
         _ => "not applicable (|)",
     };
-
-    /// <summary>IProgress that reports on the reporting thread.</summary>
-    private sealed class InlineProgress(Action<FetchProgress> report) : IProgress<FetchProgress>
-    {
-        public void Report(FetchProgress value) => report(value);
-    }
 }

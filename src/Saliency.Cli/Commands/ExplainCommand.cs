@@ -17,7 +17,7 @@ public static class ExplainCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
-        var method = new Option<string>("--method") { Description = string.Join("|", SaliencyMethod.Names), Required = true };
+        var method = new Option<string>("--method") { Description = string.Join("|", MethodRegistry.Names), Required = true };
         var output = new Option<string>("--out") { Description = "output .npy: (N, L, D) for gradcam/gradslam; (N, L, C) for input attributions, the L2 norm over latent dims (Fourier IG: (N, L/2+1, C) frequency bins)", Required = true };
         var layer = new Option<string>("--layer") { Description = "hooked layer (gradcam only)", DefaultValueFactory = _ => MethodSettings.Default.Layer };
         var mode = new Option<string>("--mode") { Description = "abs (the paper), signed (Grad-SLAM) or relu (Grad-CAM); gradcam only", DefaultValueFactory = _ => MethodSettings.Default.Mode.ToString().ToLowerInvariant() };
@@ -36,13 +36,13 @@ public static class ExplainCommand
                 "abs" => CamMode.Abs, "signed" => CamMode.Signed, "relu" => CamMode.Relu,
                 var other => throw new ArgumentException($"--mode must be abs, signed or relu; got '{other}'."),
             };
-            var choice = SaliencyMethod.Get(parse.GetValue(method)!);
+            var choice = MethodRegistry.Get(parse.GetValue(method)!);
             RefuseSettingsTheMethodIgnores(parse, choice, layer, mode, steps);
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
             using var ds = source.Load(parse);
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
             var settings = new MethodSettings { Layer = parse.GetValue(layer)!, Mode = camMode, Steps = parse.GetValue(steps) };
-            bool complexStep = choice == SaliencyMethod.ComplexStep;
+            bool complexStep = choice == MethodRegistry.ComplexStep;
             if (complexStep) loaded.Model.to(ScalarType.Float64); // complex-step derivatives are exact only in double precision
             string description = choice.Describe(settings);
             Tensor result = null!;
@@ -50,8 +50,7 @@ public static class ExplainCommand
             {
                 using var scope = torch.NewDisposeScope();
                 using var x = (complexStep ? ds.X.to(ScalarType.Float64) : ds.X).to(dev);
-                using var attribution = choice.CreateExplainer(loaded.Model, settings)
-                    .Explain(loaded.Model, x, LatentTarget.AllDimensions, parse.GetValue(batchSize) ?? LatentExplainer.DefaultBatchSizeFor(dev));
+                using var attribution = choice.Create(loaded, settings).Attribute(x, batchSize: parse.GetValue(batchSize));
                 Tensor values = attribution.Values;
                 if (choice.Kind == AttributionKind.Input)
                     values = values.pow(2).sum(3).sqrt(); // (N, L, C, D) -> (N, L, C): L2 norm over the latent dims, as CSDA defines it
@@ -74,8 +73,8 @@ public static class ExplainCommand
         {
             bool used = option.Name switch
             {
-                "--layer" or "--mode" => choice == SaliencyMethod.GradCam,
-                _ => choice == SaliencyMethod.IntegratedGradients || choice == SaliencyMethod.FourierIntegratedGradients,
+                "--layer" or "--mode" => choice == MethodRegistry.GradCam,
+                _ => choice == MethodRegistry.IntegratedGradients || choice == MethodRegistry.FourierIntegratedGradients,
             };
             if (!used)
                 throw new ArgumentException($"{option.Name} does not apply to --method {choice.Name}: " +

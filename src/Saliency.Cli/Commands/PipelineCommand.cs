@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Saliency.Notebook.Data;
 using Saliency.Notebook.Explainers;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
 using Saliency.Notebook.Pipeline;
@@ -50,10 +51,10 @@ public static class PipelineCommand
             {
                 AnsiConsole.Status().Start("encoding", status =>
                 {
-                    var progress = new StatusProgress(p => status.Status(p.Total is long total
+                    var progress = new SynchronousProgress<StreamingProgress>(p => status.Status(p.Total is long total
                         ? string.Create(CultureInfo.InvariantCulture, $"{(p.Pass == "encode" ? "pass 1/2: encoding" : "pass 2/2: |GradCAM| → maps")} {p.Done:N0}/{total:N0}")
                         : string.Create(CultureInfo.InvariantCulture, $"{p.Pass} {p.Done:N0}")));
-                    result = PipelineOutputs.SaveStreaming(loaded.Model, series, outDir, options, dev, parse.GetValue(saveGradCam), parse.GetValue(saveProjections),
+                    result = PipelineOutputs.SaveStreaming(loaded, series, outDir, options, dev, parse.GetValue(saveGradCam), parse.GetValue(saveProjections),
                         progress, cancellation.Token);
                 });
             }
@@ -77,11 +78,6 @@ public static class PipelineCommand
         return command;
     }
 
-    /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class StatusProgress(Action<StreamingProgress> report) : IProgress<StreamingProgress>
-    {
-        public void Report(StreamingProgress value) => report(value);
-    }
 
     private static MapVariant? ParseVariant(string? value) => value?.ToLowerInvariant() switch
     {

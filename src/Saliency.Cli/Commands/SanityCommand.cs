@@ -13,14 +13,14 @@ public static class SanityCommand
 {
     public static Command Create()
     {
-        var check = new Option<string>("--check") { Description = $"the check: {string.Join(", ", SanityCheckCatalog.All.Select(c => c.Name))}", Required = true };
+        var check = new Option<string>("--check") { Description = $"the check: {string.Join(", ", SanityCheckRegistry.All.Select(c => c.Name))}", Required = true };
         var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
         var baseline = new Option<string?>("--baseline-checkpoint") { Description = "second model of a two-model check (flyover-models: the landing-only model)" };
         var output = new Option<string>("--out") { Description = "output folder for result.json", Required = true };
-        var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", SaliencyMethod.Names)} (default: the check's own)", AllowMultipleArgumentsPerToken = true };
+        var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", MethodRegistry.Names)} (default: the check's own)", AllowMultipleArgumentsPerToken = true };
         var label = new Option<string[]>("--label")
         {
-            Description = $"restrict a per-class check ({string.Join(", ", SanityCheckCatalog.All.Where(c => c.IsPerClass).Select(c => c.Name))}) to these labels (default: every class)",
+            Description = $"restrict a per-class check ({string.Join(", ", SanityCheckRegistry.All.Where(c => c.IsPerClass).Select(c => c.Name))}) to these labels (default: every class)",
             AllowMultipleArgumentsPerToken = true,
         };
         var seed = new Option<long>("--seed") { Description = "seed of the check's random choices", DefaultValueFactory = _ => 42 };
@@ -34,9 +34,9 @@ public static class SanityCommand
         var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("sanity", () =>
         {
-            var sanityCheck = SanityCheckCatalog.Get(parse.GetValue(check)!);
+            var sanityCheck = SanityCheckRegistry.Get(parse.GetValue(check)!);
             string[] methods = parse.GetValue(method) ?? [];
-            if (parse.GetResult(layer) is { Implicit: false } && methods.Length > 0 && !methods.Any(m => SaliencyMethod.Get(m) == SaliencyMethod.GradCam))
+            if (parse.GetResult(layer) is { Implicit: false } && methods.Length > 0 && !methods.Any(m => MethodRegistry.Get(m) == MethodRegistry.GradCam))
                 throw new ArgumentException($"--layer does not apply to --method {string.Join(", ", methods)}: only gradcam takes a layer.");
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
             using var ds = source.Load(parse);
@@ -47,8 +47,8 @@ public static class SanityCommand
             using var baselineModel = baselinePath is null ? null : ModelStore.Load(baselinePath, ds.C, ds.L, ds.Info.Name, dev);
             var result = sanityCheck.Run(new SanityCheckInputs
             {
-                Model = loaded.Model,
-                BaselineModel = baselineModel?.Model,
+                Model = loaded,
+                BaselineModel = baselineModel,
                 Data = SanityData.From(ds),
                 Methods = methods,
                 Labels = parse.GetValue(label) ?? [],

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
 using Saliency.Notebook.Training;
@@ -101,7 +102,7 @@ public static class TrainCommand
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("epochs", maxValue: options.Epochs);
-                    var progress = new InlineProgress(p =>
+                    var progress = new SynchronousProgress<TrainingProgress>(p =>
                     {
                         task.Value = p.Epoch;
                         task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch} loss {p.TrainLoss:F1} val log-MSE {p.ValidationLogMse:F3} (best {p.BestValidationLogMse:F3} @ {p.BestEpoch})");
@@ -178,11 +179,5 @@ public static class TrainCommand
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
-    /// <summary>IProgress that reports on the training thread, so the bar updates in order.</summary>
-    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -118,12 +118,12 @@ public static class DeviceComparison
     private static (DeviceStepTiming Timing, Tensor Maps, string Model) Time(Func<Device, LoadedModel> loadModel, TimeSeriesDataset data, Device device, int repeats)
     {
         using var loaded = loadModel(device);
-        var first = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data, device);
+        var first = GlobalSaliencySteps.ComputeGradCam(loaded, data, device);
         var seconds = new List<double>(repeats);
         try
         {
             for (int r = 0; r < repeats; r++)
-                using (var again = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data, device))
+                using (var again = GlobalSaliencySteps.ComputeGradCam(loaded, data, device))
                     seconds.Add(again.Seconds);
         }
         catch
@@ -132,6 +132,6 @@ public static class DeviceComparison
             throw;
         }
         seconds.Sort();
-        return (new DeviceStepTiming(device.ToString(), first.Path, first.Seconds, seconds[0], seconds[seconds.Count / 2]), first.Values, loaded.Path);
+        return (new DeviceStepTiming(device.ToString(), first.Route ?? "", first.Seconds, seconds[0], seconds[seconds.Count / 2]), first.Values, loaded.Path);
     }
 }

@@ -36,12 +36,13 @@ public static class GradCamBenchmark
         int repeats = 5, int? batchSize = null, bool gradCamOnly = false)
     {
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), "repeats must be at least 1.");
-        var general = new GradCam();
+        var kit = new GradCam(model);
+        var general = new GradCam(model) { TryAffineHead = false };
         int rows = batchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
         using var x = data.X.to(device);
         if (!gradCamOnly)
-            using (var warm = general.Explain(model, x, LatentTarget.AllDimensions, rows)) { }
-        using (var warm = Maps(model, x, device, out _)) { }
+            using (var warm = general.Attribute(x, batchSize: rows)) { }
+        using (var warm = kit.Attribute(x)) { }
         var fast = new List<double>();
         var slow = new List<double>();
         string path = "";
@@ -49,11 +50,15 @@ public static class GradCamBenchmark
         {
             Sync(device);
             var clock = Stopwatch.StartNew();
-            using (var maps = Maps(model, x, device, out path)) Sync(device);
+            using (var maps = kit.Attribute(x))
+            {
+                Sync(device);
+                path = maps.Route == GradCam.AffineRoute ? "affine head" : "general";
+            }
             fast.Add(clock.Elapsed.TotalSeconds);
             if (gradCamOnly) continue;
             clock.Restart();
-            using (var maps = general.Explain(model, x, LatentTarget.AllDimensions, rows)) Sync(device);
+            using (var maps = general.Attribute(x, batchSize: rows)) Sync(device);
             slow.Add(clock.Elapsed.TotalSeconds);
         }
         fast.Sort();
@@ -68,14 +73,6 @@ public static class GradCamBenchmark
         }
         return new GradCamBenchmarkResult(data.Info.Name, device.ToString(), modelDescription, data.N, data.L, model.LatentDim, repeats, path,
             fast[0], fast[fast.Count / 2], gradCamOnly ? null : slow[0], gradCamOnly ? null : slow[slow.Count / 2], pipelineSeconds);
-    }
-
-    /// <summary>|GradCAM| (N, L, D) of x (N, C, L) by the kit's fastest exact path, set-up included (<see cref="AffineHeadGradCam.AllDimensions"/>).</summary>
-    public static Tensor Maps(ILatentEncoder model, Tensor x, Device device, out string path)
-    {
-        var maps = AffineHeadGradCam.AllDimensions(model, x, out bool affineHead, generalBatchSize: LatentExplainer.DefaultBatchSizeFor(device));
-        path = affineHead ? "affine head" : "general";
-        return maps;
     }
 
     private static void Sync(Device device)

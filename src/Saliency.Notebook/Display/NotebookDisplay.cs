@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
 using Saliency.Notebook.Pipeline;
@@ -34,7 +35,7 @@ public static class NotebookDisplay
         Html<GlobalSaliencyResult>(result => GlobalSaliencyView(result).ToHtml(),
             result => $"Global saliency of {result.Dataset}: {result.Variant} maps, {result.Maps.Labels.Count} labels × {result.Maps.ComponentCount} components, GradCAM on {result.Device}");
         Html<PosteriorMeans>(means => Views.PosteriorMeans(means).ToHtml(), means => Views.PosteriorMeans(means).ToString());
-        Html<LatentGradCam>(gradCam => Views.GradCam(gradCam).ToHtml(), gradCam => Views.GradCam(gradCam).ToString());
+        Html<Attribution>(attribution => Views.Attribution(attribution).ToHtml(), attribution => attribution.ToString());
         Html<LatentPcaFit>(pca => Views.LatentSpace(pca).ToHtml(), pca => Views.LatentSpace(pca).ToString());
         Html<ProjectedGradCam>(projections => ProjectionView(projections).ToHtml(), projections => ProjectionView(projections).ToString());
         Html<BinnedGlobalMaps>(maps => Views.GlobalMaps(maps).ToHtml(), maps => Views.GlobalMaps(maps).ToString());

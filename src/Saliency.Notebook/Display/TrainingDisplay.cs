@@ -1,4 +1,5 @@
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Training;
 using static TorchSharp.torch;
@@ -28,7 +29,7 @@ public static class TrainingDisplay
         Action<object> update = show(progress);
         progress.Changed += view => update(view);
         TrainingResult result = new Trainer(preset.Config, options, device).Train(data.X,
-            new InlineProgress(p => progress.Report(p.Epoch, new Dictionary<string, double> { ["validation log-MSE"] = p.ValidationLogMse })), cancellation);
+            new SynchronousProgress<TrainingProgress>(p => progress.Report(p.Epoch, new Dictionary<string, double> { ["validation log-MSE"] = p.ValidationLogMse })), cancellation);
         update(Views.Training(result, data.Info.Name));
         var card = new ModelCard
         {
@@ -46,11 +47,5 @@ public static class TrainingDisplay
             Notes = preset.Notes,
         };
         return new LoadedModel(result.Model, card, "(trained in this notebook, not saved)");
-    }
-
-    /// <summary>Reports on the training thread, so the view updates in epoch order.</summary>
-    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

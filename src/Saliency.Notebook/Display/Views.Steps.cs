@@ -1,5 +1,6 @@
 using System.Globalization;
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.Plots;
 using TorchSharp;
@@ -34,36 +35,49 @@ public static partial class Views
     }
 
     /// <summary>
-    /// Step 2: where |GradCAM| ran (layer, device, time), one sample's map towards every latent dimension and the mean map over
-    /// all samples, both dimensions × time. Without <paramref name="data"/> only the mean map is drawn. A <paramref name="title"/>
-    /// also names the figures.
+    /// Any explainer's <see cref="Explainers.Attribution"/> (step 2 is GradCAM's): what ran (method, settings, layer, route, device,
+    /// time), one sample's map towards every target and the mean map over all samples, both targets × position (input
+    /// attributions summed over channels; Fourier IG over frequency bins). Without <paramref name="data"/> only the mean map is drawn.
+    /// A <paramref name="title"/> also names the figures.
     /// </summary>
-    public static KitView GradCam(LatentGradCam gradCam, TimeSeriesDataset? data = null, int sample = 0, string? title = null)
+    public static KitView Attribution(Attribution attribution, TimeSeriesDataset? data = null, int sample = 0, string? title = null)
     {
-        ArgumentNullException.ThrowIfNull(gradCam);
-        int n = (int)gradCam.Values.shape[0], length = (int)gradCam.Values.shape[1], dims = (int)gradCam.Values.shape[2];
-        if (sample < 0 || sample >= n) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"The GradCAM holds {n} samples.");
+        ArgumentNullException.ThrowIfNull(attribution);
+        var shape = attribution.Values.shape;
+        int n = (int)shape[0], positions = (int)shape[1], targets = (int)shape[^1];
+        if (sample < 0 || sample >= n) throw new ArgumentOutOfRangeException(nameof(sample), sample, $"The attribution holds {n} samples.");
         using var scope = NewDisposeScope();                                   // the indexed and converted tensors below
-        string[] rows = Enumerable.Range(0, dims).Select(d => $"z{d}").ToArray();
-        int height = Math.Clamp(18 * dims + 120, 300, 900);
-        var view = new KitView(title ?? "Step 2 · |GradCAM| towards every latent dimension")
-            .Add(FactTable(new (string, object?)[]
-            {
-                ("layer", gradCam.Layer), ("path", gradCam.Path), ("device", gradCam.Device), ("maps (N, L, D)", $"({n}, {length}, {dims})"),
-                ("seconds", Math.Round(gradCam.Seconds, 3)),
-                ("samples per second", Math.Round(n / Math.Max(gradCam.Seconds, 1e-9))),
-            }));
+        bool cam = attribution.Layer is not null;
+        string what = cam && attribution.Method == "gradcam" ? "|GradCAM|" : attribution.Method;
+        string axis = attribution.Axis == AttributionAxis.Frequency ? "frequency bin" : "time step";
+        string name = attribution.Dataset ?? "data";
+        string[] rows = attribution.TargetNames.ToArray();
+        int height = Math.Clamp(18 * targets + 120, 300, 900);
+        var facts = new List<(string, object?)> { ("method", attribution.Method), ("settings", attribution.Settings) };
+        if (attribution.Route is { } route) facts.Add(("path", route));
+        facts.Add(("device", attribution.Device));
+        facts.Add(($"values ({attribution.Layout})", $"({string.Join(", ", shape)})"));
+        facts.Add(("seconds", Math.Round(attribution.Seconds, 3)));
+        facts.Add(("samples per second", Math.Round(n / Math.Max(attribution.Seconds, 1e-9))));
+        if (attribution.CompletenessError is { } error)
+            facts.Add(("largest |completeness error|", ToArray(error.abs().max().unsqueeze(0))[0].ToString("0.###e+0", CultureInfo.InvariantCulture)));
+        var view = new KitView(title ?? (attribution.Method == "gradcam" ? "Step 2 · |GradCAM| towards every latent dimension" : $"{attribution.Method} towards the latent targets"))
+            .Add(FactTable(facts.ToArray()));
+        string slug = attribution.Method == "gradcam" ? "gradcam" : attribution.Method;
         if (data != null)
         {
-            double[] flat = ToArray(gradCam.Values[sample]);                     // (L, D)
-            var perDimension = new double[dims, length];
-            for (int t = 0; t < length; t++)
-                for (int d = 0; d < dims; d++) perDimension[d, t] = flat[t * dims + d];
-            view.Add(Figure.FromChart(Charts.Heatmap(perDimension, $"{gradCam.Dataset} sample {sample} (label {gradCam.Labels[sample]}): |GradCAM| towards each latent dimension{Of(title)}",
-                "time step", "latent dimension", rows, height: height), $"{gradCam.Dataset}-sample-{sample}-gradcam-per-dimension{Suffix(title)}"));
+            var one = attribution.Values[sample];                              // (P, T) or (P, C, T)
+            if (one.dim() == 3) one = one.sum(1);
+            double[] flat = ToArray(one);
+            var perTarget = new double[targets, positions];
+            for (int p = 0; p < positions; p++)
+                for (int t = 0; t < targets; t++) perTarget[t, p] = flat[p * targets + t];
+            string label = attribution.Labels is { } labels ? $" (label {labels[sample]})" : "";
+            view.Add(Figure.FromChart(Charts.Heatmap(perTarget, $"{name} sample {sample}{label}: {what} towards each target{Of(title)}",
+                axis, "latent target", rows, height: height), $"{name}-sample-{sample}-{slug}-per-dimension{Suffix(title)}"));
         }
-        return view.Add(Figure.FromChart(Charts.Heatmap(gradCam.MeanMap(), $"{gradCam.Dataset}: mean |GradCAM| over all {n} samples{Of(title)}", "time step", "latent dimension", rows, height: height),
-            $"{gradCam.Dataset}-mean-gradcam-per-dimension{Suffix(title)}"));
+        return view.Add(Figure.FromChart(Charts.Heatmap(attribution.MeanMap(), $"{name}: mean {what} over all {n} samples{Of(title)}", axis, "latent target", rows, height: height),
+            $"{name}-mean-{slug}-per-dimension{Suffix(title)}"));
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace Saliency.Notebook.Explainers;
 /// must be identical and their offsets z − J·A equal; <see cref="EncodeChecked"/> re-checks z = J·A + c on real data. Heads that
 /// are not affine keep the general path (<see cref="GradCam"/>), which gives the same maps where both apply.
 /// </summary>
-public sealed class AffineHeadGradCam : IDisposable
+internal sealed class AffineHeadGradCam : IDisposable
 {
     /// <summary>Relative tolerance of the affinity checks (float32 sums of K·W terms are exact to about 1e-6).</summary>
     public const double Tolerance = 1e-4;
@@ -122,45 +122,31 @@ public sealed class AffineHeadGradCam : IDisposable
         };
     }
 
-    /// <summary>Time steps per chunk of <see cref="AllDimensions"/> on a CPU (256 series of 200 steps: a chunk's activations stay in the caches); CUDA takes the whole dataset.</summary>
+    /// <summary>Time steps per chunk of <see cref="SignedMapsOrNull"/> on a CPU (256 series of 200 steps: a chunk's activations stay in the caches); CUDA takes the whole dataset.</summary>
     public const int CpuChunkSteps = 51200;
 
     /// <summary>
-    /// |GradCAM| (N, L, D) of x (N, C, L) towards every latent dimension at <paramref name="layer"/> by the fastest exact path: the affine
-    /// head's (∂z/∂A once, then one forward pass per chunk of <see cref="CpuChunkSteps"/> time steps on a CPU) when the probes find the
-    /// head affine and every chunk confirms z = J·A + c, else the general path (<see cref="GradCam"/>, one forward and one backward pass
-    /// per <paramref name="generalBatchSize"/> rows). <paramref name="affineHead"/> says which ran. Post-processed by <paramref name="mode"/>.
+    /// Signed GradCAM (N, L, D) of x (N, C, L) towards every latent dimension at <paramref name="layer"/> by the affine head (∂z/∂A
+    /// once, then one forward pass per chunk of <see cref="CpuChunkSteps"/> time steps on a CPU), in the caller's dispose scope; null
+    /// when the probes find the head not affine or a chunk does not confirm z = J·A + c (then <see cref="GradCam"/> takes its general path).
     /// </summary>
-    public static Tensor AllDimensions(ILatentEncoder model, Tensor x, out bool affineHead, string layer = GradCam.PaperLayer,
-        CamMode mode = CamMode.Abs, int generalBatchSize = LatentExplainer.DefaultBatchSize)
+    internal static Tensor? SignedMapsOrNull(ILatentEncoder model, Tensor x, string layer)
     {
         LatentExplainer.ValidateInput(model, x);
-        using (var affine = TryCreate(model, layer, mode))
+        using var affine = TryCreate(model, layer, CamMode.Signed);
+        if (affine is null) return null;
+        long n = x.shape[0], chunk = x.device.type == DeviceType.CUDA ? n : Math.Max(1, CpuChunkSteps / model.Length);
+        using var scope = NewDisposeScope();
+        var result = empty(n, model.Length, model.LatentDim, dtype: x.dtype, device: x.device);
+        for (long first = 0; first < n; first += chunk)
         {
-            if (affine is not null)
-            {
-                long n = x.shape[0], chunk = x.device.type == DeviceType.CUDA ? n : Math.Max(1, CpuChunkSteps / model.Length);
-                using var scope = NewDisposeScope();
-                var result = empty(n, model.Length, model.LatentDim, dtype: x.dtype, device: x.device);
-                bool confirmed = true;
-                for (long first = 0; first < n && confirmed; first += chunk)
-                {
-                    using var chunkScope = NewDisposeScope();
-                    long count = Math.Min(chunk, n - first);
-                    var (maps, residual) = affine.MapsChecked(x.narrow(0, first, count));
-                    confirmed = residual <= Tolerance;
-                    result.narrow(0, first, count).copy_(maps);
-                }
-                if (confirmed)
-                {
-                    affineHead = true;
-                    return result.MoveToOuterDisposeScope();
-                }
-            }
+            using var chunkScope = NewDisposeScope();
+            long count = Math.Min(chunk, n - first);
+            var (maps, residual) = affine.MapsChecked(x.narrow(0, first, count));
+            if (residual > Tolerance) return null;
+            result.narrow(0, first, count).copy_(maps);
         }
-        affineHead = false;
-        using var attribution = new GradCam(layer, mode).Explain(model, x, LatentTarget.AllDimensions, generalBatchSize);
-        return attribution.Values.alias();
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>

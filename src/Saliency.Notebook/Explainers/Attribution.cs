@@ -1,17 +1,22 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.Explainers;
 
 /// <summary>
-/// The result of one explanation: <see cref="Values"/> with the target axis last, on the input's device.
-/// Layouts: latent maps (GradCAM, Grad-SLAM) are (N, L, T); input attributions are (N, L, C, T);
-/// frequency-domain attributions are (N, F, C, T) with F = L/2 + 1 rfft bins. The caller owns (disposes) it.
+/// The one result of every explainer: <see cref="Values"/> with the target axis last, and what made them (method, settings,
+/// axis, device, seconds). Layouts: latent maps (GradCAM, Grad-SLAM) are (N, L, T); input attributions are (N, L, C, T);
+/// frequency-domain attributions are (N, F, C, T) with F = L/2 + 1 rfft bins. Values are on the input's device, or on the CPU
+/// when a dataset was explained (then <see cref="Labels"/> holds its labels). The caller owns (disposes) it; notebooks display it.
 /// </summary>
 public sealed class Attribution : IDisposable
 {
     /// <summary>Wraps explainer output; <paramref name="layout"/> names the axes, e.g. <c>N,L,T</c>.</summary>
     public Attribution(Tensor values, string layout, IReadOnlyList<string> targetNames, Tensor? completenessError = null)
     {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(targetNames);
         Values = values;
         Layout = layout;
         TargetNames = targetNames;
@@ -32,6 +37,68 @@ public sealed class Attribution : IDisposable
     /// null for other methods.
     /// </summary>
     public Tensor? CompletenessError { get; }
+
+    /// <summary>The method's registry name, e.g. <c>gradcam</c>.</summary>
+    public string Method { get; init; } = "";
+
+    /// <summary>What the method computed, with its settings, in words.</summary>
+    public string Settings { get; init; } = "";
+
+    /// <summary>What the position axis is: time steps or rfft frequency bins.</summary>
+    public AttributionAxis Axis { get; init; } = AttributionAxis.Time;
+
+    /// <summary>The device the explainer ran on.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Seconds for all samples and targets.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>How the values were computed when the method has a faster exact path (GradCAM's affine head), else null.</summary>
+    public string? Route { get; init; }
+
+    /// <summary>The hooked layer(s) of a layer method (GradCAM, Grad-SLAM), else null.</summary>
+    public string? Layer { get; init; }
+
+    /// <summary>Rows (sample × target × step) sent through the model in one pass.</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>The dataset's name when a dataset was explained, else null.</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>The samples' labels when a dataset was explained, else null.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>N, the number of samples.</summary>
+    public int Count => (int)Values.shape[0];
+
+    /// <summary>
+    /// The mean of the values over the samples of <paramref name="label"/> (all samples when null) as (T, P), P the position axis:
+    /// where each target looks on average. Input attributions are summed over channels first.
+    /// </summary>
+    public double[,] MeanMap(string? label = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor selected = Values;
+        if (label != null)
+        {
+            if (Labels is null) throw new InvalidOperationException("This attribution has no labels: explain a dataset to get per-label means.");
+            long[] rows = Enumerable.Range(0, Labels.Count).Where(i => Labels[i] == label).Select(i => (long)i).ToArray();
+            if (rows.Length == 0) throw new ArgumentException($"No sample is labelled '{label}'.", nameof(label));
+            selected = Values.index_select(0, torch.tensor(rows, device: Values.device));
+        }
+        var perPosition = selected.dim() == 4 ? selected.sum(2) : selected;                          // (n, P, T)
+        var mean = perPosition.to(ScalarType.Float64).mean(new long[] { 0 }).t().contiguous().cpu();  // (T, P)
+        double[] flat = mean.data<double>().ToArray();
+        int targets = (int)mean.shape[0], positions = (int)mean.shape[1];
+        var map = new double[targets, positions];
+        for (int t = 0; t < targets; t++)
+            for (int p = 0; p < positions; p++) map[t, p] = flat[t * positions + p];
+        return map;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{Method} ({Settings}): [{string.Join(", ", Values.shape)}] {Layout} on {Device} in {Seconds:0.###} s";
 
     /// <inheritdoc/>
     public void Dispose()

@@ -24,13 +24,17 @@ public enum CamMode
 /// </summary>
 public abstract class CamExplainer : LatentExplainer
 {
-    /// <summary>Hooks <paramref name="layerNames"/> (state_dict-style names under the model's Root) and post-processes by <paramref name="mode"/>.</summary>
-    protected CamExplainer(IReadOnlyList<string> layerNames, CamMode mode)
+    /// <summary>
+    /// Hooks <paramref name="layerNames"/> (state_dict-style names under the model's Root; an unknown name is an error here) and
+    /// post-processes by <paramref name="mode"/>.
+    /// </summary>
+    protected CamExplainer(ILatentEncoder model, IReadOnlyList<string> layerNames, CamMode mode) : base(model)
     {
         ArgumentNullException.ThrowIfNull(layerNames);
         if (layerNames.Count == 0) throw new ArgumentException("At least one layer name is needed.", nameof(layerNames));
         LayerNames = layerNames.ToArray();
         Mode = mode;
+        foreach (var name in LayerNames) LayerActivations.Find(model.Root, name);
     }
 
     /// <summary>The hooked layers.</summary>
@@ -43,10 +47,7 @@ public abstract class CamExplainer : LatentExplainer
     protected override string Layout => "N,L,T";
 
     /// <inheritdoc/>
-    protected override void ValidateModel(ILatentEncoder model)
-    {
-        foreach (var name in LayerNames) LayerActivations.Find(model.Root, name);
-    }
+    protected override string? Layers => string.Join(", ", LayerNames);
 
     /// <summary>Channel weights from gradients and activations, both (R, K, W): (R, K) or (R, K, W), multiplied into A and summed over K.</summary>
     protected abstract Tensor ChannelWeights(Tensor gradients, Tensor activations);
@@ -99,7 +100,8 @@ public abstract class CamExplainer : LatentExplainer
                     $"A CAM needs a (batch, channels, time) activation, but layer '{LayerNames[i]}' gives shape [{string.Join(", ", activations[i].shape)}].");
     }
 
-    private Tensor ApplyMode(Tensor map) => Mode switch
+    /// <summary>Applies <see cref="Mode"/> to a signed map.</summary>
+    protected Tensor ApplyMode(Tensor map) => Mode switch
     {
         CamMode.Abs => map.abs(),
         CamMode.Relu => map.relu(),

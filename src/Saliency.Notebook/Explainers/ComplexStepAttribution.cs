@@ -16,9 +16,11 @@ public sealed class ComplexStepAttribution : LatentExplainer
     /// <summary>The default step: far below float64 resolution of x, as the complex-step method allows.</summary>
     public const double DefaultStep = 1e-20;
 
-    /// <summary>CSDA with step <paramref name="step"/>.</summary>
-    public ComplexStepAttribution(double step = DefaultStep)
+    /// <summary>CSDA of <paramref name="model"/>, which must evaluate itself in complex128, with step <paramref name="step"/>.</summary>
+    public ComplexStepAttribution(ILatentEncoder model, double step = DefaultStep) : base(model)
     {
+        if (model is not IComplexStepEncoder)
+            throw new ArgumentException($"Complex-step attribution needs an {nameof(IComplexStepEncoder)}; {model.GetType().Name} cannot evaluate itself in complex128.", nameof(model));
         if (!(step > 0)) throw new ArgumentOutOfRangeException(nameof(step), step, "The complex step must be positive.");
         Step = step;
     }
@@ -36,11 +38,10 @@ public sealed class ComplexStepAttribution : LatentExplainer
     protected override int RowsPerSample(ILatentEncoder model, int targetCount) => model.Channels * model.Length;
 
     /// <inheritdoc/>
-    protected override void ValidateModel(ILatentEncoder model)
-    {
-        if (model is not IComplexStepEncoder)
-            throw new ArgumentException($"Complex-step attribution needs an {nameof(IComplexStepEncoder)}; {model.GetType().Name} cannot evaluate itself in complex128.", nameof(model));
-    }
+    public override string Method => "csda";
+
+    /// <inheritdoc/>
+    public override string Settings => $"complex-step derivative ∂z/∂x (h = {Step:0.#e+0}, complex128)";
 
     /// <inheritdoc/>
     protected override BatchAttribution ExplainBatch(ILatentEncoder model, Tensor x, Tensor? baseline, Tensor targetWeights, int batchSize)

@@ -12,8 +12,14 @@ namespace Saliency.Notebook.Explainers;
 /// </summary>
 public sealed class GradSlam : CamExplainer
 {
-    /// <summary>Signed GradCAM merged over <paramref name="layerNames"/> (see <see cref="ConvolutionLayers"/> for all convs).</summary>
-    public GradSlam(IReadOnlyList<string> layerNames) : base(layerNames, CamMode.Signed) { }
+    /// <summary>Signed GradCAM of <paramref name="model"/> merged over <paramref name="layerNames"/> (default: every convolution, <see cref="ConvolutionLayers"/>).</summary>
+    public GradSlam(ILatentEncoder model, IReadOnlyList<string>? layerNames = null) : base(model, layerNames ?? ConvolutionLayers(model), CamMode.Signed) { }
+
+    /// <inheritdoc/>
+    public override string Method => "gradslam";
+
+    /// <inheritdoc/>
+    public override string Settings => $"Grad-SLAM: signed GradCAM merged over {string.Join(", ", LayerNames)}";
 
     /// <summary>Names of every Conv1d under the model's Root, in module order: the usual Grad-SLAM layer set.</summary>
     public static IReadOnlyList<string> ConvolutionLayers(ILatentEncoder model)

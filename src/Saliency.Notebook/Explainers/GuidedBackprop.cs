@@ -12,12 +12,18 @@ namespace Saliency.Notebook.Explainers;
 /// </summary>
 public sealed class GuidedBackprop : InputGradientExplainer
 {
-    /// <inheritdoc/>
-    protected override void ValidateModel(ILatentEncoder model)
+    /// <summary>Guided backpropagation of <paramref name="model"/>, which must have nn.ReLU modules.</summary>
+    public GuidedBackprop(ILatentEncoder model) : base(model)
     {
         if (!ReluModules(model).Any())
             throw new ArgumentException("Guided backpropagation needs nn.ReLU modules in the model's Root; this model has none (a functional relu cannot be guided).", nameof(model));
     }
+
+    /// <inheritdoc/>
+    public override string Method => "guided";
+
+    /// <inheritdoc/>
+    public override string Settings => "guided backpropagation";
 
     /// <inheritdoc/>
     protected override Tensor Combine(Tensor x, Tensor gradients) => gradients;

@@ -10,6 +10,9 @@ namespace Saliency.Notebook.Explainers;
 /// </summary>
 public abstract class InputGradientExplainer : LatentExplainer
 {
+    /// <summary>Binds the explainer to <paramref name="model"/>.</summary>
+    protected InputGradientExplainer(ILatentEncoder model) : base(model) { }
+
     /// <inheritdoc/>
     protected override string Layout => "N,L,C,T";
 
@@ -70,6 +73,15 @@ public static class InputGradients
 /// <summary>Saliency as the plain gradient ∂target/∂x (Simonyan et al.). Result (N, L, C, T).</summary>
 public sealed class VanillaGradient : InputGradientExplainer
 {
+    /// <summary>The input gradient of <paramref name="model"/>.</summary>
+    public VanillaGradient(ILatentEncoder model) : base(model) { }
+
+    /// <inheritdoc/>
+    public override string Method => "gradient";
+
+    /// <inheritdoc/>
+    public override string Settings => "vanilla gradient ∂z/∂x";
+
     /// <inheritdoc/>
     protected override Tensor Combine(Tensor x, Tensor gradients) => gradients;
 }
@@ -77,6 +89,15 @@ public sealed class VanillaGradient : InputGradientExplainer
 /// <summary>Gradient × input: x · ∂target/∂x, the first-order contribution of each input value. Result (N, L, C, T).</summary>
 public sealed class GradientTimesInput : InputGradientExplainer
 {
+    /// <summary>Gradient × input of <paramref name="model"/>.</summary>
+    public GradientTimesInput(ILatentEncoder model) : base(model) { }
+
+    /// <inheritdoc/>
+    public override string Method => "gradxinput";
+
+    /// <inheritdoc/>
+    public override string Settings => "gradient × input";
+
     /// <inheritdoc/>
     protected override Tensor Combine(Tensor x, Tensor gradients) => gradients * x.unsqueeze(0);
 }

@@ -34,10 +34,10 @@ public class CrossDomainIntegratedGradients : LatentExplainer
     /// IG over <paramref name="domain"/> with <paramref name="steps"/> quadrature points; the baseline is zeros unless
     /// <paramref name="baseline"/> (C, L) is given (its values are copied to the host, so the caller keeps ownership of the tensor
     /// and the explainer holds nothing to dispose; e.g. the dataset mean). Per-sample baselines: the
-    /// <see cref="Explain(ILatentEncoder, Tensor, Tensor, LatentTarget, int)"/> overload.
+    /// <see cref="Attribute(Tensor, Tensor, LatentTarget?, int?)"/> overload.
     /// </summary>
-    public CrossDomainIntegratedGradients(IAttributionDomain domain, int steps = IntegratedGradients.DefaultSteps, IntegrationRule rule = IntegrationRule.Trapezoid,
-        Tensor? baseline = null)
+    public CrossDomainIntegratedGradients(ILatentEncoder model, IAttributionDomain domain, int steps = IntegratedGradients.DefaultSteps,
+        IntegrationRule rule = IntegrationRule.Trapezoid, Tensor? baseline = null) : base(model)
     {
         ArgumentNullException.ThrowIfNull(domain);
         if (steps < (rule == IntegrationRule.Trapezoid ? 2 : 1))
@@ -67,11 +67,21 @@ public class CrossDomainIntegratedGradients : LatentExplainer
     /// <inheritdoc/>
     protected override string Layout => Domain.Layout;
 
-    /// <summary>Explains x (N, C, L) against per-sample baselines (N, C, L).</summary>
-    public Attribution Explain(ILatentEncoder model, Tensor x, Tensor baselines, LatentTarget target, int batchSize = DefaultBatchSize)
+    /// <inheritdoc/>
+    public override string Method => Domain is FourierDomain ? "fourier-ig" : Domain is TimeDomain ? "ig" : $"ig-{Domain.Name}";
+
+    /// <inheritdoc/>
+    public override string Settings =>
+        $"integrated gradients{(Domain is TimeDomain ? "" : Domain is FourierDomain ? " in the Fourier domain (rfft bins)" : $" in the {Domain.Name} domain")}, {(_baseline is null ? "zero" : "given")} baseline, {Steps} {Rule.ToString().ToLowerInvariant()} steps";
+
+    /// <inheritdoc/>
+    public override AttributionAxis Axis => Domain.Layout.Contains('F') ? AttributionAxis.Frequency : AttributionAxis.Time;
+
+    /// <summary>Explains x (N, C, L) against per-sample baselines (N, C, L) towards <paramref name="targets"/> (default: every latent dimension).</summary>
+    public Attribution Attribute(Tensor x, Tensor baselines, LatentTarget? targets = null, int? batchSize = null)
     {
         ArgumentNullException.ThrowIfNull(baselines);
-        return ExplainCore(model, x, baselines, target, batchSize);
+        return Run(x, baselines, targets ?? LatentTarget.AllDimensions, batchSize, null, null);
     }
 
     /// <summary>Quadrature points α_s and weights w_s of the rule (weights sum to 1).</summary>
@@ -160,6 +170,17 @@ public sealed class IntegratedGradients : CrossDomainIntegratedGradients
     public const int DefaultSteps = 50;
 
     /// <summary>IG with <paramref name="steps"/> points of <paramref name="rule"/>; <paramref name="baseline"/> (C, L) or zeros.</summary>
-    public IntegratedGradients(int steps = DefaultSteps, IntegrationRule rule = IntegrationRule.Trapezoid, Tensor? baseline = null)
-        : base(TimeDomain.Instance, steps, rule, baseline) { }
+    public IntegratedGradients(ILatentEncoder model, int steps = DefaultSteps, IntegrationRule rule = IntegrationRule.Trapezoid, Tensor? baseline = null)
+        : base(model, TimeDomain.Instance, steps, rule, baseline) { }
+}
+
+/// <summary>
+/// Integrated gradients in the Fourier domain (Kechris et al.'s cross-domain IG): the path runs over the rfft coefficients of x
+/// from a zero baseline, and the attribution is per frequency bin and channel, (N, L/2 + 1, C, T).
+/// </summary>
+public sealed class FourierIntegratedGradients : CrossDomainIntegratedGradients
+{
+    /// <summary>Fourier IG of <paramref name="model"/> with <paramref name="steps"/> trapezoid steps from <paramref name="baseline"/> (C, L) (default zeros).</summary>
+    public FourierIntegratedGradients(ILatentEncoder model, int steps = IntegratedGradients.DefaultSteps, IntegrationRule rule = IntegrationRule.Trapezoid,
+        Tensor? baseline = null) : base(model, FourierDomain.Instance, steps, rule, baseline) { }
 }

@@ -1,29 +1,29 @@
+using System.Diagnostics;
+using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.Explainers;
 
-/// <summary>The calling convention shared by every explainer of the kit.</summary>
-public interface IExplainer
-{
-    /// <summary>
-    /// Explains the encoder's posterior mean on x (N, C, L) towards <paramref name="target"/>. At most
-    /// <paramref name="batchSize"/> rows (sample × target × step/perturbation) go through the model at once.
-    /// </summary>
-    Attribution Explain(ILatentEncoder model, Tensor x, LatentTarget target, int batchSize = LatentExplainer.DefaultBatchSize);
-}
-
 /// <summary>
-/// Template for all explainers (Captum's attribute() skeleton): checks the input against the model, switches the
-/// model to eval mode (restoring each module's mode afterwards), resolves the target into a (T, D) matrix, splits
-/// the samples into chunks that fit <c>batchSize</c>, runs <see cref="ExplainBatch"/> on each chunk inside its own
-/// dispose scope and concatenates. Subclasses supply only the per-chunk math.
+/// Template for all explainers, bound to their model (Captum's <c>IntegratedGradients(model).attribute(x, target)</c>): the
+/// constructor checks what the method needs of the model; <see cref="Attribute(Tensor, LatentTarget?, int?)"/> checks the input,
+/// switches the model to eval mode (restoring each module's mode afterwards), resolves the targets into a (T, D) matrix, splits the
+/// samples into chunks that fit the batch size, runs <see cref="ExplainBatch"/> on each chunk inside its own dispose scope,
+/// concatenates and times the whole. Subclasses supply only the per-chunk math.
 /// </summary>
-public abstract class LatentExplainer : IExplainer
+public abstract class LatentExplainer
 {
     /// <summary>Default bound on the rows sent through the model in one pass.</summary>
     public const int DefaultBatchSize = 1024;
+
+    /// <summary>Binds the explainer to <paramref name="model"/> and checks what the method needs of it (named layers, ReLU modules, complex arithmetic).</summary>
+    protected LatentExplainer(ILatentEncoder model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+    }
 
     /// <summary>
     /// A good bound on rows per pass for <paramref name="device"/>: 1024 on a CPU (larger chunks leave the caches: on 2 cores
@@ -31,50 +31,111 @@ public abstract class LatentExplainer : IExplainer
     /// </summary>
     public static int DefaultBatchSizeFor(Device device) => device.type == DeviceType.CUDA ? 16384 : DefaultBatchSize;
 
+    /// <summary>The model this explainer explains.</summary>
+    public ILatentEncoder Model { get; }
+
+    /// <summary>The method's registry name, e.g. <c>gradcam</c> (see <see cref="MethodRegistry"/>).</summary>
+    public abstract string Method { get; }
+
+    /// <summary>What the method computes with this explainer's settings, in words.</summary>
+    public abstract string Settings { get; }
+
+    /// <summary>What the position axis of the maps is: time steps, or rfft frequency bins.</summary>
+    public virtual AttributionAxis Axis => AttributionAxis.Time;
+
+    /// <summary>The layers a layer method hooks (comma-separated), else null.</summary>
+    protected virtual string? Layers => null;
+
     /// <summary>Axis names of the result (see <see cref="Attribution.Layout"/>).</summary>
     protected abstract string Layout { get; }
 
-    /// <inheritdoc/>
-    public Attribution Explain(ILatentEncoder model, Tensor x, LatentTarget target, int batchSize = DefaultBatchSize) =>
-        ExplainCore(model, x, null, target, batchSize);
+    /// <summary>
+    /// Explains the posterior mean on x (N, C, L) towards <paramref name="targets"/> (default: every latent dimension), on x's
+    /// device. At most <paramref name="batchSize"/> rows (sample × target × step/perturbation) go through the model at once
+    /// (default: <see cref="DefaultBatchSizeFor"/> x's device). The caller disposes the result.
+    /// </summary>
+    public Attribution Attribute(Tensor x, LatentTarget? targets = null, int? batchSize = null) =>
+        Run(x, null, targets ?? LatentTarget.AllDimensions, batchSize, null, null);
 
     /// <summary>
-    /// Shared body of the public Explain overloads; <paramref name="baseline"/> (N, C, L), when given, is sliced along
-    /// with x and handed to <see cref="ExplainBatch"/>.
+    /// Explains every series of <paramref name="data"/> towards <paramref name="targets"/> (default: every latent dimension) on
+    /// <paramref name="device"/> (default: the model's); the result is on the CPU and carries the dataset's name and labels.
     /// </summary>
-    protected Attribution ExplainCore(ILatentEncoder model, Tensor x, Tensor? baseline, LatentTarget target, int batchSize)
+    public Attribution Attribute(TimeSeriesDataset data, LatentTarget? targets = null, Device? device = null, int? batchSize = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(target);
-        ValidateInput(model, x);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.C != Model.Channels || data.L != Model.Length)
+            throw new ArgumentException($"The model takes {Model.Channels} channel(s) × length {Model.Length}; dataset '{data.Info.Name}' has {data.C} × {data.L}.", nameof(data));
+        var x = data.X.to(device ?? Model.ParameterDevice());
+        try
+        {
+            return Run(x, null, targets ?? LatentTarget.AllDimensions, batchSize, data.Info.Name, data.Labels, toCpu: true);
+        }
+        finally
+        {
+            if (!ReferenceEquals(x, data.X)) x.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The shared body of the public Attribute overloads; <paramref name="baseline"/> (N, C, L), when given, is sliced along
+    /// with x and handed to <see cref="ExplainBatch"/>. With <paramref name="toCpu"/> the values come back on the CPU.
+    /// </summary>
+    protected Attribution Run(Tensor x, Tensor? baseline, LatentTarget targets, int? batchSize, string? dataset, IReadOnlyList<string>? labels,
+        bool toCpu = false)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ValidateInput(Model, x);
         if (baseline is not null && !baseline.shape.SequenceEqual(x.shape))
             throw new ArgumentException(
                 $"The baseline has shape [{string.Join(", ", baseline.shape)}] but x has [{string.Join(", ", x.shape)}].", nameof(baseline));
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
+        if (batchSize is < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
+        int rows = batchSize ?? DefaultBatchSizeFor(x.device);
+        targets.WeightMatrix(Model.LatentDim, CPU, ScalarType.Float64).Dispose();   // a target that does not fit the model fails here, before any work
 
-        int targetCount = target.Count(model.LatentDim);
-        var names = target.Names(model.LatentDim);
-        using var mode = ModelModeGuard.Eval(model.Root);
+        var clock = Stopwatch.StartNew();
+        using var mode = ModelModeGuard.Eval(Model.Root);
         using var gradMode = torch.enable_grad();
         using var scope = torch.NewDisposeScope();
-        var weights = target.WeightMatrix(model.LatentDim, x.device, ResultType(x));
-        ValidateModel(model);
+        var (values, error, route) = Compute(x, baseline, targets, rows);
+        if (toCpu)
+        {
+            values = values.cpu();
+            error = error?.cpu();
+        }
+        if (x.device.type == DeviceType.CUDA) torch.cuda.synchronize();
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new Attribution(values.MoveToOuterDisposeScope(), Layout, ResultTargetNames(targets.Names(Model.LatentDim)), error?.MoveToOuterDisposeScope())
+        {
+            Method = Method, Settings = Settings, Axis = Axis, Device = x.device.ToString(), Seconds = seconds, Route = route,
+            BatchSize = rows, Dataset = dataset, Labels = labels, Layer = Layers,
+        };
+    }
 
+    /// <summary>
+    /// Values and, for path methods, completeness errors of x towards <paramref name="targets"/>, and how they were computed
+    /// (null: the general chunked path). The default chunks the samples and calls <see cref="ExplainBatch"/>; an explainer with a
+    /// faster exact path overrides it.
+    /// </summary>
+    protected virtual (Tensor Values, Tensor? CompletenessError, string? Route) Compute(Tensor x, Tensor? baseline, LatentTarget targets, int batchSize)
+    {
+        int targetCount = targets.Count(Model.LatentDim);
+        var weights = targets.WeightMatrix(Model.LatentDim, x.device, ResultType(x));
         long n = x.shape[0];
-        long samplesPerChunk = Math.Max(1, batchSize / Math.Max(1, RowsPerSample(model, targetCount)));
+        long samplesPerChunk = Math.Max(1, batchSize / Math.Max(1, RowsPerSample(Model, targetCount)));
         var values = new List<Tensor>();
         var errors = new List<Tensor>();
         for (long start = 0; start < n; start += samplesPerChunk)
         {
             long count = Math.Min(samplesPerChunk, n - start);
             using var chunkScope = torch.NewDisposeScope();
-            var part = ExplainBatch(model, x.narrow(0, start, count), baseline?.narrow(0, start, count), weights, batchSize);
+            var part = ExplainBatch(Model, x.narrow(0, start, count), baseline?.narrow(0, start, count), weights, batchSize);
             values.Add(part.Values.detach().MoveToOuterDisposeScope());
             if (part.CompletenessError is not null) errors.Add(part.CompletenessError.detach().MoveToOuterDisposeScope());
         }
-        var result = (values.Count == 1 ? values[0] : torch.cat(values, 0)).MoveToOuterDisposeScope();
-        var error = errors.Count == 0 ? null : (errors.Count == 1 ? errors[0] : torch.cat(errors, 0)).MoveToOuterDisposeScope();
-        return new Attribution(result, Layout, ResultTargetNames(names), error);
+        var result = values.Count == 1 ? values[0] : torch.cat(values, 0);
+        var error = errors.Count == 0 ? null : errors.Count == 1 ? errors[0] : torch.cat(errors, 0);
+        return (result, error, null);
     }
 
     /// <summary>The floating type the explanation runs in: x's own when floating, else float32.</summary>
@@ -85,9 +146,6 @@ public abstract class LatentExplainer : IExplainer
 
     /// <summary>How many model rows one sample costs for T targets (sizes the sample chunks).</summary>
     protected virtual int RowsPerSample(ILatentEncoder model, int targetCount) => targetCount;
-
-    /// <summary>Checks what the method needs of the model (named layers, ReLU modules, complex arithmetic) before any work.</summary>
-    protected virtual void ValidateModel(ILatentEncoder model) { }
 
     /// <summary>
     /// The attribution of one chunk of samples x (B, C, L) for the (T, D) target matrix <paramref name="targetWeights"/>;
@@ -109,6 +167,9 @@ public abstract class LatentExplainer : IExplainer
             throw new ArgumentException($"x has length {x.shape[2]} but the model expects series of length {model.Length} (x must be (N, C, L)).", nameof(x));
         if (x.shape[0] == 0) throw new ArgumentException("x holds no samples.", nameof(x));
     }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Method}: {Settings}";
 }
 
 /// <summary>What <see cref="LatentExplainer"/> gets back from one chunk: values and, for path methods, completeness errors.</summary>

@@ -1,3 +1,4 @@
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -72,17 +73,16 @@ public sealed class MethodMaps : IDisposable
 }
 
 /// <summary>
-/// The kit's one registry of saliency methods, by command-line name: what the CLI (<c>saliency explain</c>,
-/// <c>saliency sanity --method</c>), the sanity checks and the pipeline pick from, with one set of defaults
-/// (<see cref="MethodSettings"/>): gradcam, gradslam, gradient, gradxinput, guided, ig, fourier-ig, csda.
+/// One saliency method of <see cref="MethodRegistry"/>: its command-line name, its layout and axis, and how to make its explainer
+/// for a model with a <see cref="MethodSettings"/>.
 /// </summary>
 public sealed class SaliencyMethod
 {
-    private readonly Func<ILatentEncoder, MethodSettings, IExplainer> _create;
+    private readonly Func<ILatentEncoder, MethodSettings, LatentExplainer> _create;
     private readonly Func<MethodSettings, string> _describe;
 
-    private SaliencyMethod(string name, AttributionKind kind, AttributionAxis axis, Func<MethodSettings, string> describe,
-        Func<ILatentEncoder, MethodSettings, IExplainer> create)
+    internal SaliencyMethod(string name, AttributionKind kind, AttributionAxis axis, Func<MethodSettings, string> describe,
+        Func<ILatentEncoder, MethodSettings, LatentExplainer> create)
     {
         Name = name;
         Kind = kind;
@@ -100,59 +100,11 @@ public sealed class SaliencyMethod
     /// <summary>What the position axis of its maps is.</summary>
     public AttributionAxis Axis { get; }
 
-    /// <summary>The paper's method: GradCAM at one encoder layer, |M| by default.</summary>
-    public static SaliencyMethod GradCam { get; } = new("gradcam", AttributionKind.PerLatent, AttributionAxis.Time,
-        s => $"GradCAM ({s.Mode.ToString().ToLowerInvariant()}) at {s.Layer}", (_, s) => new Explainers.GradCam(s.Layer, s.Mode));
-
-    /// <summary>Grad-SLAM: signed GradCAM averaged over every encoder convolution, each layer max-normalised.</summary>
-    public static SaliencyMethod GradSlam { get; } = new("gradslam", AttributionKind.PerLatent, AttributionAxis.Time,
-        _ => "Grad-SLAM: signed GradCAM merged over the encoder's conv layers", (model, _) => new Explainers.GradSlam(Explainers.GradSlam.ConvolutionLayers(model)));
-
-    /// <summary>The plain input gradient ∂z/∂x.</summary>
-    public static SaliencyMethod Gradient { get; } = new("gradient", AttributionKind.Input, AttributionAxis.Time,
-        _ => "vanilla gradient ∂z/∂x", (_, _) => new VanillaGradient());
-
-    /// <summary>Gradient × input.</summary>
-    public static SaliencyMethod GradientTimesInput { get; } = new("gradxinput", AttributionKind.Input, AttributionAxis.Time,
-        _ => "gradient × input", (_, _) => new Explainers.GradientTimesInput());
-
-    /// <summary>Guided backpropagation.</summary>
-    public static SaliencyMethod Guided { get; } = new("guided", AttributionKind.Input, AttributionAxis.Time,
-        _ => "guided backpropagation", (_, _) => new GuidedBackprop());
-
-    /// <summary>Integrated gradients from a zero baseline (trapezoid rule).</summary>
-    public static SaliencyMethod IntegratedGradients { get; } = new("ig", AttributionKind.Input, AttributionAxis.Time,
-        s => $"integrated gradients, zero baseline, {s.Steps} trapezoid steps", (_, s) => new Explainers.IntegratedGradients(s.Steps));
-
-    /// <summary>Integrated gradients in the Fourier domain (rfft bins), zero baseline.</summary>
-    public static SaliencyMethod FourierIntegratedGradients { get; } = new("fourier-ig", AttributionKind.Input, AttributionAxis.Frequency,
-        s => $"integrated gradients in the Fourier domain (rfft bins), zero baseline, {s.Steps} trapezoid steps",
-        (_, s) => new CrossDomainIntegratedGradients(FourierDomain.Instance, s.Steps));
-
-    /// <summary>Complex-step derivative attribution ∂z/∂x per latent dimension, signed.</summary>
-    public static SaliencyMethod ComplexStep { get; } = new("csda", AttributionKind.Input, AttributionAxis.Time,
-        _ => "complex-step derivative ∂z/∂x (h = 1e-20, complex128)", (_, _) => new ComplexStepAttribution());
-
-    /// <summary>Every method, in the order help and reports list them.</summary>
-    public static IReadOnlyList<SaliencyMethod> All { get; } =
-        [GradCam, GradSlam, Gradient, GradientTimesInput, Guided, IntegratedGradients, FourierIntegratedGradients, ComplexStep];
-
-    /// <summary>The names of <see cref="All"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = All.Select(m => m.Name).ToArray();
-
-    /// <summary>The method called <paramref name="name"/> (case-insensitive), or an error listing the names.</summary>
-    public static SaliencyMethod Get(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return All.FirstOrDefault(m => string.Equals(m.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
-               ?? throw new ArgumentException($"Unknown method '{name}'; known: {string.Join(", ", Names)}.", nameof(name));
-    }
-
     /// <summary>What the method computes with <paramref name="settings"/> (default: <see cref="MethodSettings.Default"/>).</summary>
     public string Describe(MethodSettings? settings = null) => _describe(settings ?? MethodSettings.Default);
 
-    /// <summary>The explainer for <paramref name="model"/> with <paramref name="settings"/> (default: <see cref="MethodSettings.Default"/>).</summary>
-    public IExplainer CreateExplainer(ILatentEncoder model, MethodSettings? settings = null)
+    /// <summary>The method's explainer bound to <paramref name="model"/>, with <paramref name="settings"/> (default: <see cref="MethodSettings.Default"/>).</summary>
+    public LatentExplainer Create(ILatentEncoder model, MethodSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         return _create(model, settings ?? MethodSettings.Default);
@@ -169,9 +121,10 @@ public sealed class SaliencyMethod
         using var scope = torch.NewDisposeScope();
         var onDevice = x.to(device);
         settings ??= MethodSettings.Default;
-        bool cam = ReferenceEquals(this, GradCam);
+        bool cam = ReferenceEquals(this, MethodRegistry.GradCam);
         // GradCAM is computed signed (Σ_k α_k A_k), so Signed keeps its sign whatever the mode; Absolute applies the mode.
-        var values = Raw(model, onDevice, batchSize, cam ? settings with { Mode = CamMode.Signed } : settings).to(ScalarType.Float64).cpu();
+        using var attribution = Create(model, cam ? settings with { Mode = CamMode.Signed } : settings).Attribute(onDevice, batchSize: batchSize);
+        var values = attribution.Values.to(ScalarType.Float64).cpu();
         Tensor signed, absolute;
         if (Kind == AttributionKind.PerLatent)
         {
@@ -186,17 +139,57 @@ public sealed class SaliencyMethod
         return new MethodMaps(signed.MoveToOuterDisposeScope(), absolute.MoveToOuterDisposeScope());
     }
 
-    /// <summary>
-    /// The explainer's values of x towards every latent dimension; GradCAM takes the fastest exact path
-    /// (<see cref="AffineHeadGradCam.AllDimensions"/>: the affine head's when the model has one, else the general explainer).
-    /// </summary>
-    private Tensor Raw(ILatentEncoder model, Tensor x, int batchSize, MethodSettings settings)
-    {
-        if (ReferenceEquals(this, GradCam)) return AffineHeadGradCam.AllDimensions(model, x, out _, settings.Layer, settings.Mode, batchSize);
-        using var attribution = CreateExplainer(model, settings).Explain(model, x, LatentTarget.AllDimensions, batchSize);
-        return attribution.Values.alias();
-    }
-
     /// <inheritdoc/>
     public override string ToString() => Name;
+}
+
+/// <summary>
+/// The kit's one registry of saliency methods, by command-line name: what the tool (<c>saliency explain</c>,
+/// <c>saliency sanity --method</c>), the sanity checks and the notebooks pick from, with one set of defaults
+/// (<see cref="MethodSettings"/>): gradcam, gradslam, gradient, gradxinput, guided, ig, fourier-ig, csda.
+/// </summary>
+public static class MethodRegistry
+{
+    /// <summary>The paper's method: GradCAM at one encoder layer, |M| by default.</summary>
+    public static SaliencyMethod GradCam { get; } = new("gradcam", AttributionKind.PerLatent, AttributionAxis.Time,
+        s => $"GradCAM ({s.Mode.ToString().ToLowerInvariant()}) at {s.Layer}", (model, s) => new Explainers.GradCam(model, s.Layer, s.Mode));
+
+    /// <summary>Grad-SLAM: signed GradCAM averaged over every encoder convolution, each layer max-normalised.</summary>
+    public static SaliencyMethod GradSlam { get; } = new("gradslam", AttributionKind.PerLatent, AttributionAxis.Time,
+        _ => "Grad-SLAM: signed GradCAM merged over the encoder's conv layers", (model, _) => new Explainers.GradSlam(model));
+
+    /// <summary>The plain input gradient ∂z/∂x.</summary>
+    public static SaliencyMethod Gradient { get; } = new("gradient", AttributionKind.Input, AttributionAxis.Time,
+        _ => "vanilla gradient ∂z/∂x", (model, _) => new VanillaGradient(model));
+
+    /// <summary>Gradient × input.</summary>
+    public static SaliencyMethod GradientTimesInput { get; } = new("gradxinput", AttributionKind.Input, AttributionAxis.Time,
+        _ => "gradient × input", (model, _) => new Explainers.GradientTimesInput(model));
+
+    /// <summary>Guided backpropagation.</summary>
+    public static SaliencyMethod Guided { get; } = new("guided", AttributionKind.Input, AttributionAxis.Time,
+        _ => "guided backpropagation", (model, _) => new GuidedBackprop(model));
+
+    /// <summary>Integrated gradients from a zero baseline (trapezoid rule).</summary>
+    public static SaliencyMethod IntegratedGradients { get; } = new("ig", AttributionKind.Input, AttributionAxis.Time,
+        s => $"integrated gradients, zero baseline, {s.Steps} trapezoid steps", (model, s) => new Explainers.IntegratedGradients(model, s.Steps));
+
+    /// <summary>Integrated gradients in the Fourier domain (rfft bins), zero baseline.</summary>
+    public static SaliencyMethod FourierIntegratedGradients { get; } = new("fourier-ig", AttributionKind.Input, AttributionAxis.Frequency,
+        s => $"integrated gradients in the Fourier domain (rfft bins), zero baseline, {s.Steps} trapezoid steps",
+        (model, s) => new Explainers.FourierIntegratedGradients(model, s.Steps));
+
+    /// <summary>Complex-step derivative attribution ∂z/∂x per latent dimension, signed.</summary>
+    public static SaliencyMethod ComplexStep { get; } = new("csda", AttributionKind.Input, AttributionAxis.Time,
+        _ => "complex-step derivative ∂z/∂x (h = 1e-20, complex128)", (model, _) => new ComplexStepAttribution(model));
+
+    /// <summary>Every method, in the order help and reports list them.</summary>
+    public static IReadOnlyList<SaliencyMethod> All { get; } =
+        [GradCam, GradSlam, Gradient, GradientTimesInput, Guided, IntegratedGradients, FourierIntegratedGradients, ComplexStep];
+
+    /// <summary>The names of <see cref="All"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = All.Select(m => m.Name).ToArray();
+
+    /// <summary>The method called <paramref name="name"/> (case-insensitive), or an error listing the names.</summary>
+    public static SaliencyMethod Get(string name) => Registry.Find(All, m => m.Name, name, "method");
 }

@@ -6,6 +6,13 @@ namespace Saliency.Notebook.Models;
 /// <summary>Encoding a whole dataset: the posterior means every analysis starts from, batched and without an autograd graph.</summary>
 public static class LatentEncoding
 {
+    /// <summary>The device the model's parameters live on (the CPU for a model without parameters).</summary>
+    public static Device ParameterDevice(this ILatentEncoder model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Root.parameters().FirstOrDefault()?.device ?? CPU;
+    }
+
     /// <summary>
     /// Posterior means (N, D) float32 on the CPU of x (N, C, L), each batch of at most <paramref name="batchSize"/> samples moved to
     /// <paramref name="device"/>, encoded without building a graph, and brought back. The default of 1024 keeps a CPU batch's

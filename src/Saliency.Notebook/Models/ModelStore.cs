@@ -1,16 +1,38 @@
 using System.Text.Json;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.Models;
 
-/// <summary>A model loaded from disk with its card; dispose it to free the weights.</summary>
+/// <summary>
+/// A model loaded from disk with its card. It is the encoder: pass it wherever an <see cref="ILatentEncoder"/> is taken (explainers,
+/// the method's steps, sanity checks); <see cref="Model"/> is the CVAE itself, for decoding and training. Dispose it to free the weights.
+/// </summary>
 /// <param name="Model">The CVAE, in eval mode, on the requested device.</param>
 /// <param name="Card">Its card (for an original checkpoint: built from the checkpoint's hyperparameters).</param>
 /// <param name="Path">The file or folder it was loaded from.</param>
-public sealed record LoadedModel(CVAE Model, ModelCard Card, string Path) : IDisposable
+public sealed record LoadedModel(CVAE Model, ModelCard Card, string Path) : IComplexStepEncoder, IDisposable
 {
+    /// <inheritdoc/>
+    public int Channels => Model.Channels;
+
+    /// <inheritdoc/>
+    public int Length => Model.Length;
+
+    /// <inheritdoc/>
+    public int LatentDim => Model.LatentDim;
+
+    /// <inheritdoc/>
+    public nn.Module Root => Model;
+
+    /// <inheritdoc/>
+    public Tensor PosteriorMean(Tensor x) => Model.PosteriorMean(x);
+
+    /// <inheritdoc/>
+    public Tensor PosteriorMeanComplex(Tensor x) => Model.PosteriorMeanComplex(x);
+
     /// <summary>Throws a <see cref="CheckpointException"/> when the model does not take (N, <paramref name="channels"/>, <paramref name="length"/>) inputs.</summary>
     public void EnsureFits(long channels, long length, string datasetName)
     {
@@ -40,8 +62,8 @@ public static class ModelStore
     public static void Save(string directory, CVAE model, ModelCard card)
     {
         Directory.CreateDirectory(directory);
-        AtomicWrite.File(Path.Combine(directory, WeightsFileName), stream => model.save(stream));
-        AtomicWrite.File(Path.Combine(directory, CardFileName), stream => JsonSerializer.Serialize(stream, card with { Config = model.Config }, ModelCard.JsonOptions));
+        AtomicFile.Write(Path.Combine(directory, WeightsFileName), stream => model.save(stream));
+        AtomicFile.Write(Path.Combine(directory, CardFileName), stream => JsonSerializer.Serialize(stream, card with { Config = model.Config }, ModelCard.JsonOptions));
     }
 
     /// <summary>

@@ -64,7 +64,7 @@ public sealed record PipelineTimings(double EncodeSeconds, double GradCamSeconds
 /// </summary>
 public sealed class GlobalSaliencyResult : IDisposable
 {
-    private GlobalSaliencyResult(PosteriorMeans means, LatentGradCam gradCam, LatentPcaFit pca, ProjectedGradCam projections,
+    private GlobalSaliencyResult(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections,
         BinnedGlobalMaps maps, PipelineOptions options)
     {
         Means = means; GradCamMaps = gradCam; PcaFit = pca; Projected = projections; Binned = maps; Options = options;
@@ -74,10 +74,10 @@ public sealed class GlobalSaliencyResult : IDisposable
     /// The result of steps run one by one (a notebook's cells), for what needs them all (the kept/removed parts, the brushing
     /// tool, the summary). The result takes over the steps' tensors: disposing it disposes them.
     /// </summary>
-    public static GlobalSaliencyResult FromSteps(PosteriorMeans means, LatentGradCam gradCam, LatentPcaFit pca, ProjectedGradCam projections, BinnedGlobalMaps maps) =>
+    public static GlobalSaliencyResult FromSteps(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections, BinnedGlobalMaps maps) =>
         FromSteps(means, gradCam, pca, projections, maps, null);
 
-    internal static GlobalSaliencyResult FromSteps(PosteriorMeans means, LatentGradCam gradCam, LatentPcaFit pca, ProjectedGradCam projections,
+    internal static GlobalSaliencyResult FromSteps(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections,
         BinnedGlobalMaps maps, PipelineOptions? options)
     {
         ArgumentNullException.ThrowIfNull(means);
@@ -85,13 +85,15 @@ public sealed class GlobalSaliencyResult : IDisposable
         ArgumentNullException.ThrowIfNull(pca);
         ArgumentNullException.ThrowIfNull(projections);
         ArgumentNullException.ThrowIfNull(maps);
+        if (gradCam.Method != "gradcam" || gradCam.Dataset is null)
+            throw new ArgumentException($"Step 2 of a run is GradCAM of the dataset towards every latent dimension; got {gradCam.Method} of {gradCam.Dataset ?? "a bare tensor"}.", nameof(gradCam));
         if (new[] { gradCam.Dataset, pca.Dataset, projections.Dataset, maps.Dataset }.Any(name => name != means.Dataset))
             throw new ArgumentException($"The steps come from different datasets: {means.Dataset}, {gradCam.Dataset}, {pca.Dataset}, {projections.Dataset}, {maps.Dataset}.");
         if (pca.FittedWithout != null)
             throw new ArgumentException($"The maps of a run use the PCA fitted on all samples; this one left out '{pca.FittedWithout}'.", nameof(pca));
         options ??= new PipelineOptions
         {
-            Components = pca.Pca.ComponentCount, GridSize = maps.GridSize, Sigma = maps.Sigma, Layer = gradCam.Layer,
+            Components = pca.Pca.ComponentCount, GridSize = maps.GridSize, Sigma = maps.Sigma, Layer = gradCam.Layer ?? Explainers.GradCam.PaperLayer,
             BatchSize = gradCam.BatchSize, Variant = maps.Variant,
         };
         return new GlobalSaliencyResult(means, gradCam, pca, projections, maps, options);
@@ -100,7 +102,7 @@ public sealed class GlobalSaliencyResult : IDisposable
     /// <summary>Step 1: the posterior means.</summary>
     public PosteriorMeans Means { get; }
     /// <summary>Step 2: |GradCAM| towards every latent dimension.</summary>
-    public LatentGradCam GradCamMaps { get; }
+    public Attribution GradCamMaps { get; }
     /// <summary>Step 3: the PCA of the means and the samples' scores.</summary>
     public LatentPcaFit PcaFit { get; }
     /// <summary>Step 4: the projections on the components.</summary>

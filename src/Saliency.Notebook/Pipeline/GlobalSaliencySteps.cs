@@ -23,7 +23,7 @@ public static class GlobalSaliencySteps
     public static PosteriorMeans Encode(ILatentEncoder model, TimeSeriesDataset data, Device? device = null, int? batchSize = null)
     {
         Check(model, data);
-        device ??= ModelDevice(model);
+        device ??= model.ParameterDevice();
         var clock = Stopwatch.StartNew();
         Tensor means = model.PosteriorMeans(data.X, device, BatchSize(batchSize, device));
         return new PosteriorMeans(data.Info.Name, means, data.Labels, device.ToString(), Seconds(clock, device));
@@ -31,26 +31,17 @@ public static class GlobalSaliencySteps
 
     /// <summary>
     /// Step 2: |GradCAM| of every sample towards every latent dimension at <paramref name="layer"/> (default: the paper's last
-    /// encoder convolution) on <paramref name="device"/>, by the fastest exact path (<see cref="AffineHeadGradCam.AllDimensions"/>):
-    /// when the encoder after the layer is affine (the paper's CVAE: pooling and a linear layer), ∂z/∂A is computed once and each
+    /// encoder convolution) on <paramref name="device"/>: <see cref="Explainers.GradCam"/> on the whole dataset, values float32 on the CPU.
+    /// When the encoder after the layer is affine (the paper's CVAE: pooling and a linear layer), ∂z/∂A is computed once and each
     /// chunk needs one forward pass; otherwise one forward and one backward pass per chunk of <paramref name="batchSize"/> rows
     /// (samples × latent dimensions) gives all dimensions at once. Both give the same maps.
     /// </summary>
-    public static LatentGradCam ComputeGradCam(ILatentEncoder model, TimeSeriesDataset data, Device? device = null,
+    public static Attribution ComputeGradCam(ILatentEncoder model, TimeSeriesDataset data, Device? device = null,
         string layer = Explainers.GradCam.PaperLayer, int? batchSize = null)
     {
         Check(model, data);
         ArgumentException.ThrowIfNullOrEmpty(layer);
-        device ??= ModelDevice(model);
-        int rows = BatchSize(batchSize, device);
-        var clock = Stopwatch.StartNew();
-        Tensor values;
-        bool affineHead;
-        using (NewDisposeScope())
-            values = AffineHeadGradCam.AllDimensions(model, data.X.to(device), out affineHead, layer, CamMode.Abs, rows)
-                .to(ScalarType.Float32).cpu().DetachFromDisposeScope();
-        string path = affineHead ? "affine head: ∂z/∂A computed once, one forward pass per chunk" : "general: one forward and one backward pass per chunk";
-        return new LatentGradCam(data.Info.Name, values, data.Labels, layer, path, device.ToString(), rows, Seconds(clock, device));
+        return new GradCam(model, layer).Attribute(data, device: device ?? model.ParameterDevice(), batchSize: batchSize);
     }
 
     /// <summary>
@@ -80,10 +71,12 @@ public static class GlobalSaliencySteps
     }
 
     /// <summary>Step 4: |GradCAM| (N, L, D) projected on the components, M·Vᵀ (N, L, K), not centred, as the paper.</summary>
-    public static ProjectedGradCam Project(LatentGradCam gradCam, LatentPcaFit pca)
+    public static ProjectedGradCam Project(Attribution gradCam, LatentPcaFit pca)
     {
         ArgumentNullException.ThrowIfNull(gradCam);
         ArgumentNullException.ThrowIfNull(pca);
+        if (gradCam.Values.dim() != 3 || gradCam.Dataset is null || gradCam.Labels is null)
+            throw new ArgumentException($"Step 4 projects the (N, L, D) maps of a dataset towards every latent dimension (step 2); got {gradCam.Layout} values of {gradCam.Dataset ?? "a bare tensor"}.", nameof(gradCam));
         if (gradCam.Values.shape[2] != pca.Pca.LatentDim)
             throw new ArgumentException($"The GradCAM has {gradCam.Values.shape[2]} latent dimensions but the PCA was fitted on {pca.Pca.LatentDim}.", nameof(pca));
         var clock = Stopwatch.StartNew();
@@ -137,8 +130,6 @@ public static class GlobalSaliencySteps
         if (data.C != model.Channels || data.L != model.Length)
             throw new ArgumentException($"The model takes {model.Channels} channel(s) × length {model.Length}; dataset '{data.Info.Name}' has {data.C} × {data.L}.");
     }
-
-    private static Device ModelDevice(ILatentEncoder model) => model.Root.parameters().FirstOrDefault()?.device ?? CPU;
 
     private static int BatchSize(int? requested, Device device)
     {

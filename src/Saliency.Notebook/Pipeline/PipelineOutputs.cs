@@ -3,6 +3,7 @@ using Saliency.Notebook.Data;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Data.Npy;
 using Saliency.Notebook.GlobalMaps;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using static TorchSharp.torch;
 

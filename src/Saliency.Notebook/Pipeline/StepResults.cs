@@ -54,58 +54,6 @@ public sealed class PosteriorMeans : IDisposable
 }
 
 /// <summary>
-/// Step 2 (<see cref="GlobalSaliencySteps.ComputeGradCam"/>): |GradCAM| of every sample towards every latent dimension at one
-/// encoder layer, (N, L, D) float32 on the CPU: M = |Σ_k α_k A_k| with α_k = mean over time of ∂z_i/∂A_k.
-/// </summary>
-public sealed class LatentGradCam : IDisposable
-{
-    internal LatentGradCam(string dataset, Tensor values, IReadOnlyList<string> labels, string layer, string path, string device, int batchSize, double seconds)
-    {
-        Dataset = dataset; Values = values; Labels = labels; Layer = layer; Path = path; Device = device; BatchSize = batchSize; Seconds = seconds;
-    }
-
-    /// <summary>Dataset name.</summary>
-    public string Dataset { get; }
-    /// <summary>|GradCAM| (N, L, D), float32, CPU.</summary>
-    public Tensor Values { get; }
-    /// <summary>Per-sample labels (dataset order).</summary>
-    public IReadOnlyList<string> Labels { get; }
-    /// <summary>The hooked encoder layer.</summary>
-    public string Layer { get; }
-    /// <summary>How the maps were computed: the affine head's path (∂z/∂A once) or the general one (a backward pass per chunk).</summary>
-    public string Path { get; }
-    /// <summary>The device GradCAM ran on.</summary>
-    public string Device { get; }
-    /// <summary>Rows (samples × latent dimensions) per forward/backward pass of the general path.</summary>
-    public int BatchSize { get; }
-    /// <summary>Seconds for all samples and all latent dimensions.</summary>
-    public double Seconds { get; }
-
-    /// <summary>The mean |GradCAM| over the samples of <paramref name="label"/> (all samples when null), (D, L): where each latent dimension looks on average.</summary>
-    public double[,] MeanMap(string? label = null)
-    {
-        using var scope = torch.NewDisposeScope();
-        Tensor selected = Values;
-        if (label != null)
-        {
-            long[] rows = Enumerable.Range(0, Labels.Count).Where(i => Labels[i] == label).Select(i => (long)i).ToArray();
-            if (rows.Length == 0) throw new ArgumentException($"No sample is labelled '{label}'.", nameof(label));
-            selected = Values.index_select(0, torch.tensor(rows));
-        }
-        var mean = selected.to(ScalarType.Float64).mean(new long[] { 0 }).t().contiguous();   // (D, L)
-        double[] flat = mean.data<double>().ToArray();
-        int dims = (int)mean.shape[0], length = (int)mean.shape[1];
-        var map = new double[dims, length];
-        for (int d = 0; d < dims; d++)
-            for (int t = 0; t < length; t++) map[d, t] = flat[d * length + t];
-        return map;
-    }
-
-    /// <summary>Frees the tensor.</summary>
-    public void Dispose() => Values.Dispose();
-}
-
-/// <summary>
 /// Step 3 (<see cref="GlobalSaliencySteps.FitPca"/>): the PCA of the posterior means (scikit-learn's, sign rule included) and
 /// every sample's scores on its components, (N, K) float64 on the CPU.
 /// </summary>

@@ -163,9 +163,7 @@ public static class StreamingGlobalSaliency
             double pcaSeconds = Lap(clock, device);
 
             // Pass 2: |GradCAM| → projection → bin sums and counts, chunk by chunk.
-            IExplainer? general = affine is null
-                ? SaliencyMethod.GradCam.CreateExplainer(model, new MethodSettings { Layer = options.Layer, Mode = CamMode.Abs })
-                : null;
+            GradCam? general = affine is null ? new GradCam(model, options.Layer) : null;
             var components = pca.ComponentsTensor(device).to(ScalarType.Float32).t().contiguous();
             double gradCamSeconds = 0, projectionSeconds = 0, binningSeconds = 0;
             long seen = 0;
@@ -178,7 +176,7 @@ public static class StreamingGlobalSaliency
                     var x = chunk.X.to(device);
                     var gradCam = affine is not null
                         ? affine.Maps(x)
-                        : general!.Explain(model, x, LatentTarget.AllDimensions, batchSize).Values.to(ScalarType.Float32);
+                        : general!.Attribute(x, batchSize: batchSize).Values.to(ScalarType.Float32);
                     gradCamSeconds += Lap(clock, device);
                     var projections = gradCam.matmul(components);
                     sinks?.GradCam?.Invoke(gradCam);

@@ -50,7 +50,7 @@ public sealed class RandomisationCheck : MapComparisonCheck
     
     /// <inheritdoc/>
     /// <remarks>Every method of the registry, frequency-domain ones included: the check compares a method's maps with themselves.</remarks>
-    public override IReadOnlyList<string> ApplicableMethods => SaliencyMethod.Names;
+    public override IReadOnlyList<string> ApplicableMethods => MethodRegistry.Names;
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> DefaultMethods => ApplicableMethods;

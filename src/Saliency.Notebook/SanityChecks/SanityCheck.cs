@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Explainers;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -118,10 +119,10 @@ public abstract class SanityCheck
     /// since a check masks, shifts, corrupts or bins time steps.
     /// </summary>
     public virtual IReadOnlyList<string> ApplicableMethods =>
-        SaliencyMethod.All.Where(m => m.Axis == AttributionAxis.Time).Select(m => m.Name).ToArray();
+        MethodRegistry.All.Where(m => m.Axis == AttributionAxis.Time).Select(m => m.Name).ToArray();
 
     /// <summary>The methods it runs when none is chosen: the paper's GradCAM.</summary>
-    public virtual IReadOnlyList<string> DefaultMethods => [SaliencyMethod.GradCam.Name];
+    public virtual IReadOnlyList<string> DefaultMethods => [MethodRegistry.GradCam.Name];
 
     /// <summary>The datasets (registry names) it applies to; null: any dataset, the paper's and yours.</summary>
     public virtual IReadOnlyList<string>? ApplicableDatasets => null;
@@ -182,7 +183,7 @@ public abstract class SanityCheck
     private IReadOnlyList<SaliencyMethod> ResolveMethods(SanityCheckInputs inputs)
     {
         var names = inputs.Methods.Count > 0 ? inputs.Methods : DefaultMethods;
-        var methods = names.Select(SaliencyMethod.Get).Distinct().ToArray();
+        var methods = names.Select(MethodRegistry.Get).Distinct().ToArray();
         foreach (var method in methods)
             if (!ApplicableMethods.Contains(method.Name))
                 throw new ArgumentException($"check '{Name}' does not apply to method '{method.Name}'; it applies to: {string.Join(", ", ApplicableMethods)}.");
@@ -192,8 +193,8 @@ public abstract class SanityCheck
     }
 }
 
-/// <summary>The checks by name: the catalogue the command line and notebooks pick from.</summary>
-public static class SanityCheckCatalog
+/// <summary>The kit's one registry of sanity checks, by name: what the tool (<c>saliency sanity --check</c>) and the notebooks pick from.</summary>
+public static class SanityCheckRegistry
 {
     /// <summary>Every check with its default settings, in the order of the documentation.</summary>
     public static IReadOnlyList<SanityCheck> All { get; } =
@@ -203,10 +204,5 @@ public static class SanityCheckCatalog
     ];
 
     /// <summary>The check called <paramref name="name"/> (case-insensitive), or an error listing the names.</summary>
-    public static SanityCheck Get(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return All.FirstOrDefault(c => string.Equals(c.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
-               ?? throw new ArgumentException($"unknown check '{name}'; known: {string.Join(", ", All.Select(c => c.Name))}.", nameof(name));
-    }
+    public static SanityCheck Get(string name) => Registry.Find(All, c => c.Name, name, "check");
 }

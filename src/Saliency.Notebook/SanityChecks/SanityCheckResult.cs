@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Data.Analysis;
 using Saliency.Notebook.Data.Npy;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Notebook.SanityChecks;
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Models.Checkpoints;
 using TorchSharp;
@@ -59,7 +60,7 @@ public static class TrainingCheckpoint
     public static void Write(string path, CVAE model, Dictionary<string, Tensor> bestState, OptimizerHelper optimizer,
         CvaeConfig config, TrainingOptions options, string dataSha256, TrainingState state)
     {
-        AtomicWrite.File(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);

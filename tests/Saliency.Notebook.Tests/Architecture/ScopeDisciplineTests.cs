@@ -64,8 +64,8 @@ public sealed class ScopeDisciplineTests(ITestOutputHelper output)
         using var means = Count("Encode", () => GlobalSaliencySteps.Encode(model.Model, dataset, CPU));
         Count("Views.PosteriorMeans", () => Views.PosteriorMeans(means).ToHtml());
         using var gradCam = Count("ComputeGradCam", () => GlobalSaliencySteps.ComputeGradCam(model.Model, dataset, CPU));
-        Count("Views.GradCam", () => Views.GradCam(gradCam, dataset, 3).ToHtml());
-        Count("Views.GradCam without data", () => Views.GradCam(gradCam).ToHtml());
+        Count("Views.GradCam", () => Views.Attribution(gradCam, dataset, 3).ToHtml());
+        Count("Views.GradCam without data", () => Views.Attribution(gradCam).ToHtml());
         using var pca = Count("FitPca", () => GlobalSaliencySteps.FitPca(means, components: 2));
         Count("Views.LatentSpace", () => Views.LatentSpace(pca).ToHtml());
         using var projections = Count("Project", () => GlobalSaliencySteps.Project(gradCam, pca));
@@ -84,11 +84,11 @@ public sealed class ScopeDisciplineTests(ITestOutputHelper output)
         using (var x = dataset.X.narrow(0, 0, 6))
         using (var directions = pca.Pca.ComponentsTensor())
         {
-            foreach (var method in SaliencyMethod.All)
-                Count($"{method.Name} explainer", () => { using var map = method.CreateExplainer(model.Model).Explain(model.Model, x, LatentTarget.AllDimensions, 32); return 0; });
+            foreach (var method in MethodRegistry.All)
+                Count($"{method.Name} explainer", () => { using var map = method.Create(model.Model).Attribute(x, LatentTarget.AllDimensions, 32); return 0; });
             Count("GradCAM towards the PCA directions", () =>
             {
-                using var map = new GradCam(GradCam.PaperLayer).Explain(model.Model, x, LatentTarget.Directions(directions), 32);
+                using var map = new GradCam(model.Model, GradCam.PaperLayer).Attribute(x, LatentTarget.Directions(directions), 32);
                 return 0;
             });
         }
@@ -104,7 +104,7 @@ public sealed class ScopeDisciplineTests(ITestOutputHelper output)
         using var dataset = Symbols();
         using var model = SymbolsModel(dataset);
         var checkData = Count("SanityData", () => SanityData.From(dataset).Sample(12));
-        foreach (var check in SanityCheckCatalog.All.Where(c => !c.NeedsBaselineModel))
+        foreach (var check in SanityCheckRegistry.All.Where(c => !c.NeedsBaselineModel))
         {
             var outcome = Count($"{check.Name} check", () => check.Run(new SanityCheckInputs { Model = model.Model, Data = checkData, Device = CPU }));
             Count($"Views.SanityCheck({check.Name})", () => Views.SanityCheck(outcome).ToHtml());

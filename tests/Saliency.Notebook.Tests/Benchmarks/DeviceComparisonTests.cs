@@ -66,7 +66,7 @@ public class DeviceComparisonTests
         Assert.False(result.Tf32); // TF32 is a CUDA matter: never in effect on the CPU, whatever the switch
         Assert.Equal(!before, during);
         Assert.Equal(before, torch.backends.cudnn.allow_tf32);
-        Assert.Equal(direct.Path, result.Device.Path);
+        Assert.Equal(direct.Route, result.Device.Path);
         Assert.All(new[] { result.Reference, result.Device }, t => Assert.True(t.FirstSeconds > 0 && t.BestSeconds > 0 && t.BestSeconds <= t.MedianSeconds));
         Assert.Equal(result.Reference.BestSeconds / result.Device.BestSeconds, result.Speedup);
         saved.Dispose();

@@ -132,7 +132,7 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
     [Fact]
     public void The_gradcam_step_view_shows_layer_device_time_and_maps_every_latent_dimension()
     {
-        KitView view = Views.GradCam(fixture.EogResult.GradCamMaps, fixture.Eog, 5);
+        KitView view = Views.Attribution(fixture.EogResult.GradCamMaps, fixture.Eog, 5);
 
         string facts = view.Tables.Single().ToString();
         Assert.Contains("encoder.0.layers.6", facts);
@@ -144,8 +144,8 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         // The sample's heatmap row d is |GradCAM| of sample 5 towards z_d over time.
         double expected = fixture.EogResult.GradCam[5, 17, 3].item<float>();
         Assert.Equal(expected, (double)sample["z"]![3]![17]!, 6);
-        Assert.Single(Views.GradCam(fixture.EogResult.GradCamMaps).Figures);                  // without data: the mean map only
-        Assert.Throws<ArgumentOutOfRangeException>(() => Views.GradCam(fixture.EogResult.GradCamMaps, fixture.Eog, fixture.Eog.N));
+        Assert.Single(Views.Attribution(fixture.EogResult.GradCamMaps).Figures);                  // without data: the mean map only
+        Assert.Throws<ArgumentOutOfRangeException>(() => Views.Attribution(fixture.EogResult.GradCamMaps, fixture.Eog, fixture.Eog.N));
     }
 
     [Fact]
@@ -215,11 +215,11 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
     [Fact]
     public void A_sanity_check_view_shows_the_summary_the_curves_and_the_rows()
     {
-        SanityCheckResult masking = SanityCheckCatalog.Get("global-masking").Run(new SanityCheckInputs
+        SanityCheckResult masking = SanityCheckRegistry.Get("global-masking").Run(new SanityCheckInputs
         {
             Model = fixture.SymbolsModel.Model, Data = SanityData.From(fixture.Symbols).Sample(40), Labels = new[] { "\\Omega" },
         });
-        SanityCheckResult keptRemoved = SanityCheckCatalog.Get("kept-removed").Run(new SanityCheckInputs
+        SanityCheckResult keptRemoved = SanityCheckRegistry.Get("kept-removed").Run(new SanityCheckInputs
         {
             Model = fixture.SymbolsModel.Model, Data = SanityData.From(fixture.Symbols).Sample(40),
         });
@@ -236,7 +236,7 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
     [Fact]
     public void The_summary_frame_names_the_dataset_the_model_the_run_and_each_check()
     {
-        SanityCheckResult masking = SanityCheckCatalog.Get("global-masking").Run(new SanityCheckInputs
+        SanityCheckResult masking = SanityCheckRegistry.Get("global-masking").Run(new SanityCheckInputs
         {
             Model = fixture.SymbolsModel.Model, Data = SanityData.From(fixture.Symbols).Sample(20), Labels = new[] { "\\Omega" },
         });

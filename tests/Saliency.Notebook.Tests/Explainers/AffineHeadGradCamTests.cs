@@ -52,7 +52,7 @@ public class AffineHeadGradCamTests
         var x = randn(9, 2, 12, dtype: ScalarType.Float64);
         using var fast = AffineHeadGradCam.TryCreate(model, "encoder.2", mode);
         Assert.NotNull(fast);
-        using var general = new GradCam("encoder.2", mode).Explain(model, x, LatentTarget.AllDimensions);
+        using var general = new GradCam(model, "encoder.2", mode) { TryAffineHead = false }.Attribute(x, LatentTarget.AllDimensions);
         var maps = fast!.Maps(x);
         Assert.True(maps.allclose(general.Values, rtol: 0, atol: 1e-12), $"max difference {(maps - general.Values).abs().max().item<double>()}");
         var (latents, residual) = fast.EncodeChecked(x);
@@ -72,7 +72,7 @@ public class AffineHeadGradCamTests
         using var fast = AffineHeadGradCam.TryCreate(loaded.Model);
         Assert.NotNull(fast);
         var maps = fast!.Maps(x);
-        using var general = new GradCam().Explain(loaded.Model, x, LatentTarget.AllDimensions);
+        using var general = new GradCam(loaded) { TryAffineHead = false }.Attribute(x, LatentTarget.AllDimensions);
         double scale = general.Values.abs().max().item<float>();
         double difference = (maps - general.Values).abs().max().item<float>();
         Assert.True(difference <= 1e-6 * scale, $"{name}: max |fast − general| = {difference} for maps up to {scale}");

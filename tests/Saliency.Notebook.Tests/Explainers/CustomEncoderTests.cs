@@ -48,7 +48,7 @@ public class CustomEncoderTests
         Assert.Equal(3, encoder.LatentDim);
         manual_seed(9);
         var x = randn(5, 2, 30, dtype: ScalarType.Float64);
-        using var cam = new GradCam("conv2").Explain(encoder, x, LatentTarget.AllDimensions);
+        using var cam = new GradCam(encoder, "conv2").Attribute(x, LatentTarget.AllDimensions);
         Assert.Equal(new long[] { 5, 30, 3 }, cam.Values.shape);
         for (int n = 0; n < 5; n++)
             for (int d = 0; d < 3; d++)
@@ -71,9 +71,9 @@ public class CustomEncoderTests
         using var data = TimeSeriesDataset.FromTensor(values, labels, new DatasetDescription { Name = "mine" });
         var encoder = new ModuleEncoder(new SmallEncoder(2, 4, ScalarType.Float32), 2, 30);
         using var result = GlobalSaliencyPipeline.Run(encoder, data, new PipelineOptions { Layer = "conv2", GridSize = 16, Sigma = 1 });
-        using var cam = new GradCam("conv2").Explain(encoder, data.X, LatentTarget.AllDimensions);
+        using var cam = new GradCam(encoder, "conv2") { TryAffineHead = false }.Attribute(data.X, LatentTarget.AllDimensions);
         // The head after conv2 is affine (mean over time, Linear): the pipeline takes the affine head's path, equal to the general one.
-        Assert.StartsWith("affine head", result.GradCamMaps.Path);
+        Assert.Equal(GradCam.AffineRoute, result.GradCamMaps.Route);
         double scale = cam.Values.abs().max().item<float>();
         Assert.True((cam.Values - result.GradCam).abs().max().item<float>() <= 1e-5 * scale);
         Assert.Equal(MapVariant.TimeSeries, result.Variant);

@@ -28,7 +28,7 @@ public class GradCamTests
     {
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.HandSet(reluAfterConv: false);
-        using var result = new GradCam("encoder.0", mode).Explain(model, HandInput(), LatentTarget.AllDimensions);
+        using var result = new GradCam(model, "encoder.0", mode).Attribute(HandInput(), LatentTarget.AllDimensions);
 
         Assert.Equal(new long[] { 2, 4, 2 }, result.Values.shape);
         Assert.Equal("N,L,T", result.Layout);
@@ -51,7 +51,7 @@ public class GradCamTests
         // α1 = (mean(2,0,0,0), mean(0,0,0,−4·0)) = (0.5, 0) → M1 = 0.5·A0 = (0.5, −1, 1.5, 0.25).
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.HandSet(reluAfterConv: true);
-        using var result = new GradCam("encoder.0", CamMode.Signed).Explain(model, HandInput().narrow(0, 0, 1), LatentTarget.AllDimensions);
+        using var result = new GradCam(model, "encoder.0", CamMode.Signed).Attribute(HandInput().narrow(0, 0, 1), LatentTarget.AllDimensions);
         float[] m0 = { 0.75f, -1.5f, 2.25f, 0.375f }, m1 = { 0.5f, -1, 1.5f, 0.25f };
         for (int t = 0; t < 4; t++)
         {
@@ -66,9 +66,9 @@ public class GradCamTests
         // Direction v = (2, −1): M_v = 2·M0 − M1 (signed). Sample 0: (2−1, −4+3.5, 6−4, 1−0.25) = (1, −0.5, 2, 0.75).
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.HandSet(reluAfterConv: false);
-        var camera = new GradCam("encoder.0", CamMode.Signed);
-        using var dim1 = camera.Explain(model, HandInput(), LatentTarget.Dimension(1));
-        using var direction = camera.Explain(model, HandInput(), LatentTarget.Direction(2, -1));
+        var camera = new GradCam(model, "encoder.0", CamMode.Signed);
+        using var dim1 = camera.Attribute(HandInput(), LatentTarget.Dimension(1));
+        using var direction = camera.Attribute(HandInput(), LatentTarget.Direction(2, -1));
         Assert.Equal(new long[] { 2, 4, 1 }, dim1.Values.shape);
         Assert.Equal(new[] { "z1" }, dim1.TargetNames);
         float[] expected = { 1, -0.5f, 2, 0.75f };
@@ -89,7 +89,7 @@ public class GradCamTests
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 5);
         torch.manual_seed(11);
         var x = torch.randn(6, 2, 8, dtype: ScalarType.Float64);
-        using var batched = new GradCam(layer, CamMode.Signed).Explain(model, x, LatentTarget.AllDimensions, batchSize);
+        using var batched = new GradCam(model, layer, CamMode.Signed).Attribute(x, LatentTarget.AllDimensions, batchSize);
         var naive = NaiveGradCam(model, x, layer);
         double diff = (batched.Values - naive).abs().max().item<double>();
         Assert.True(diff < 1e-6, $"max abs diff {diff}");
@@ -103,9 +103,9 @@ public class GradCamTests
         torch.manual_seed(12);
         var x = torch.randn(4, 2, 8, dtype: ScalarType.Float64);
         var directions = new double[,] { { 0.5, -1, 0, 2, 0.25 }, { 0, 0, 1, 0, 0 } };
-        var camera = new GradCam("encoder.2", CamMode.Signed);
-        using var perDim = camera.Explain(model, x, LatentTarget.AllDimensions);
-        using var directional = camera.Explain(model, x, LatentTarget.Directions(directions));
+        var camera = new GradCam(model, "encoder.2", CamMode.Signed);
+        using var perDim = camera.Attribute(x, LatentTarget.AllDimensions);
+        using var directional = camera.Attribute(x, LatentTarget.Directions(directions));
         var v = torch.tensor(new double[] { 0.5, -1, 0, 2, 0.25, 0, 0, 1, 0, 0 }).view(2, 5);
         var combined = perDim.Values.matmul(v.t());
         Assert.Equal(new[] { "PC1", "PC2" }, directional.TargetNames);
@@ -120,7 +120,7 @@ public class GradCamTests
         var model = TestEncoder.RandomConv(channels: 1, length: 8, latentDim: 3);
         torch.manual_seed(13);
         var x = torch.randn(3, 1, 8, dtype: ScalarType.Float64);
-        using var result = new GradCam("encoder.3", CamMode.Signed).Explain(model, x, LatentTarget.AllDimensions);
+        using var result = new GradCam(model, "encoder.3", CamMode.Signed).Attribute(x, LatentTarget.AllDimensions);
         var atLayer = NaiveGradCam(model, x, "encoder.3", resample: false); // (N, 4, D)
         Assert.Equal(new long[] { 3, 8, 3 }, result.Values.shape);
         for (int n = 0; n < 3; n++)
@@ -144,7 +144,7 @@ public class GradCamTests
         var x = torch.randn(3, 2, 8, dtype: ScalarType.Float64);
         var layers = GradSlam.ConvolutionLayers(model);
         Assert.Equal(new[] { "encoder.0", "encoder.2" }, layers);
-        using var slam = new GradSlam(layers).Explain(model, x, LatentTarget.AllDimensions, batchSize: 5);
+        using var slam = new GradSlam(model, layers).Attribute(x, LatentTarget.AllDimensions, batchSize: 5);
         var first = NaiveGradCam(model, x, "encoder.0");
         var second = NaiveGradCam(model, x, "encoder.2");
         var expected = (first / first.abs().amax(new long[] { 1 }, keepdim: true) + second / second.abs().amax(new long[] { 1 }, keepdim: true)) / 2;
@@ -160,11 +160,11 @@ public class GradCamTests
         torch.manual_seed(15);
         var x = torch.randn(4, 1, 8, dtype: ScalarType.Float64);
         model.train();
-        var camera = new GradCam("encoder.2", CamMode.Signed);
-        using var first = camera.Explain(model, x, LatentTarget.AllDimensions);
+        var camera = new GradCam(model, "encoder.2", CamMode.Signed);
+        using var first = camera.Attribute(x, LatentTarget.AllDimensions);
         Assert.True(model.training);
         Assert.True(model.named_modules().All(m => m.Item2.training));
-        using var second = camera.Explain(model, x, LatentTarget.AllDimensions);
+        using var second = camera.Attribute(x, LatentTarget.AllDimensions);
         Assert.Equal(0.0, (first.Values - second.Values).abs().max().item<double>());
         model.eval();
         var reference = NaiveGradCam(model, x, "encoder.2");
@@ -176,7 +176,7 @@ public class GradCamTests
     {
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.RandomConv(channels: 1, length: 8, latentDim: 3);
-        var error = Assert.Throws<ArgumentException>(() => new GradCam("encoder.0.layers.6").Explain(model, torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.AllDimensions));
+        var error = Assert.Throws<ArgumentException>(() => new GradCam(model, "encoder.0.layers.6").Attribute(torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.AllDimensions));
         Assert.Contains("encoder.0.layers.6", error.Message);
         Assert.Contains("encoder.2 (Conv1d)", error.Message);
         Assert.Contains("head (Linear)", error.Message);
@@ -187,7 +187,7 @@ public class GradCamTests
     {
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.RandomConv(channels: 1, length: 8, latentDim: 3);
-        var error = Assert.Throws<ArgumentException>(() => new GradCam("encoder.4").Explain(model, torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.AllDimensions));
+        var error = Assert.Throws<ArgumentException>(() => new GradCam(model, "encoder.4").Attribute(torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.AllDimensions));
         Assert.Contains("(batch, channels, time)", error.Message);
     }
 
@@ -199,7 +199,7 @@ public class GradCamTests
     {
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.RandomConv(channels: 1, length: 8, latentDim: 3);
-        var error = Assert.Throws<ArgumentException>(() => new GradCam("encoder.2").Explain(model, torch.zeros(shape, dtype: ScalarType.Float64), LatentTarget.AllDimensions));
+        var error = Assert.Throws<ArgumentException>(() => new GradCam(model, "encoder.2").Attribute(torch.zeros(shape, dtype: ScalarType.Float64), LatentTarget.AllDimensions));
         Assert.Contains(fragment, error.Message);
     }
 
@@ -208,12 +208,12 @@ public class GradCamTests
     {
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.RandomConv(channels: 1, length: 8, latentDim: 3);
-        var camera = new GradCam("encoder.2");
-        var outOfRange = Assert.Throws<ArgumentOutOfRangeException>(() => camera.Explain(model, torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.Dimension(3)));
+        var camera = new GradCam(model, "encoder.2");
+        var outOfRange = Assert.Throws<ArgumentOutOfRangeException>(() => camera.Attribute(torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.Dimension(3)));
         Assert.Contains("3 latent dimensions", outOfRange.Message);
-        var wrongLength = Assert.Throws<ArgumentException>(() => camera.Explain(model, torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.Direction(1, 2)));
+        var wrongLength = Assert.Throws<ArgumentException>(() => camera.Attribute(torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.Direction(1, 2)));
         Assert.Contains("2 entries", wrongLength.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => camera.Explain(model, torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.AllDimensions, batchSize: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => camera.Attribute(torch.zeros(1, 1, 8, dtype: ScalarType.Float64), LatentTarget.AllDimensions, batchSize: 0));
     }
 
     /// <summary>

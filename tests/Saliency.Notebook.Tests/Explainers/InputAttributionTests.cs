@@ -16,7 +16,7 @@ public class InputAttributionTests
     public void VanillaGradient_OfALinearEncoder_IsItsWeightMatrix()
     {
         using var scope = torch.NewDisposeScope();
-        using var result = new VanillaGradient().Explain(LinearModel(), LinearInput(), LatentTarget.AllDimensions);
+        using var result = new VanillaGradient(LinearModel()).Attribute(LinearInput(), LatentTarget.AllDimensions);
         Assert.Equal(new long[] { 2, 3, 2, 2 }, result.Values.shape);
         Assert.Equal("N,L,C,T", result.Layout);
         for (int n = 0; n < 2; n++)
@@ -31,10 +31,10 @@ public class InputAttributionTests
     {
         using var scope = torch.NewDisposeScope();
         var x = LinearInput();
-        using var gxi = new GradientTimesInput().Explain(LinearModel(), x, LatentTarget.AllDimensions);
-        using var ig = new IntegratedGradients(steps: 3).Explain(LinearModel(), x, LatentTarget.AllDimensions);
+        using var gxi = new GradientTimesInput(LinearModel()).Attribute(x, LatentTarget.AllDimensions);
+        using var ig = new IntegratedGradients(LinearModel(), steps: 3).Attribute(x, LatentTarget.AllDimensions);
         var shared = torch.tensor(new float[] { 0.5f, 0.5f, 0.5f, -1, -1, -1 }).view(2, 3);
-        using var igShared = new IntegratedGradients(steps: 2, baseline: shared).Explain(LinearModel(), x, LatentTarget.Dimension(1));
+        using var igShared = new IntegratedGradients(LinearModel(), steps: 2, baseline: shared).Attribute(x, LatentTarget.Dimension(1));
         for (int n = 0; n < 2; n++)
             for (int t = 0; t < 3; t++)
                 for (int c = 0; c < 2; c++)
@@ -62,8 +62,8 @@ public class InputAttributionTests
         var model = TestEncoder.HandSet(reluAfterConv: true);
         var x = torch.tensor(new float[] { 1, -2, 3, 0.5f }).view(1, 1, 4);
         var target = LatentTarget.Direction(1, -1);
-        using var guided = new GuidedBackprop().Explain(model, x, target);
-        using var vanilla = new VanillaGradient().Explain(model, x, target);
+        using var guided = new GuidedBackprop(model).Attribute(x, target);
+        using var vanilla = new VanillaGradient(model).Attribute(x, target);
         float[] guidedExpected = { 0, 0, 1, 1 }, vanillaExpected = { -1, 0, 1, 1 };
         for (int t = 0; t < 4; t++)
         {
@@ -72,7 +72,7 @@ public class InputAttributionTests
         }
         var plainAgain = model.PosteriorMean(x);
         Assert.Equal(new long[] { 1, 2 }, plainAgain.shape);
-        Assert.Throws<ArgumentException>(() => new GuidedBackprop().Explain(LinearModel(), LinearInput(), LatentTarget.AllDimensions));
+        Assert.Throws<ArgumentException>(() => new GuidedBackprop(LinearModel()).Attribute(LinearInput(), LatentTarget.AllDimensions));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public class InputAttributionTests
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
         torch.manual_seed(21);
         var x = torch.randn(2, 2, 8, dtype: ScalarType.Float64);
-        using var guided = new GuidedBackprop().Explain(model, x, LatentTarget.AllDimensions);
+        using var guided = new GuidedBackprop(model).Attribute(x, LatentTarget.AllDimensions);
         var modules = model.named_modules().ToDictionary(m => m.Item1, m => m.Item2);
         var conv0 = (TorchSharp.Modules.Conv1d)modules["encoder.0"];
         var conv2 = (TorchSharp.Modules.Conv1d)modules["encoder.2"];
@@ -108,15 +108,15 @@ public class InputAttributionTests
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 4);
         torch.manual_seed(22);
         var x = torch.randn(3, 2, 8, dtype: ScalarType.Float64);
-        using var autograd = new VanillaGradient().Explain(model, x, LatentTarget.AllDimensions);
+        using var autograd = new VanillaGradient(model).Attribute(x, LatentTarget.AllDimensions);
         // batchSize 7 < C·L = 16: the perturbations of one sample span several chunks of one-hot rows.
-        using var perTarget = new ComplexStepAttribution().Explain(model, x, LatentTarget.AllDimensions, batchSize: 7);
-        using var oneChunk = new ComplexStepAttribution().Explain(model, x, LatentTarget.AllDimensions);
+        using var perTarget = new ComplexStepAttribution(model).Attribute(x, LatentTarget.AllDimensions, batchSize: 7);
+        using var oneChunk = new ComplexStepAttribution(model).Attribute(x, LatentTarget.AllDimensions);
         Assert.Equal(ScalarType.Float64, perTarget.Values.dtype);
         Assert.Equal(new long[] { 3, 8, 2, 4 }, perTarget.Values.shape);
         Assert.True((perTarget.Values - autograd.Values).abs().max().item<double>() < 1e-9);
         Assert.True(perTarget.Values.equal(oneChunk.Values).all().item<bool>());
-        Assert.Throws<ArgumentException>(() => new ComplexStepAttribution().Explain(new RealOnlyEncoder(model), x, LatentTarget.AllDimensions));
+        Assert.Throws<ArgumentException>(() => new ComplexStepAttribution(new RealOnlyEncoder(model)).Attribute(x, LatentTarget.AllDimensions));
     }
 
     // Completeness is judged relative to the largest |f(x) − f(baseline)|: a target whose change is near 0 would make a
@@ -130,9 +130,9 @@ public class InputAttributionTests
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
         torch.manual_seed(23);
         var x = torch.randn(3, 2, 8, dtype: ScalarType.Float64);
-        var explainer = new IntegratedGradients(steps: 64);
-        using var result = explainer.Explain(model, x, LatentTarget.AllDimensions, batchSize);
-        using var reference = explainer.Explain(model, x, LatentTarget.AllDimensions, 4096);
+        var explainer = new IntegratedGradients(model, steps: 64);
+        using var result = explainer.Attribute(x, LatentTarget.AllDimensions, batchSize);
+        using var reference = explainer.Attribute(x, LatentTarget.AllDimensions, 4096);
         var change = model.PosteriorMean(x) - model.PosteriorMean(torch.zeros_like(x));
         double relative = result.CompletenessError!.abs().max().item<double>() / change.abs().max().item<double>();
         Assert.True(relative < 1e-2, $"relative completeness error {relative}");
@@ -146,8 +146,8 @@ public class InputAttributionTests
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
         torch.manual_seed(24);
         var x = torch.randn(2, 2, 8, dtype: ScalarType.Float64);
-        using var plain = new IntegratedGradients(steps: 16, rule: IntegrationRule.RiemannMiddle).Explain(model, x, LatentTarget.Dimension(2));
-        using var time = new CrossDomainIntegratedGradients(TimeDomain.Instance, steps: 16, rule: IntegrationRule.RiemannMiddle).Explain(model, x, LatentTarget.Dimension(2));
+        using var plain = new IntegratedGradients(model, steps: 16, rule: IntegrationRule.RiemannMiddle).Attribute(x, LatentTarget.Dimension(2));
+        using var time = new CrossDomainIntegratedGradients(model, TimeDomain.Instance, steps: 16, rule: IntegrationRule.RiemannMiddle).Attribute(x, LatentTarget.Dimension(2));
         Assert.True((plain.Values - time.Values).abs().max().item<double>() < 1e-12);
     }
 
@@ -160,7 +160,7 @@ public class InputAttributionTests
         using var scope = torch.NewDisposeScope();
         var model = TestEncoder.Linear(new float[,] { { 1, 2, 3, 4 } }, new[] { 0.5f }, channels: 1, length: 4);
         var x = torch.tensor(new float[] { 1, 0, 0, 0 }).view(1, 1, 4);
-        using var result = new CrossDomainIntegratedGradients(FourierDomain.Instance, steps: 2).Explain(model, x, LatentTarget.AllDimensions);
+        using var result = new CrossDomainIntegratedGradients(model, FourierDomain.Instance, steps: 2).Attribute(x, LatentTarget.AllDimensions);
         Assert.Equal("N,F,C,T", result.Layout);
         Assert.Equal(new long[] { 1, 3, 1, 1 }, result.Values.shape);
         float[] expected = { 2.5f, -1, -0.5f };
@@ -178,7 +178,7 @@ public class InputAttributionTests
         torch.manual_seed(25);
         var x = torch.randn(3, 2, length, dtype: ScalarType.Float64);
         var baseline = torch.randn(3, 2, length, dtype: ScalarType.Float64) * 0.1;
-        using var result = new CrossDomainIntegratedGradients(FourierDomain.Instance, steps: 64).Explain(model, x, baseline, LatentTarget.AllDimensions, batchSize: 50);
+        using var result = new CrossDomainIntegratedGradients(model, FourierDomain.Instance, steps: 64).Attribute(x, baseline, LatentTarget.AllDimensions, batchSize: 50);
         Assert.Equal(new long[] { 3, length / 2 + 1, 2, 3 }, result.Values.shape);
         var change = model.PosteriorMean(x) - model.PosteriorMean(baseline);
         double relative = result.CompletenessError!.abs().max().item<double>() / change.abs().max().item<double>();
@@ -189,9 +189,9 @@ public class InputAttributionTests
     public void BadBaselines_AreArgumentExceptions()
     {
         using var scope = torch.NewDisposeScope();
-        Assert.Throws<ArgumentException>(() => new IntegratedGradients(baseline: torch.zeros(1, 2, 3)));
-        Assert.Throws<ArgumentException>(() => new IntegratedGradients().Explain(LinearModel(), LinearInput(), torch.zeros(1, 2, 3), LatentTarget.AllDimensions));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients(steps: 1));
+        Assert.Throws<ArgumentException>(() => new IntegratedGradients(LinearModel(), baseline: torch.zeros(1, 2, 3)));
+        Assert.Throws<ArgumentException>(() => new IntegratedGradients(LinearModel()).Attribute(LinearInput(), torch.zeros(1, 2, 3), LatentTarget.AllDimensions));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients(LinearModel(), steps: 1));
     }
 
     /// <summary>Wraps an encoder without exposing complex arithmetic.</summary>

@@ -12,22 +12,23 @@ public class LifetimeTests
     {
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
         var x = torch.randn(2, 2, 8, dtype: ScalarType.Float64);
-        IExplainer[] explainers =
+        LatentExplainer[] explainers =
         {
-            new GradCam("encoder.2"),
-            new GradSlam(["encoder.0", "encoder.2"]),
-            new VanillaGradient(),
-            new GradientTimesInput(),
-            new GuidedBackprop(),
-            new IntegratedGradients(steps: 4),
-            new CrossDomainIntegratedGradients(FourierDomain.Instance, steps: 4),
-            new ComplexStepAttribution(),
+            new GradCam(model, "encoder.2"),
+            new GradCam(model, "encoder.2") { TryAffineHead = false },
+            new GradSlam(model, ["encoder.0", "encoder.2"]),
+            new VanillaGradient(model),
+            new GradientTimesInput(model),
+            new GuidedBackprop(model),
+            new IntegratedGradients(model, steps: 4),
+            new FourierIntegratedGradients(model, steps: 4),
+            new ComplexStepAttribution(model),
         };
         void RunAll(int rounds)
         {
             for (int call = 0; call < rounds; call++)
             {
-                using var result = explainers[call % explainers.Length].Explain(model, x, LatentTarget.AllDimensions, batchSize: 5);
+                using var result = explainers[call % explainers.Length].Attribute(x, LatentTarget.AllDimensions, batchSize: 5);
             }
         }
 
@@ -46,7 +47,7 @@ public class LifetimeTests
         void Round()
         {
             using var baseline = torch.full(2, 8, 0.25, dtype: ScalarType.Float64);
-            using var result = new IntegratedGradients(steps: 4, baseline: baseline).Explain(model, x, LatentTarget.AllDimensions, batchSize: 5);
+            using var result = new IntegratedGradients(model, steps: 4, baseline: baseline).Attribute(x, LatentTarget.AllDimensions, batchSize: 5);
         }
         Round();
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
@@ -67,14 +68,14 @@ public class LifetimeTests
         // 17 (gradcam), 47 (IG) and 32 (complex step) tensors a pass, more than 64 over the run.
         var model = new LiveCountingEncoder(TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 8));
         using var x = torch.randn(1, 2, 8, dtype: ScalarType.Float64);
-        IExplainer explainer = method switch
+        LatentExplainer explainer = method switch
         {
-            "gradcam" => new GradCam("encoder.2"),
-            "integrated-gradients" => new IntegratedGradients(steps: 16),
-            _ => new ComplexStepAttribution(),
+            "gradcam" => new GradCam(model, "encoder.2") { TryAffineHead = false },
+            "integrated-gradients" => new IntegratedGradients(model, steps: 16),
+            _ => new ComplexStepAttribution(model),
         };
 
-        using (var result = explainer.Explain(model, x, LatentTarget.AllDimensions, batchSize: 1)) { }
+        using (var result = explainer.Attribute(x, LatentTarget.AllDimensions, batchSize: 1)) { }
 
         var counts = model.LiveCounts;
         Assert.True(counts.Count >= 8, $"{counts.Count} encoder calls");

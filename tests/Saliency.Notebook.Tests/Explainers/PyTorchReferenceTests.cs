@@ -62,9 +62,9 @@ public class PyTorchReferenceTests
 
         var loc = loaded.Model.PosteriorMeans(x, CPU);
         AssertClose(PythonReference.Matrix(reference.GetProperty("loc")).Cast<double>().ToArray(), loc, 2e-6, "posterior means");
-        using var gradCam = SaliencyMethod.GradCam.CreateExplainer(loaded.Model).Explain(loaded.Model, x, LatentTarget.AllDimensions);
+        using var gradCam = MethodRegistry.GradCam.Create(loaded.Model).Attribute(x, LatentTarget.AllDimensions);
         AssertClose(PythonReference.Doubles(reference.GetProperty("gradcam")), gradCam.Values, 2e-6, "|GradCAM| (N, L, D)");
-        using var gradient = SaliencyMethod.Gradient.CreateExplainer(loaded.Model).Explain(loaded.Model, x, LatentTarget.AllDimensions);
+        using var gradient = MethodRegistry.Gradient.Create(loaded.Model).Attribute(x, LatentTarget.AllDimensions);
         AssertClose(PythonReference.Doubles(reference.GetProperty("gradient")), gradient.Values, 2e-6, "∂z/∂x (N, L, C, D)");
     }
 

@@ -13,19 +13,19 @@ public class RegistryTests(ITestOutputHelper output)
     [Fact]
     public void The_registry_holds_every_method_once_with_the_papers_defaults()
     {
-        Assert.Equal(new[] { "gradcam", "gradslam", "gradient", "gradxinput", "guided", "ig", "fourier-ig", "csda" }, SaliencyMethod.Names);
-        Assert.Same(SaliencyMethod.IntegratedGradients, SaliencyMethod.Get(" IG "));
-        Assert.Contains("known: gradcam", Assert.Throws<ArgumentException>(() => SaliencyMethod.Get("occlusion")).Message);
+        Assert.Equal(new[] { "gradcam", "gradslam", "gradient", "gradxinput", "guided", "ig", "fourier-ig", "csda" }, MethodRegistry.Names);
+        Assert.Same(MethodRegistry.IntegratedGradients, MethodRegistry.Get(" IG "));
+        Assert.Contains("known: gradcam", Assert.Throws<ArgumentException>(() => MethodRegistry.Get("occlusion")).Message);
         Assert.Equal(CamMode.Abs, MethodSettings.Default.Mode);
         Assert.Equal(GradCam.PaperLayer, MethodSettings.Default.Layer);
         Assert.Equal(IntegratedGradients.DefaultSteps, MethodSettings.Default.Steps);
 
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
-        var gradCam = Assert.IsType<GradCam>(SaliencyMethod.GradCam.CreateExplainer(model, MethodSettings.Default with { Layer = "encoder.2" }));
+        var gradCam = Assert.IsType<GradCam>(MethodRegistry.GradCam.Create(model, MethodSettings.Default with { Layer = "encoder.2" }));
         Assert.Equal(CamMode.Abs, gradCam.Mode);
-        Assert.Equal(IntegratedGradients.DefaultSteps, Assert.IsType<IntegratedGradients>(SaliencyMethod.IntegratedGradients.CreateExplainer(model)).Steps);
-        Assert.Equal(IntegratedGradients.DefaultSteps, Assert.IsType<CrossDomainIntegratedGradients>(SaliencyMethod.FourierIntegratedGradients.CreateExplainer(model)).Steps);
-        Assert.Equal(new[] { "fourier-ig" }, SaliencyMethod.All.Where(m => m.Axis == AttributionAxis.Frequency).Select(m => m.Name));
+        Assert.Equal(IntegratedGradients.DefaultSteps, Assert.IsType<IntegratedGradients>(MethodRegistry.IntegratedGradients.Create(model)).Steps);
+        Assert.Equal(IntegratedGradients.DefaultSteps, Assert.IsType<FourierIntegratedGradients>(MethodRegistry.FourierIntegratedGradients.Create(model)).Steps);
+        Assert.Equal(new[] { "fourier-ig" }, MethodRegistry.All.Where(m => m.Axis == AttributionAxis.Frequency).Select(m => m.Name));
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class RegistryTests(ITestOutputHelper output)
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
         var x = randn(4, 2, 8, dtype: ScalarType.Float64, generator: new Generator(7));
         var settings = MethodSettings.Default with { Layer = "encoder.2", Steps = 8 };
-        foreach (var method in SaliencyMethod.All)
+        foreach (var method in MethodRegistry.All)
         {
             using var maps = method.Maps(model, x, CPU, 64, settings);
             long positions = method.Axis == AttributionAxis.Frequency ? 8 / 2 + 1 : 8;
@@ -63,33 +63,35 @@ public class RegistryTests(ITestOutputHelper output)
         var x = randn(5, 2, 8, dtype: ScalarType.Float64, generator: new Generator(11));
         var settings = MethodSettings.Default with { Layer = layer, Steps = steps };
         Assert.Equal(new[] { "encoder.0", "encoder.2" }, GradSlam.ConvolutionLayers(model));
-        var direct = new Dictionary<string, Func<IExplainer>>
+        var direct = new Dictionary<string, Func<LatentExplainer>>
         {
-            ["gradslam"] = () => new GradSlam(new[] { "encoder.0", "encoder.2" }),
-            ["gradient"] = () => new VanillaGradient(),
-            ["gradxinput"] = () => new GradientTimesInput(),
-            ["guided"] = () => new GuidedBackprop(),
-            ["ig"] = () => new IntegratedGradients(steps),
-            ["fourier-ig"] = () => new CrossDomainIntegratedGradients(FourierDomain.Instance, steps),
-            ["csda"] = () => new ComplexStepAttribution(),
+            ["gradslam"] = () => new GradSlam(model, new[] { "encoder.0", "encoder.2" }),
+            ["gradient"] = () => new VanillaGradient(model),
+            ["gradxinput"] = () => new GradientTimesInput(model),
+            ["guided"] = () => new GuidedBackprop(model),
+            ["ig"] = () => new IntegratedGradients(model, steps),
+            ["fourier-ig"] = () => new CrossDomainIntegratedGradients(model, FourierDomain.Instance, steps),
+            ["csda"] = () => new ComplexStepAttribution(model),
         };
-        Assert.Equal(SaliencyMethod.Names.Where(n => n != "gradcam").Order(), direct.Keys.Order());   // a new method needs a row here
+        Assert.Equal(MethodRegistry.Names.Where(n => n != "gradcam").Order(), direct.Keys.Order());   // a new method needs a row here
 
-        foreach (var method in SaliencyMethod.All)
+        foreach (var method in MethodRegistry.All)
         {
             using var maps = method.Maps(model, x, CPU, batch, settings);
             Tensor signed, absolute;
-            if (method == SaliencyMethod.GradCam)
+            if (method == MethodRegistry.GradCam)
             {
-                signed = AffineHeadGradCam.AllDimensions(model, x, out bool affineHead, layer, CamMode.Signed, batch);
-                Assert.True(affineHead);
+                using var fast = new GradCam(model, layer, CamMode.Signed).Attribute(x, LatentTarget.AllDimensions, batch);
+                Assert.Equal(GradCam.AffineRoute, fast.Route);
+                signed = fast.Values.alias();
                 absolute = signed.abs();
-                using var general = new GradCam(layer, CamMode.Signed).Explain(model, x, LatentTarget.AllDimensions, batch);
+                using var general = new GradCam(model, layer, CamMode.Signed) { TryAffineHead = false }.Attribute(x, LatentTarget.AllDimensions, batch);
+                Assert.Equal(GradCam.GeneralRoute, general.Route);
                 Assert.True(maps.Signed.allclose(general.Values, rtol: 1e-10, atol: 1e-12), "gradcam against the general explainer");
             }
             else
             {
-                using var attribution = direct[method.Name]().Explain(model, x, LatentTarget.AllDimensions, batch);
+                using var attribution = direct[method.Name]().Attribute(x, LatentTarget.AllDimensions, batch);
                 var values = attribution.Values.alias();
                 (signed, absolute) = method.Kind == AttributionKind.PerLatent ? (values, values.abs()) : (values.sum(2), values.abs().sum(2));
             }
@@ -108,13 +110,13 @@ public class RegistryTests(ITestOutputHelper output)
         var model = TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 3);
         var x = randn(6, 2, 8, dtype: ScalarType.Float64, generator: new Generator(5));
         var settings = MethodSettings.Default with { Layer = "encoder.2" };
-        using var signedCam = new GradCam("encoder.2", CamMode.Signed).Explain(model, x, LatentTarget.AllDimensions, 64);
+        using var signedCam = new GradCam(model, "encoder.2", CamMode.Signed).Attribute(x, LatentTarget.AllDimensions, 64);
         var expected = signedCam.Values.to(ScalarType.Float64);
         Assert.True(expected.lt(0).any().item<bool>());                          // the test needs negative GradCAM values
 
         foreach (var mode in new[] { CamMode.Abs, CamMode.Signed, CamMode.Relu })
         {
-            using var maps = SaliencyMethod.GradCam.Maps(model, x, CPU, 64, settings with { Mode = mode });
+            using var maps = MethodRegistry.GradCam.Maps(model, x, CPU, 64, settings with { Mode = mode });
             Assert.True(maps.Signed.allclose(expected, rtol: 1e-10, atol: 1e-12), mode.ToString());
             var absolute = mode == CamMode.Relu ? expected.relu() : expected.abs();
             Assert.True(maps.Absolute.allclose(absolute, rtol: 1e-10, atol: 1e-12), mode.ToString());
@@ -137,7 +139,7 @@ public class RegistryTests(ITestOutputHelper output)
             double change = (loaded.Model.PosteriorMean(x) - loaded.Model.PosteriorMean(zeros_like(x))).abs().max().item<float>();
             double Relative(int steps)
             {
-                using var attribution = new IntegratedGradients(steps).Explain(loaded.Model, x, LatentTarget.AllDimensions, 16384);
+                using var attribution = new IntegratedGradients(loaded.Model, steps).Attribute(x, LatentTarget.AllDimensions, 16384);
                 return attribution.CompletenessError!.abs().max().item<float>() / change;
             }
             double atDefault = Relative(IntegratedGradients.DefaultSteps);

@@ -41,11 +41,11 @@ public class GlobalSaliencyStepsTests
         Assert.Equal(dataset == "eog" ? LabelCombination.Sum : LabelCombination.Max, combined.Combination);
         Assert.Equal(Saliency.Notebook.Explainers.GradCam.PaperLayer, gradCam.Layer);
         Assert.True(gradCam.Seconds > 0);
-        Assert.StartsWith("affine head", gradCam.Path);                    // the paper's CVAE: pooling and a linear layer after the hooked conv
+        Assert.Equal(Saliency.Notebook.Explainers.GradCam.AffineRoute, gradCam.Route);                    // the paper's CVAE: pooling and a linear layer after the hooked conv
 
         // The general path (a backward pass per chunk) gives the same maps.
         using var x = data.X.to(float32);
-        using var general = new Saliency.Notebook.Explainers.GradCam().Explain(loaded.Model, x, Saliency.Notebook.Explainers.LatentTarget.AllDimensions);
+        using var general = new Saliency.Notebook.Explainers.GradCam(loaded) { TryAffineHead = false }.Attribute(x);
         double scale = general.Values.abs().max().item<float>();
         Assert.True((general.Values - gradCam.Values).abs().max().item<float>() <= 1e-5 * scale);
     }

@@ -68,9 +68,9 @@ public class NotebookStructureTests
         string training = Assert.Single(code, source => source.Contains("TrainingDisplay.Train(", StringComparison.Ordinal));
         Assert.DoesNotContain("GlobalSaliencySteps.", training);
         Assert.DoesNotContain("ModelStore.Load(", training);
-        var checks = code.Where(source => source.Contains("SanityCheckCatalog.Get(", StringComparison.Ordinal)).ToList();
+        var checks = code.Where(source => source.Contains("SanityCheckRegistry.Get(", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(checks);
-        Assert.All(checks, source => Assert.Equal(1, source.Split("SanityCheckCatalog.Get(").Length - 1));
+        Assert.All(checks, source => Assert.Equal(1, source.Split("SanityCheckRegistry.Get(").Length - 1));
         Assert.All(checks, source => Assert.DoesNotContain("GlobalSaliencySteps.", source));
     }
 }

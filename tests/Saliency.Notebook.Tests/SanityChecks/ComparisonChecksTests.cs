@@ -81,8 +81,8 @@ public class ComparisonChecksTests
         using var model = SyntheticEncoder.RandomConv(2, 20, 4, seed: 1);
         var symbols = SyntheticData.Uniform(20, 20, seed: 1);
 
-        var unknown = Assert.Throws<ArgumentException>(() => SanityCheckCatalog.Get("nonsense"));
-        Assert.Contains("unknown check 'nonsense'", unknown.Message);
+        var unknown = Assert.Throws<ArgumentException>(() => SanityCheckRegistry.Get("nonsense"));
+        Assert.Contains("Unknown check 'nonsense'", unknown.Message);
         Assert.Contains("randomisation", unknown.Message);
 
         var wrongDataset = Assert.Throws<ArgumentException>(() =>
@@ -113,10 +113,10 @@ public class ComparisonChecksTests
             new TranslationCheck().Run(new SanityCheckInputs { Model = model, Data = symbols, Labels = ["a"] }));
         Assert.Contains("check 'translation' does not report per class", labelsIgnored.Message);
         Assert.Equal(new[] { "global-masking", "local-masking", "kept-removed", "single-class" },
-            SanityCheckCatalog.All.Where(c => c.IsPerClass).Select(c => c.Name));
-        Assert.Equal(new[] { "randomisation" }, SanityCheckCatalog.All.Where(c => c.ComparesMethods).Select(c => c.Name));
+            SanityCheckRegistry.All.Where(c => c.IsPerClass).Select(c => c.Name));
+        Assert.Equal(new[] { "randomisation" }, SanityCheckRegistry.All.Where(c => c.ComparesMethods).Select(c => c.Name));
 
-        Assert.Equal(8, SanityCheckCatalog.All.Count);
-        Assert.All(SanityCheckCatalog.All, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));
+        Assert.Equal(8, SanityCheckRegistry.All.Count);
+        Assert.All(SanityCheckRegistry.All, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));
     }
 }

@@ -24,7 +24,7 @@ public class MaskingChecksTests
         {
             var latents = model.PosteriorMeans(inputs.Data.X, CPU);
             var pca = LatentPca.Fit(latents, 2);
-            using var maps = SaliencyMethod.GradCam.Maps(model, inputs.Data.X, CPU, 4096, inputs.Settings);
+            using var maps = MethodRegistry.GradCam.Maps(model, inputs.Data.X, CPU, 4096, inputs.Settings);
             using var mask = SalientSteps.PruningMask(maps.Absolute, pca, 0.2);
             var expected = zeros(60, 40, dtype: ScalarType.Bool);
             expected.narrow(1, 20, 10).fill_(true);

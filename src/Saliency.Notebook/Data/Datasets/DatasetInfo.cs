@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Notebook.Data.Datasets;
 
@@ -171,9 +172,8 @@ public static class DatasetRegistry
     /// <summary>Finds a dataset by name (case-insensitive; '_' and '-' are the same), or throws listing the names.</summary>
     public static DatasetInfo Get(string name)
     {
-        string key = name.Trim().Replace('_', '-');
-        return All.FirstOrDefault(d => string.Equals(d.Name, key, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"unknown dataset '{name}'; known: {string.Join(", ", All.Select(d => d.Name))}", nameof(name));
+        ArgumentNullException.ThrowIfNull(name);
+        return Registry.Find(All, d => d.Name, name.Replace('_', '-'), "dataset");
     }
 
     /// <summary>Loads a dataset by name from <paramref name="dataDirectory"/>.</summary>

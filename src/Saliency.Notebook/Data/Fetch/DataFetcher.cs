@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Saliency.Notebook.Data.Npy;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Notebook.Data.Fetch;
 

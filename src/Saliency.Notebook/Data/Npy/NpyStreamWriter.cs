@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
+using Saliency.Notebook.IO;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.Data.Npy;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using TorchSharp;
+using Saliency.Notebook.IO;
 using static TorchSharp.torch;
 
 namespace Saliency.Notebook.Data.Npy;
@@ -80,35 +81,4 @@ public static class NpyWriter
         }
         AtomicFile.Write(path, ToBytes(kind, data, shape));
     }
-}
-
-/// <summary>Replaces a file atomically: write a temporary file next to it, flush it to disk, rename it over the target.</summary>
-internal static class AtomicFile
-{
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/>; on failure the temporary file is removed and the target is untouched.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
-    {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        string temp = TempPathFor(full);
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
-
-    /// <summary>A fresh hidden temporary name in the folder of <paramref name="fullPath"/>.</summary>
-    public static string TempPathFor(string fullPath) =>
-        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
 }

@@ -1,6 +1,5 @@
-using Saliency.Notebook.Data.Fetch;
 
-namespace Saliency.Notebook.Models;
+namespace Saliency.Notebook.Data.Fetch;
 
 /// <summary>
 /// Which model a paper notebook loads, by one word: <c>original</c> (the authors' published checkpoint, symbols and eog

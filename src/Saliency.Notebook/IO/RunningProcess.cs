@@ -1,4 +1,4 @@
-namespace Saliency.Notebook.Data;
+namespace Saliency.Notebook.IO;
 
 /// <summary>
 /// Whether the process that named a staging folder (<c>.NAME.partial-PID</c> of the pipeline, <c>figures.staging-PID-ID</c> of
