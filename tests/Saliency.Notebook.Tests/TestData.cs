@@ -3,8 +3,12 @@ using Saliency.Notebook.Data.Fetch;
 
 namespace Saliency.Notebook.Tests;
 
-/// <summary>Paths the tests share: the repository root, the read-only shared folder beside it, and a data directory
-/// (<c>&lt;repo&gt;/data</c>) that is filled and verified by <see cref="DataFetcher"/> once per test run.</summary>
+/// <summary>
+/// Paths the tests share: the repository root, and the data (<c>&lt;repo&gt;/data</c>) and the authors' checkpoints
+/// (<c>&lt;repo&gt;/models/original</c>) fetched and verified once per test run the way the kit fetches them on a user's clone:
+/// from the mirror variable, else this workplace's shared folder when there is one, else upstream. No test reads the shared
+/// folder itself.
+/// </summary>
 public static class TestData
 {
     private static readonly Lazy<string> Data = new(FetchOnce, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -13,17 +17,31 @@ public static class TestData
     public static string RepoRoot { get; } = DataPaths.FindRepoRoot(AppContext.BaseDirectory)
         ?? throw new InvalidOperationException($"no {DataPaths.SolutionFile} above {AppContext.BaseDirectory}");
 
-    /// <summary>The shared read-only folder (<c>&lt;repo&gt;/../shared</c>: reference notes, data, original checkpoints).</summary>
-    public static string SharedDirectory { get; } = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-
     /// <summary><c>&lt;repo&gt;/data</c>, holding the 11 verified data files. The first use fetches them from the mirror
     /// (SALIENCY_DATA_MIRROR, else ../shared/data when it exists, else upstream); later uses cost nothing.</summary>
     public static string DataDirectory => Data.Value;
 
+    /// <summary><c>&lt;repo&gt;/models/original</c>, holding the authors' two verified checkpoints (fetched with the data).</summary>
+    public static string CheckpointsDirectory
+    {
+        get
+        {
+            _ = Data.Value;
+            return Path.Combine(RepoRoot, OriginalCheckpoints.RelativeFolder);
+        }
+    }
+
+    /// <summary>The authors' checkpoint of <paramref name="dataset"/> (symbols or eog), fetched and verified.</summary>
+    public static string Checkpoint(string dataset)
+    {
+        _ = Data.Value;
+        return OriginalCheckpoints.PathFor(RepoRoot, dataset);
+    }
+
     private static string FetchOnce()
     {
         string target = Path.Combine(RepoRoot, "data");
-        string sharedData = Path.Combine(SharedDirectory, "data");
+        string sharedData = Path.Combine(RepoRoot, "..", "shared", "data");
         string? mirror = Environment.GetEnvironmentVariable(DataFetcher.MirrorVariable) is { Length: > 0 } env ? env
             : Directory.Exists(sharedData) ? sharedData
             : null;

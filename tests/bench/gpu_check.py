@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The GPU check of the notebooks' GradCAM step, in one run on the lent GPU machine: CUDA against the CPU, and PyTorch's own yardstick.
 
-1. The kit: `saliency bench --against-cpu --device cuda` over the four notebooks' datasets and models (symbols and eog: the authors'
+1. The kit: `saliency bench against-cpu --device cuda` over the four notebooks' datasets and models (symbols and eog: the authors'
    checkpoints, as the notebooks load them by default; aircraft and aircraft-flyover: the kit's models/), once with libtorch's default
    TF32 switch (what the notebooks get) and once with TF32 off (NVIDIA_TF32_OVERRIDE=0: libtorch 2.11's cuDNN switch did not take
    from TorchSharp 0.107 on the lent machine, so `--tf32 off` is run once more only to record that it says so). Each run times the
@@ -70,7 +70,7 @@ def main():
     subprocess.run(kit + ["doctor", "--device", a.device], check=True)
     rc = 0
     # 1. The notebooks' GradCAM step, TF32 as the notebooks get it and TF32 off.
-    compare = ["bench", "--against-cpu", "--device", a.device, "--data", data,
+    compare = ["bench", "against-cpu", "--device", a.device, "--data", data,
                "--checkpoint", *(f"{n}={os.path.join(checkpoints, n + '.ckpt')}" for n in PAPER_DATA)]
     for mode, env in (("tf32-default", None), ("tf32-off", TF32_OFF)):
         out = os.path.join(a.out, f"kit-{mode}.json")

@@ -3,7 +3,7 @@
 
 The PyTorch side is `gradcam_batched` of ../shared/bench/reference_gradcam.py (the paper's CVAE rebuilt from the checkpoint, one
 autograd.grad per latent dimension), run in this process with Debian's python3-torch on the same number of threads as the kit.
-The kit side is `saliency bench --gradcam-only --repeats R` (set-up of the affine head included), one process per round after a
+The kit side is `saliency bench gradcam --gradcam-only --repeats R` (set-up of the affine head included), one process per round after a
 full-size warm-up. Rounds alternate the two sides, so load on the machine falls on both alike; each side's time for a round is the
 best of R calls (default 3) in that round; the summary gives the best and the median over the rounds of each side, their ratios,
 and each side's median / best.
@@ -51,7 +51,7 @@ def main():
                 t = time.perf_counter(); ref.gradcam_batched(model, x); calls.append(time.perf_counter() - t)
             py.append(min(calls))
             with tempfile.NamedTemporaryFile(suffix=".json") as out:
-                subprocess.run([a.saliency, "bench", "--dataset", name, "--data", a.data, "--checkpoint", f"{name}={ckpt}", "--device", "cpu",
+                subprocess.run([a.saliency, "bench", "gradcam", "--dataset", name, "--data", a.data, "--checkpoint", f"{name}={ckpt}", "--device", "cpu",
                                 "--gradcam-only", "--repeats", str(a.repeats), "--out", out.name], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 kit.append(json.load(open(out.name))[0]["BestSeconds"])
             print(f"{name:8s} round {r + 1}: pytorch {py[-1]:.4f} s   kit {kit[-1]:.4f} s   ratio {py[-1] / kit[-1]:.2f}", flush=True)

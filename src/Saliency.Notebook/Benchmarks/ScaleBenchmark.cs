@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Models;
+using Saliency.Notebook.Native;
 using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.Training;
 using TorchSharp;
@@ -88,8 +89,8 @@ public sealed record ScaleBenchmarkResult(long Samples, double Seconds, long War
 
 /// <summary>
 /// The whole streaming pipeline on <see cref="SyntheticSeries"/> (L = 200, C = 2) through the aircraft-flyover architecture (D = 64, the
-/// kit's preset, untrained weights from a fixed seed). Peak resident memory is the process's high-water mark (VmHWM), so run one N per
-/// process to compare N's (<c>saliency bench --scale</c> does).
+/// kit's preset, untrained weights from a fixed seed). Peak resident memory is the process's high-water mark (VmHWM), reset at the
+/// start of each run (Linux's clear_refs), so one process can run several N and each N's peak is its own.
 /// </summary>
 public static class ScaleBenchmark
 {
@@ -97,6 +98,10 @@ public static class ScaleBenchmark
     public static ScaleBenchmarkResult Run(long samples, Device device, int chunkSize = ChunkedSeries.DefaultChunkSize,
         IProgress<StreamingProgress>? progress = null, CancellationToken cancellation = default)
     {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        NativeAllocator.Trim();
+        ResetResidentPeak();
         manual_seed(0);
         using var model = new CVAE(TrainingPresets.For("aircraft-flyover", 2, 200).Config);
         model.to(device).eval();
@@ -107,6 +112,13 @@ public static class ScaleBenchmark
         double seconds = clock.Elapsed.TotalSeconds;
         return new ScaleBenchmarkResult(samples, seconds, warmPeak, ResidentPeakBytes(), result.Timings,
             result.GradCamPath == GradCamPath.AffineHead ? "affine head" : "general", device.ToString());
+    }
+
+    /// <summary>Resets this process's peak resident set size to its current size (writes 5 to /proc/self/clear_refs); nothing where there is no /proc.</summary>
+    public static void ResetResidentPeak()
+    {
+        const string path = "/proc/self/clear_refs";
+        if (File.Exists(path)) File.WriteAllText(path, "5");
     }
 
     /// <summary>This process's peak resident set size so far (VmHWM of /proc/self/status), in bytes; 0 where there is no /proc.</summary>

@@ -96,6 +96,14 @@ public sealed class Attribution : IDisposable
         return map;
     }
 
+    /// <summary>Moves the tensors to the dispose scope outside the current one (for an explainer that computed inside its own).</summary>
+    internal Attribution MoveToOuterDisposeScope()
+    {
+        Values.MoveToOuterDisposeScope();
+        CompletenessError?.MoveToOuterDisposeScope();
+        return this;
+    }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"{Method} ({Settings}): [{string.Join(", ", Values.shape)}] {Layout} on {Device} in {Seconds:0.###} s";

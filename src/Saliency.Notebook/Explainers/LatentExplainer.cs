@@ -66,15 +66,9 @@ public abstract class LatentExplainer
         ArgumentNullException.ThrowIfNull(data);
         if (data.C != Model.Channels || data.L != Model.Length)
             throw new ArgumentException($"The model takes {Model.Channels} channel(s) × length {Model.Length}; dataset '{data.Info.Name}' has {data.C} × {data.L}.", nameof(data));
+        using var scope = torch.NewDisposeScope();                          // the device copy of the data goes with it
         var x = data.X.to(device ?? Model.ParameterDevice());
-        try
-        {
-            return Run(x, null, targets ?? LatentTarget.AllDimensions, batchSize, data.Info.Name, data.Labels, toCpu: true);
-        }
-        finally
-        {
-            if (!ReferenceEquals(x, data.X)) x.Dispose();
-        }
+        return Run(x, null, targets ?? LatentTarget.AllDimensions, batchSize, data.Info.Name, data.Labels, toCpu: true).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -91,12 +85,12 @@ public abstract class LatentExplainer
                 $"The baseline has shape [{string.Join(", ", baseline.shape)}] but x has [{string.Join(", ", x.shape)}].", nameof(baseline));
         if (batchSize is < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
         int rows = batchSize ?? DefaultBatchSizeFor(x.device);
-        targets.WeightMatrix(Model.LatentDim, CPU, ScalarType.Float64).Dispose();   // a target that does not fit the model fails here, before any work
 
         var clock = Stopwatch.StartNew();
         using var mode = ModelModeGuard.Eval(Model.Root);
         using var gradMode = torch.enable_grad();
         using var scope = torch.NewDisposeScope();
+        targets.WeightMatrix(Model.LatentDim, CPU, ScalarType.Float64);   // a target that does not fit the model fails here, before any work
         var (values, error, route) = Compute(x, baseline, targets, rows);
         if (toCpu)
         {

@@ -12,16 +12,30 @@ public sealed class LatentTarget
     private readonly int? _dimension;
     private readonly double[,]? _directions;
     private readonly string[]? _directionNames;
+    private readonly int[]? _dimensions;
 
-    private LatentTarget(int? dimension, double[,]? directions, string[]? directionNames)
+    private LatentTarget(int? dimension, double[,]? directions, string[]? directionNames, int[]? dimensions = null)
     {
         _dimension = dimension;
         _directions = directions;
         _directionNames = directionNames;
+        _dimensions = dimensions;
     }
 
     /// <summary>Latent dimension <paramref name="index"/> (0-based): one target.</summary>
     public static LatentTarget Dimension(int index) => new(index, null, null);
+
+    /// <summary>
+    /// The chosen latent dimensions (0-based), in the order given: one target each, named z&lt;i&gt;. Their number D is checked
+    /// against the model when the target is used.
+    /// </summary>
+    public static LatentTarget Dimensions(params int[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (indices.Length == 0) throw new ArgumentException("At least one latent dimension is needed.", nameof(indices));
+        if (indices.Any(i => i < 0)) throw new ArgumentOutOfRangeException(nameof(indices), $"Latent dimensions are 0-based; got {string.Join(", ", indices)}.");
+        return new LatentTarget(null, null, null, indices.ToArray());
+    }
 
     /// <summary>All D latent dimensions, in order: D targets.</summary>
     public static LatentTarget AllDimensions { get; } = new(null, null, null);
@@ -67,12 +81,13 @@ public sealed class LatentTarget
     }
 
     /// <summary>How many targets (T) this gives for a model of latent size <paramref name="latentDim"/>.</summary>
-    public int Count(int latentDim) => _directions?.GetLength(0) ?? (_dimension.HasValue ? 1 : latentDim);
+    public int Count(int latentDim) => _directions?.GetLength(0) ?? _dimensions?.Length ?? (_dimension.HasValue ? 1 : latentDim);
 
     /// <summary>Names of the T targets, e.g. <c>z3</c>, <c>PC1</c>.</summary>
     public IReadOnlyList<string> Names(int latentDim)
     {
         if (_directionNames != null) return _directionNames;
+        if (_dimensions != null) return _dimensions.Select(i => $"z{i}").ToArray();
         if (_dimension.HasValue) return [$"z{_dimension.Value}"];
         return Enumerable.Range(0, latentDim).Select(i => $"z{i}").ToArray();
     }
@@ -90,6 +105,14 @@ public sealed class LatentTarget
                     $"Latent dimension {index} is out of range: the model has {latentDim} latent dimensions (0..{latentDim - 1}).");
             return zeros(1, latentDim, dtype: dtype, device: device).index_fill_(1, tensor(new long[] { index }, device: device), 1);
         }
+        if (_dimensions is { } chosen)
+        {
+            if (chosen.FirstOrDefault(i => i >= latentDim, -1) is var outside and >= 0)
+                throw new ArgumentOutOfRangeException(nameof(chosen), outside,
+                    $"Latent dimension {outside} is out of range: the model has {latentDim} latent dimensions (0..{latentDim - 1}).");
+            var rows = tensor(chosen.Select(i => (long)i).ToArray(), device: device);
+            return zeros(chosen.Length, latentDim, dtype: dtype, device: device).scatter_(1, rows.unsqueeze(1), ones(chosen.Length, 1, dtype: dtype, device: device));
+        }
         if (_directions is { } matrix)
         {
             if (matrix.GetLength(1) != latentDim)
@@ -104,5 +127,5 @@ public sealed class LatentTarget
 
     /// <inheritdoc/>
     public override string ToString() =>
-        _dimension is int i ? $"latent dimension {i}" : _directions != null ? $"{_directions.GetLength(0)} latent direction(s)" : "all latent dimensions";
+        _dimension is int i ? $"latent dimension {i}" : _dimensions != null ? $"latent dimensions {string.Join(", ", _dimensions)}" : _directions != null ? $"{_directions.GetLength(0)} latent direction(s)" : "all latent dimensions";
 }

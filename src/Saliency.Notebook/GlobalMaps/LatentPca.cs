@@ -1,3 +1,4 @@
+using Saliency.Notebook.Explainers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,6 +41,9 @@ public sealed class LatentPca
 
     /// <summary>K, the number of kept components.</summary>
     public int ComponentCount => Components.GetLength(0);
+
+    /// <summary>The principal directions as explainer targets PC1…PCK (e.g. <c>new GradCam(model).Attribute(data, pca.Targets)</c>).</summary>
+    public LatentTarget Targets => LatentTarget.Directions(Components);
 
     /// <summary>D, the latent size.</summary>
     public int LatentDim => Components.GetLength(1);

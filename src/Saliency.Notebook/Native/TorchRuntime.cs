@@ -17,16 +17,30 @@ public static class TorchRuntime
     public const string DeviceVariable = "SALIENCY_DEVICE";
 
     private static readonly object Gate = new();
-    private static bool _loaded;
-    private static string? _nativeLibraryPath;
-    private static string? _loadFailure;
-    private static bool _cudaBackend;
-    private static string? _libTorchFolder;
-    private static string? _backendPackage;
+
+    /// <summary>
+    /// Where libtorch comes from and how loading it went: the runtime's whole state, one object replaced under <see cref="Gate"/>.
+    /// Its lifetime is the process: a source may be chosen until libtorch loads; after that it is fixed, since a native library
+    /// cannot be unloaded (a notebook restarts its kernel to change it). A failed initialisation is kept and rethrown.
+    /// </summary>
+    private sealed record State(string? LibTorchFolder, string? BackendPackage, Outcome? Load)
+    {
+        public static State Initial { get; } = new(null, null, null);
+
+        /// <summary>Why libtorch cannot come from <paramref name="wanted"/> any more, or null while it can.</summary>
+        public string? LockedAgainst(string wanted) => Load is not { Failure: null } ? null
+            : $"torch is already loaded{(LibTorchFolder == null ? "" : $" from {LibTorchFolder}")}: restart the kernel to load {wanted}.";
+    }
+
+    /// <summary>What the one load attempt gave: the CUDA backend or not, the native library the kit loaded itself, or the failure.</summary>
+    private sealed record Outcome(bool CudaBackend, string? NativeLibraryPath, string? Failure);
+
+    private static State _state = State.Initial;
 
     /// <summary>
     /// Loads libtorch from <paramref name="folder"/> (a PyTorch install's <c>torch/lib</c>, say) instead of a NuGet
-    /// backend package. Must come before the first use of torch; throws when the folder has no libtorch.so.
+    /// backend package. Must come before the first use of torch; throws when the folder has no libtorch.so, and when another
+    /// libtorch is already in the process (an earlier cell's <c>#r</c> of a libtorch package): two libtorch abort a process.
     /// </summary>
     public static void UseLibTorchFolder(string folder)
     {
@@ -35,9 +49,12 @@ public static class TorchRuntime
             throw new ArgumentException($"{full} has no libtorch.so: pass the folder of a PyTorch 2.10-compatible libtorch (e.g. .../site-packages/torch/lib).", nameof(folder));
         lock (Gate)
         {
-            if (_loaded && _libTorchFolder != full)
-                throw new InvalidOperationException($"torch is already loaded{(_libTorchFolder == null ? "" : $" from {_libTorchFolder}")}: restart the kernel to load libtorch from {full}.");
-            _libTorchFolder = full;
+            if (_state.LibTorchFolder != full && _state.LockedAgainst($"libtorch from {full}") is { } locked) throw new InvalidOperationException(locked);
+            if (LoadedNativeLibraries().FirstOrDefault(path => Path.GetFileName(path) == "libtorch_cpu.so" && Path.GetDirectoryName(path) != full) is { } other)
+                throw new InvalidOperationException(
+                    $"Another libtorch is already loaded in this process ({other}), so the one in {full} cannot be: two libtorch abort a process. " +
+                    "Restart the kernel and name the folder before anything loads torch (no #r of a libtorch package first).");
+            _state = _state with { LibTorchFolder = full };
         }
     }
 
@@ -51,9 +68,9 @@ public static class TorchRuntime
         if (backend is not ("cpu" or "cuda")) throw new ArgumentException($"Unknown backend package kind '{backend}'.", nameof(backend));
         lock (Gate)
         {
-            if (_loaded && (_libTorchFolder != null || (_backendPackage ?? backend) != backend))
-                throw new InvalidOperationException($"torch is already loaded{(_libTorchFolder == null ? "" : $" from {_libTorchFolder}")}: restart the kernel to load the {backend} libtorch.");
-            _backendPackage = backend;
+            if ((_state.LibTorchFolder != null || (_state.BackendPackage ?? backend) != backend) && _state.LockedAgainst($"the {backend} libtorch") is { } locked)
+                throw new InvalidOperationException(locked);
+            _state = _state with { BackendPackage = backend };
         }
     }
 
@@ -67,8 +84,8 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Path of the libLibTorchSharp.so the kit loaded itself, or null when TorchSharp loaded its own.</summary>
-    public static string? NativeLibraryPath => _nativeLibraryPath;
+    /// <summary>Path of the libLibTorchSharp.so the kit loaded itself, or null when TorchSharp loaded its own (or nothing is loaded yet).</summary>
+    public static string? NativeLibraryPath => _state.Load?.NativeLibraryPath;
 
     /// <summary>
     /// Loads the native TorchSharp backend once, CUDA when the libtorch at hand has it, else CPU.
@@ -78,22 +95,23 @@ public static class TorchRuntime
     {
         lock (Gate)
         {
-            if (_loaded) return;
-            if (_loadFailure != null) throw new TorchLoadException(_loadFailure);
+            if (_state.Load is { Failure: { } failure }) throw new TorchLoadException(failure);
+            if (_state.Load is not null) return;
             try
             {
                 NativeAllocator.Tune();
-                if (OperatingSystem.IsLinux()) PreloadCompatibleNativeLibrary();
+                string? nativeLibrary = OperatingSystem.IsLinux() ? PreloadCompatibleNativeLibrary(_state) : null;
                 // CUDA first: it is there only with a CUDA libtorch (TorchSharp-cuda-linux, or the GPU machine's own).
-                _cudaBackend = Environment.GetEnvironmentVariable(DeviceVariable)?.Trim().ToLowerInvariant() != "cpu"
-                               && torch.TryInitializeDeviceType(DeviceType.CUDA);
-                if (!_cudaBackend) torch.InitializeDeviceType(DeviceType.CPU);
-                _loaded = true;
+                bool cuda = Environment.GetEnvironmentVariable(DeviceVariable)?.Trim().ToLowerInvariant() != "cpu"
+                            && torch.TryInitializeDeviceType(DeviceType.CUDA);
+                if (!cuda) torch.InitializeDeviceType(DeviceType.CPU);
+                _state = _state with { Load = new Outcome(cuda, nativeLibrary, null) };
             }
             catch (Exception e) when (e is not TorchLoadException)
             {
-                _loadFailure = DescribeLoadFailure(e);
-                throw new TorchLoadException(_loadFailure, e);
+                string reason = DescribeLoadFailure(e);
+                _state = _state with { Load = new Outcome(false, null, reason) };
+                throw new TorchLoadException(reason, e);
             }
         }
     }
@@ -114,7 +132,7 @@ public static class TorchRuntime
             if (!torch.cuda.is_available())
                 throw new InvalidOperationException(
                     $"Device '{wanted}' was asked for, but CUDA is not available: " +
-                    (_cudaBackend ? "the loaded libtorch has CUDA but sees no GPU. " : "the loaded libtorch is a CPU build. ") +
+                    (_state.Load?.CudaBackend == true ? "the loaded libtorch has CUDA but sees no GPU. " : "the loaded libtorch is a CPU build. ") +
                     "In a notebook, set torchBackend = \"cuda\" or the torch/lib folder of a PyTorch install with CUDA (then restart the kernel), " +
                     "or device = \"cpu\"; with the saliency tool, build with -p:SaliencyTorchBackend=cuda or put a CUDA libtorch on LD_LIBRARY_PATH, or use --device cpu.");
             return new Device(wanted);
@@ -173,22 +191,24 @@ public static class TorchRuntime
 
     /// <summary>
     /// Finds TorchSharp's native library, makes sure the system accepts it (patching a private copy when the
-    /// system libstdc++ lacks GLIBCXX_3.4.32), and loads it by full path with its libtorch dependencies.
+    /// system libstdc++ lacks GLIBCXX_3.4.32), and loads it by full path with its libtorch dependencies from the source
+    /// <paramref name="state"/> names. Returns the path it loaded, or null when TorchSharp is left to search itself.
     /// </summary>
-    private static void PreloadCompatibleNativeLibrary()
+    private static string? PreloadCompatibleNativeLibrary(State state)
     {
         string? shipped = FindShippedNativeLibrary();
-        if (shipped == null) return; // TorchSharp will search itself (e.g. a libtorch on LD_LIBRARY_PATH)
-        if (_libTorchFolder != null && ShippedLibTorch(Path.GetDirectoryName(shipped)!) is { } own && Path.GetDirectoryName(own) != _libTorchFolder)
+        if (shipped == null) return null; // TorchSharp will search itself (e.g. a libtorch on LD_LIBRARY_PATH)
+        string? folder = state.LibTorchFolder;
+        if (folder != null && ShippedLibTorch(Path.GetDirectoryName(shipped)!) is { } own && Path.GetDirectoryName(own) != folder)
             // TorchSharp loads the program's own copy by path as well, and two libtorch in one process abort it.
-            throw new TorchLoadException($"This program ships its own libtorch ({own}), so it cannot load the one in {_libTorchFolder}: " +
+            throw new TorchLoadException($"This program ships its own libtorch ({own}), so it cannot load the one in {folder}: " +
                                          "two libtorch in one process abort it. Use the libtorch folder with a build that has none (-p:SaliencyTorchBackend=none), or leave it out.");
         string toLoad = shipped;
         if (!ElfVersionNeedPatcher.SystemLibStdCxxProvides() && ElfVersionNeedPatcher.RequiresStrongly(shipped))
             toLoad = PatchedCopyOf(shipped);
         // libtorch first, from the folder TorchSharp itself would use, so that the DT_NEEDED entries of
         // libLibTorchSharp.so resolve by SONAME to the files that match it.
-        string? libtorchDir = _libTorchFolder ?? FindLibTorchDirectory(Path.GetDirectoryName(shipped)!, _backendPackage);
+        string? libtorchDir = folder ?? FindLibTorchDirectory(Path.GetDirectoryName(shipped)!, state.BackendPackage);
         if (libtorchDir != null)
             foreach (string name in new[] { "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" })
             {
@@ -196,7 +216,7 @@ public static class TorchRuntime
                 if (File.Exists(candidate)) LoadOrExplain(candidate);
             }
         LoadOrExplain(toLoad);
-        _nativeLibraryPath = toLoad;
+        return toLoad;
     }
 
     /// <summary>The libtorch_cpu.so a program ships beside TorchSharp's native library or in its own folder, where TorchSharp finds it.</summary>

@@ -10,7 +10,7 @@ namespace Saliency.Notebook.Tests.Benchmarks;
 /// <summary>The device comparison's measure of difference, and its run of the notebook's GradCAM step (CPU against CPU here; CUDA on a GPU machine).</summary>
 public class DeviceComparisonTests
 {
-    private static string Checkpoint(string dataset) => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", dataset + ".ckpt");
+    private static string Checkpoint(string dataset) => TestData.Checkpoint(dataset);
 
     [Fact]
     public void The_difference_of_hand_built_maps_has_the_exact_values()

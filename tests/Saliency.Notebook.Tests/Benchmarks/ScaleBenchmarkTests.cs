@@ -1,4 +1,5 @@
 using Saliency.Notebook.Benchmarks;
+using Saliency.Notebook.Native;
 using Saliency.Notebook.Pipeline;
 using static TorchSharp.torch;
 
@@ -39,5 +40,17 @@ public class ScaleBenchmarkTests
         Assert.All(new[] { result.Seconds, t.EncodeSeconds, t.PcaSeconds, t.GradCamSeconds, t.ProjectionSeconds, t.BinningSeconds, t.FinishSeconds },
             seconds => Assert.True(double.IsFinite(seconds) && seconds >= 0));
         Assert.Equal(result.Samples / result.Seconds, result.SamplesPerSecond);
+    }
+
+    [Fact]
+    public void The_peak_resident_memory_is_reset_so_one_process_measures_each_N_on_its_own()
+    {
+        if (!File.Exists("/proc/self/clear_refs")) return;   // Linux only; the kit's machines are Linux
+        using (var big = ones(64L << 20, dtype: ScalarType.Float32)) big.sum().Dispose();   // 256 MiB touched, then freed
+        long peak = ScaleBenchmark.ResidentPeakBytes();
+        NativeAllocator.Trim();
+        ScaleBenchmark.ResetResidentPeak();
+        long reset = ScaleBenchmark.ResidentPeakBytes();
+        Assert.True(reset <= peak - (128L << 20), $"peak {peak >> 20} MiB before the reset, {reset >> 20} MiB after");
     }
 }

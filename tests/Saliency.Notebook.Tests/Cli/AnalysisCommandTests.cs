@@ -8,7 +8,7 @@ namespace Saliency.Notebook.Tests.Cli;
 [Collection(CliLiveDisplayCollection.Name)]
 public class AnalysisCommandTests
 {
-    private static string SymbolsCheckpoint => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt");
+    private static string SymbolsCheckpoint => TestData.Checkpoint("symbols");
 
     private static int Invoke(System.CommandLine.Command command, params string[] args) => command.Parse(args).Invoke();
 
@@ -34,7 +34,7 @@ public class AnalysisCommandTests
             var reference = PythonReference.Run(PyTorchReferenceTests.Reference, new
             {
                 ckpt = SymbolsCheckpoint,
-                data = Path.Combine(TestData.SharedDirectory, "data", "symbols", "augmented_symbols.npy"),
+                data = Path.Combine(TestData.DataDirectory, "symbols", "augmented_symbols.npy"),
                 rows,
             });
             AssertRowsClose(PythonReference.Doubles(reference.GetProperty("gradcam")), gradCam, rows, "gradcam.npy");

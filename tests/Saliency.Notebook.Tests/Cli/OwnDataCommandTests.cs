@@ -73,7 +73,7 @@ public class OwnDataCommandTests
         try
         {
             string csv = WriteCsv(dir), z = Path.Combine(dir, "z.npy");
-            string ckpt = Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt");
+            string ckpt = TestData.Checkpoint("symbols");
             Assert.Equal(1, Invoke(EncodeCommand.Create(), "--checkpoint", ckpt, "--out", z));                                      // no data at all
             Assert.Equal(1, Invoke(EncodeCommand.Create(), "--checkpoint", ckpt, "--data", dir, "--out", z));                       // a folder without --dataset
             Assert.Equal(1, Invoke(EncodeCommand.Create(), "--checkpoint", ckpt, "--dataset", "symbols", "--data", csv, "--out", z)); // a file with --dataset

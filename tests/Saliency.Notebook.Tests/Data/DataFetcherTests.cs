@@ -7,12 +7,13 @@ namespace Saliency.Notebook.Tests.Data;
 
 public class DataFetcherTests
 {
-    private static string SharedData => Path.Combine(TestData.SharedDirectory, "data");
+    /// <summary>The verified data folder, laid out as a mirror is (<c>&lt;dataset&gt;/&lt;file&gt;</c>).</summary>
+    private static string MirrorData => TestData.DataDirectory;
 
     [Fact]
-    public void ManifestMatchesTheSharedReadme()
+    public void ManifestMatchesTheDataReadme()
     {
-        string readme = File.ReadAllText(Path.Combine(SharedData, "README.md"));
+        string readme = File.ReadAllText(Path.Combine(MirrorData, "README.md"));
         Assert.Equal(11, DataFetcher.Manifest.Count);
         foreach (DataFile f in DataFetcher.Manifest)
             Assert.Contains($"| {f.RelativePath} | {f.Bytes} | {f.Sha256} |", readme);
@@ -23,14 +24,14 @@ public class DataFetcherTests
     {
         using var dir = new TempFolder();
         var stages = new List<FetchStage>();
-        FetchReport first = DataFetcher.Fetch(dir.Path, SharedData, "http://127.0.0.1:9/", new SyncProgress(p => stages.Add(p.Stage)));
+        FetchReport first = DataFetcher.Fetch(dir.Path, MirrorData, "http://127.0.0.1:9/", new SyncProgress(p => stages.Add(p.Stage)));
         Assert.Equal(11, first.FetchedCount);
         Assert.All(first.Files, f => Assert.Equal(FetchSource.Mirror, f.Source));
         Assert.Contains(FetchStage.Copying, stages);
         foreach (DataFile f in DataFetcher.Manifest)
-            Assert.Equal(File.ReadAllBytes(Path.Combine(SharedData, f.RelativePath)), File.ReadAllBytes(Path.Combine(dir.Path, f.RelativePath)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(MirrorData, f.RelativePath)), File.ReadAllBytes(Path.Combine(dir.Path, f.RelativePath)));
 
-        FetchReport second = DataFetcher.Fetch(dir.Path, SharedData, "http://127.0.0.1:9/");
+        FetchReport second = DataFetcher.Fetch(dir.Path, MirrorData, "http://127.0.0.1:9/");
         Assert.Equal(11, second.AlreadyPresentCount);
         Assert.Equal(0, second.FetchedCount);
         Assert.Empty(TempFiles(dir.Path));
@@ -51,7 +52,7 @@ public class DataFetcherTests
     [Fact]
     public void ACorruptedMirrorFileFailsAndLeavesNothing()
     {
-        using var mirror = CopyOfSharedData();
+        using var mirror = CopyOfMirrorData();
         string corrupted = Path.Combine(mirror.Path, "symbols", "augmented_labels.npy");
         byte[] bytes = File.ReadAllBytes(corrupted);
         bytes[200] ^= 0xFF;
@@ -73,7 +74,7 @@ public class DataFetcherTests
     {
         using var dir = new TempFolder();
         string wrong = dir.Write("eog/time_series_labels.npy", Encoding.ASCII.GetBytes("not the labels"));
-        FetchReport report = DataFetcher.Fetch(dir.Path, SharedData, "http://127.0.0.1:9/");
+        FetchReport report = DataFetcher.Fetch(dir.Path, MirrorData, "http://127.0.0.1:9/");
         FetchedFile entry = report.Files.Single(f => f.File.RelativePath == "eog/time_series_labels.npy");
         Assert.True(entry.ReplacedWrongFile);
         Assert.Equal(FetchSource.Mirror, entry.Source);
@@ -83,7 +84,7 @@ public class DataFetcherTests
     [Fact]
     public async Task DownloadsFromTheBaseUrl()
     {
-        await using var server = new LoopbackFileServer(SharedData, truncate: false);
+        await using var server = new LoopbackFileServer(MirrorData, truncate: false);
         using var dir = new TempFolder();
         FetchReport report = await DataFetcher.FetchAsync(dir.Path, mirror: "", baseUrl: server.BaseUrl);
         Assert.Equal(11, report.FetchedCount);
@@ -97,7 +98,7 @@ public class DataFetcherTests
     [Fact]
     public async Task ATruncatedDownloadFailsAndLeavesNothing()
     {
-        await using var server = new LoopbackFileServer(SharedData, truncate: true);
+        await using var server = new LoopbackFileServer(MirrorData, truncate: true);
         using var dir = new TempFolder();
         var e = await Assert.ThrowsAsync<DataFetchException>(() => DataFetcher.FetchAsync(dir.Path, mirror: "", baseUrl: server.BaseUrl));
         Assert.Equal("aircraft/labels.npy", e.RelativePath);
@@ -109,21 +110,33 @@ public class DataFetcherTests
     [Fact]
     public async Task AMissingUpstreamFileFailsWithTheUrl()
     {
-        await using var server = new LoopbackFileServer(Path.Combine(SharedData, "eog"), truncate: false);
+        await using var server = new LoopbackFileServer(Path.Combine(MirrorData, "eog"), truncate: false);
         using var dir = new TempFolder();
         var e = await Assert.ThrowsAsync<DataFetchException>(() => DataFetcher.FetchAsync(dir.Path, mirror: "", baseUrl: server.BaseUrl));
         Assert.Contains("HTTP 404", e.Message);
         Assert.Contains(server.BaseUrl + "aircraft/labels.npy", e.Message);
+        Assert.Contains("--mirror DIR", e.Message);                                          // how to work offline
+        Assert.Contains(DataFetcher.MirrorVariable + "=DIR", e.Message);
         Assert.Empty(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_failed_checkpoint_download_names_the_checkpoint_mirror_variable()
+    {
+        using var dir = new TempFolder();
+        // Port 9 (discard) on loopback refuses the connection: the download fails at once.
+        var e = Assert.Throws<DataFetchException>(() => OriginalCheckpoints.Fetch(dir.Path, mirror: "", baseUrl: "http://127.0.0.1:9/"));
+        Assert.Contains("download from http://127.0.0.1:9/", e.Message);
+        Assert.Contains(OriginalCheckpoints.MirrorVariable + "=DIR", e.Message);
     }
 
     private static string[] TempFiles(string root) => Directory.GetFiles(root, "*.tmp", SearchOption.AllDirectories);
 
-    private static TempFolder CopyOfSharedData()
+    private static TempFolder CopyOfMirrorData()
     {
         var copy = new TempFolder();
         foreach (DataFile f in DataFetcher.Manifest)
-            copy.Write(f.RelativePath, File.ReadAllBytes(Path.Combine(SharedData, f.RelativePath)));
+            copy.Write(f.RelativePath, File.ReadAllBytes(Path.Combine(MirrorData, f.RelativePath)));
         return copy;
     }
 

@@ -12,17 +12,18 @@ public sealed class OriginalCheckpointsTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static string SharedCheckpoints => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints");
+    /// <summary>The verified checkpoints folder, laid out as a mirror is.</summary>
+    private static string MirrorCheckpoints => TestData.CheckpointsDirectory;
 
     [Fact]
     public void The_authors_checkpoints_are_copied_from_the_mirror_and_verified()
     {
-        FetchReport report = OriginalCheckpoints.Fetch(_root, SharedCheckpoints, "http://127.0.0.1:9/unused/");
+        FetchReport report = OriginalCheckpoints.Fetch(_root, MirrorCheckpoints, "http://127.0.0.1:9/unused/");
 
         Assert.Equal(2, report.FetchedCount);
         Assert.All(report.Files, file => Assert.Equal(FetchSource.Mirror, file.Source));
         Assert.True(File.Exists(Path.Combine(_root, "models", "original", "symbols.ckpt")));
-        Assert.Equal(2, OriginalCheckpoints.Fetch(_root, SharedCheckpoints, "http://127.0.0.1:9/unused/").AlreadyPresentCount);
+        Assert.Equal(2, OriginalCheckpoints.Fetch(_root, MirrorCheckpoints, "http://127.0.0.1:9/unused/").AlreadyPresentCount);
     }
 
     [Fact]
@@ -30,8 +31,8 @@ public sealed class OriginalCheckpointsTests : IDisposable
     {
         string mirror = Path.Combine(_root, "mirror");
         Directory.CreateDirectory(mirror);
-        File.Copy(Path.Combine(SharedCheckpoints, "eog.ckpt"), Path.Combine(mirror, "eog.ckpt"));
-        byte[] symbols = File.ReadAllBytes(Path.Combine(SharedCheckpoints, "symbols.ckpt"));
+        File.Copy(Path.Combine(MirrorCheckpoints, "eog.ckpt"), Path.Combine(mirror, "eog.ckpt"));
+        byte[] symbols = File.ReadAllBytes(Path.Combine(MirrorCheckpoints, "symbols.ckpt"));
         symbols[1000] ^= 0xFF;
         File.WriteAllBytes(Path.Combine(mirror, "symbols.ckpt"), symbols);
 

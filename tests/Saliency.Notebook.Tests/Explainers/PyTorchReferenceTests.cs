@@ -53,7 +53,7 @@ public class PyTorchReferenceTests
         var reference = PythonReference.Run(Reference, new
         {
             ckpt = OriginalFiles.Checkpoint("symbols"),
-            data = Path.Combine(OriginalFiles.SharedDirectory, "data", "symbols", "augmented_symbols.npy"),
+            data = Path.Combine(TestData.DataDirectory, "symbols", "augmented_symbols.npy"),
             rows,
         });
         using var scope = NewDisposeScope();

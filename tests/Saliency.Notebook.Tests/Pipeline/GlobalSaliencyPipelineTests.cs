@@ -9,7 +9,7 @@ namespace Saliency.Notebook.Tests.Pipeline;
 /// <summary>The whole global-saliency pipeline on the authors' symbols checkpoint against the reference numbers (§6.2).</summary>
 public class GlobalSaliencyPipelineTests
 {
-    private static string SymbolsCheckpoint => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt");
+    private static string SymbolsCheckpoint => TestData.Checkpoint("symbols");
 
     [Fact]
     public void Symbols_checkpoint_reproduces_the_reference_pca_and_gradcam()

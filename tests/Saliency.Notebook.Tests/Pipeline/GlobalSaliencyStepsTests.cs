@@ -12,7 +12,7 @@ namespace Saliency.Notebook.Tests.Pipeline;
 /// </summary>
 public class GlobalSaliencyStepsTests
 {
-    private static string Checkpoint(string dataset) => Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", dataset + ".ckpt");
+    private static string Checkpoint(string dataset) => TestData.Checkpoint(dataset);
 
     [Theory]
     [InlineData("symbols")]

@@ -18,7 +18,7 @@ public class SymbolsOracleTests
     public void Symbols_checkpoint_reproduces_the_paper_thresholds_and_distances()
     {
         using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
-        using var loaded = ModelStore.Load(Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt"), data.C, data.L, "symbols");
+        using var loaded = ModelStore.Load(TestData.Checkpoint("symbols"), data.C, data.L, "symbols");
         var result = new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = loaded.Model, Data = SanityData.From(data), Labels = ["\\Omega"] });
 
         var thresholds = Column(result, "threshold");
@@ -84,13 +84,13 @@ public class SymbolsOracleTests
             out = {"threshold": thresholds, "kept": kept, "distance": distances}
             """, new
         {
-            ckpt = Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt"),
+            ckpt = TestData.Checkpoint("symbols"),
             data = Path.Combine(TestData.DataDirectory, "symbols", "augmented_symbols.npy"),
             labels = Path.Combine(TestData.DataDirectory, "symbols", "augmented_labels.npy"),
             percentiles = new GlobalMaskingCheck().Percentiles,
         });
         using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
-        using var loaded = ModelStore.Load(Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt"), data.C, data.L, "symbols");
+        using var loaded = ModelStore.Load(TestData.Checkpoint("symbols"), data.C, data.L, "symbols");
         var result = new GlobalMaskingCheck().Run(new SanityCheckInputs { Model = loaded.Model, Data = SanityData.From(data), Labels = ["\\Omega"] });
 
         AssertClose(PythonReference.Doubles(reference.GetProperty("threshold")), Column(result, "threshold"), 1e-4, "thresholds");
@@ -110,7 +110,7 @@ public class SymbolsOracleTests
     public void Kept_removed_zeroes_the_reference_run_share_of_symbols()
     {
         using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
-        using var loaded = ModelStore.Load(Path.Combine(TestData.SharedDirectory, "reference", "original_checkpoints", "symbols.ckpt"), data.C, data.L, "symbols");
+        using var loaded = ModelStore.Load(TestData.Checkpoint("symbols"), data.C, data.L, "symbols");
         var result = new KeptRemovedCheck().Run(new SanityCheckInputs { Model = loaded.Model, Data = SanityData.From(data) });
         // §6.1: the PyTorch re-run of apply_gradcam_mask with the shipped model zeroes 79.90% (the notebook's 43.04% is stale).
         // ±0.05: the 0.2·max threshold sits between steps; the loc-vs-sampled-z PCA moves a handful of the 132,000 values across it.

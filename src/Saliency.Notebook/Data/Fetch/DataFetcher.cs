@@ -103,17 +103,23 @@ public static class DataFetcher
     /// Fetches the files of <paramref name="manifest"/> into <paramref name="directory"/> from <paramref name="mirror"/> or
     /// <paramref name="baseUrl"/>, with the same checks as the data (e.g. <see cref="OriginalCheckpoints"/>).
     /// </summary>
-    public static FetchReport Fetch(IReadOnlyList<DataFile> manifest, string directory, string? mirror, string baseUrl, IProgress<FetchProgress>? progress = null) =>
-        FetchAsync(directory, mirror ?? "", baseUrl, progress, manifest: manifest).GetAwaiter().GetResult();
+    public static FetchReport Fetch(IReadOnlyList<DataFile> manifest, string directory, string? mirror, string baseUrl, IProgress<FetchProgress>? progress = null,
+        string? offlineHint = null) =>
+        FetchAsync(directory, mirror ?? "", baseUrl, progress, manifest: manifest, offlineHint: offlineHint).GetAwaiter().GetResult();
+
+    /// <summary>What a failed download says about working offline, for the paper's data.</summary>
+    public static string DataOfflineHint =>
+        $"To work offline, copy the files into a folder laid out as <dataset>/<file> (like data/) and pass it with --mirror DIR or {MirrorVariable}=DIR.";
 
     /// <summary>For each manifest file: keep it when present and correct; otherwise delete a wrong copy, then copy it from the mirror
     /// (argument, else <see cref="MirrorVariable"/>; an empty string means no mirror, a folder that does not exist is an error) when the mirror holds it, else download it from the base URL (argument, else
     /// <see cref="BaseUrlVariable"/>, else <see cref="DefaultBaseUrl"/>). Throws <see cref="DataFetchException"/> on the first failure.</summary>
     public static async Task<FetchReport> FetchAsync(string dataDirectory, string? mirror = null, string? baseUrl = null,
         IProgress<FetchProgress>? progress = null, HttpClient? http = null, CancellationToken cancellation = default,
-        IReadOnlyList<DataFile>? manifest = null)
+        IReadOnlyList<DataFile>? manifest = null, string? offlineHint = null)
     {
         IReadOnlyList<DataFile> files = manifest ?? Manifest;
+        offlineHint ??= DataOfflineHint;
         mirror = mirror is null ? NonEmpty(Environment.GetEnvironmentVariable(MirrorVariable)) : NonEmpty(mirror);
         baseUrl ??= NonEmpty(Environment.GetEnvironmentVariable(BaseUrlVariable)) ?? DefaultBaseUrl;
         if (!baseUrl.EndsWith('/')) baseUrl += "/";
@@ -158,7 +164,7 @@ public static class DataFetcher
                 {
                     string url = baseUrl + file.RelativePath;
                     http ??= ownClient = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-                    await DownloadAsync(http, url, target, file, p => progress?.Report(new FetchProgress(file, i, files.Count, FetchStage.Downloading, p)), cancellation);
+                    await DownloadAsync(http, url, target, file, offlineHint, p => progress?.Report(new FetchProgress(file, i, files.Count, FetchStage.Downloading, p)), cancellation);
                     fetched = new FetchedFile(file, FetchSource.Download, url, replaced);
                 }
                 results.Add(fetched);
@@ -187,7 +193,8 @@ public static class DataFetcher
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellation));
     }
 
-    private static async Task DownloadAsync(HttpClient http, string url, string target, DataFile file, Action<long> onBytes, CancellationToken cancellation)
+    private static async Task DownloadAsync(HttpClient http, string url, string target, DataFile file, string offlineHint, Action<long> onBytes,
+        CancellationToken cancellation)
     {
         HttpResponseMessage response;
         try
@@ -196,12 +203,12 @@ public static class DataFetcher
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            throw new DataFetchException(file.RelativePath, $"{file.RelativePath}: download from {url} failed: {e.Message}", file.Sha256, inner: e);
+            throw new DataFetchException(file.RelativePath, $"{file.RelativePath}: download from {url} failed: {e.Message}. {offlineHint}", file.Sha256, inner: e);
         }
         using (response)
         {
             if (!response.IsSuccessStatusCode)
-                throw new DataFetchException(file.RelativePath, $"{file.RelativePath}: download from {url} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", file.Sha256);
+                throw new DataFetchException(file.RelativePath, $"{file.RelativePath}: download from {url} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}. {offlineHint}", file.Sha256);
             await using Stream body = await response.Content.ReadAsStreamAsync(cancellation);
             await WriteVerifiedAsync(body, target, file, url, onBytes, cancellation);
         }

@@ -33,7 +33,8 @@ public static class OriginalCheckpoints
         string shared = Path.GetFullPath(Path.Combine(repositoryRoot, "..", "shared", "reference", "original_checkpoints"));
         mirror ??= Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } configured ? configured
             : Directory.Exists(shared) ? shared : null;
-        return DataFetcher.Fetch(Manifest, Path.Combine(repositoryRoot, RelativeFolder), mirror, baseUrl ?? DefaultBaseUrl, progress);
+        return DataFetcher.Fetch(Manifest, Path.Combine(repositoryRoot, RelativeFolder), mirror, baseUrl ?? DefaultBaseUrl, progress,
+            $"To work offline, put symbols.ckpt and eog.ckpt in a folder and set {MirrorVariable}=DIR.");
     }
 
     /// <summary>Path of the authors' checkpoint for <paramref name="dataset"/> (symbols or eog) under <paramref name="repositoryRoot"/>.</summary>
