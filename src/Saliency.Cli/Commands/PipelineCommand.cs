@@ -46,7 +46,7 @@ public static class PipelineCommand
             using var cancellation = new CancellationTokenSource();
             ConsoleCancelEventHandler interrupt = (_, e) => { e.Cancel = true; cancellation.Cancel(); };
             Console.CancelKeyPress += interrupt;
-            StreamingGlobalSaliencyResult result = null!;
+            GlobalMapsRun result = null!;
             try
             {
                 AnsiConsole.Status().Start("encoding", status =>

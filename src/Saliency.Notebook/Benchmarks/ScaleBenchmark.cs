@@ -81,7 +81,7 @@ public sealed class SyntheticSeries : IChunkedSeries
 /// <param name="Timings">Time per part.</param>
 /// <param name="Path">How |GradCAM| was computed.</param>
 /// <param name="Device">The device.</param>
-public sealed record ScaleBenchmarkResult(long Samples, double Seconds, long WarmPeakBytes, long PeakBytes, StreamingTimings Timings, string Path, string Device)
+public sealed record ScaleBenchmarkResult(long Samples, double Seconds, long WarmPeakBytes, long PeakBytes, PipelineTimings Timings, string Path, string Device)
 {
     /// <summary>Samples per second.</summary>
     public double SamplesPerSecond => Samples / Seconds;

@@ -127,29 +127,27 @@ public static class GlobalSaliencyMaps
     /// bins over [min, max] of ALL positions passed, every channel, as the original nanmin/nanmax), weight |projection|.
     /// Normalised = (h − min) / max(1e−8, max − min) per label and component. positions (N, L, C), projections (N, L, K).
     /// </summary>
-    public static GlobalSaliencyMap TimeSeries(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int gridSize = 200, double sigma = 5)
-    {
-        var (distinct, index) = Prepare(positions, projections, labels, minChannels: 1);
-        var accumulator = GlobalMapAccumulator.TimeSeries(distinct, (int)projections.shape[2], (int)positions.shape[1], FiniteRange(positions, null), gridSize, sigma);
-        accumulator.Add(positions, projections, index);
-        return accumulator.ToMaps();
-    }
+    public static GlobalSaliencyMap TimeSeries(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int gridSize = 200, double sigma = 5) =>
+        Accumulate(positions, projections, labels, timeSeries: true, gridSize, sigma).ToMaps();
+
+    public static GlobalSaliencyMap Trajectories(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int gridSize = 200, double sigma = 5) =>
+        Accumulate(positions, projections, labels, timeSeries: false, gridSize, sigma).ToMaps();
 
     /// <summary>
-    /// Trajectory maps: x = channel 0, y = channel 1, <paramref name="gridSize"/> × <paramref name="gridSize"/> bins over the
-    /// ranges of all samples passed, weight |projection|; normalised = h / max when max &gt; 0 (the min is not subtracted).
-    /// positions (N, L, C ≥ 2), projections (N, L, K).
+    /// The accumulator of <see cref="TimeSeries"/> or <see cref="Trajectories"/> with every point of the data binned (ranges from the data's
+    /// finite values), before its maps are finished: what the notebook's step 5 times in two parts.
     /// </summary>
-    public static GlobalSaliencyMap Trajectories(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int gridSize = 200, double sigma = 5)
+    public static GlobalMapAccumulator Accumulate(Tensor positions, Tensor projections, IReadOnlyList<string> labels, bool timeSeries, int gridSize, double sigma)
     {
-        var (distinct, index) = Prepare(positions, projections, labels, minChannels: 2);
-        var accumulator = GlobalMapAccumulator.Trajectories(distinct, (int)projections.shape[2], (int)positions.shape[1],
-            FiniteRange(positions, 0), FiniteRange(positions, 1), gridSize, sigma);
+        var (distinct, index) = Prepare(positions, projections, labels, minChannels: timeSeries ? 1 : 2);
+        int components = (int)projections.shape[2], length = (int)positions.shape[1];
+        var accumulator = timeSeries
+            ? GlobalMapAccumulator.TimeSeries(distinct, components, length, FiniteRange(positions, null), gridSize, sigma)
+            : GlobalMapAccumulator.Trajectories(distinct, components, length, FiniteRange(positions, 0), FiniteRange(positions, 1), gridSize, sigma);
         accumulator.Add(positions, projections, index);
-        return accumulator.ToMaps();
+        return accumulator;
     }
 
-    /// <summary>Checks the shapes; the distinct labels in numpy.unique order and each sample's index among them.</summary>
     private static (string[] Distinct, int[] Index) Prepare(Tensor positions, Tensor projections, IReadOnlyList<string> labels, int minChannels)
     {
         ArgumentNullException.ThrowIfNull(positions);

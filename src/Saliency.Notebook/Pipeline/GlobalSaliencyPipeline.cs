@@ -43,18 +43,9 @@ public sealed record PipelineOptions
     {
         if (Components < 1 || Components > latentDim)
             throw new ArgumentException($"--components must be between 1 and the latent size {latentDim}; got {Components}.");
-        if (GridSize is < 2 or > MaxGridSize) throw new ArgumentException($"--grid must be between 2 and {MaxGridSize} bins per axis; got {GridSize}.");
-        if (!(Sigma >= 0 && Sigma <= MaxSigma))
-            throw new ArgumentException($"--sigma must be a number between 0 and {MaxSigma} bins; got {Sigma}.");
+        if (PipelineGuards.GridProblem(GridSize, Sigma) is var (setting, problem)) throw new ArgumentException($"--{setting} {problem}");
         if (BatchSize is < 1) throw new ArgumentException($"--batch-size must be positive; got {BatchSize}.");
     }
-}
-
-/// <summary>Seconds spent in each stage of a pipeline run.</summary>
-public sealed record PipelineTimings(double EncodeSeconds, double GradCamSeconds, double PcaSeconds, double ProjectionSeconds, double MapsSeconds)
-{
-    /// <summary>All stages together.</summary>
-    public double TotalSeconds => EncodeSeconds + GradCamSeconds + PcaSeconds + ProjectionSeconds + MapsSeconds;
 }
 
 /// <summary>
@@ -64,21 +55,17 @@ public sealed record PipelineTimings(double EncodeSeconds, double GradCamSeconds
 /// </summary>
 public sealed class GlobalSaliencyResult : IDisposable
 {
-    private GlobalSaliencyResult(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections,
-        BinnedGlobalMaps maps, PipelineOptions options)
+    internal GlobalSaliencyResult(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections,
+        BinnedGlobalMaps maps, GlobalMapsRun run)
     {
-        Means = means; GradCamMaps = gradCam; PcaFit = pca; Projected = projections; Binned = maps; Options = options;
+        Means = means; GradCamMaps = gradCam; PcaFit = pca; Projected = projections; Binned = maps; Run = run;
     }
 
     /// <summary>
     /// The result of steps run one by one (a notebook's cells), for what needs them all (the kept/removed parts, the brushing
     /// tool, the summary). The result takes over the steps' tensors: disposing it disposes them.
     /// </summary>
-    public static GlobalSaliencyResult FromSteps(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections, BinnedGlobalMaps maps) =>
-        FromSteps(means, gradCam, pca, projections, maps, null);
-
-    internal static GlobalSaliencyResult FromSteps(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections,
-        BinnedGlobalMaps maps, PipelineOptions? options)
+    public static GlobalSaliencyResult FromSteps(PosteriorMeans means, Attribution gradCam, LatentPcaFit pca, ProjectedGradCam projections, BinnedGlobalMaps maps)
     {
         ArgumentNullException.ThrowIfNull(means);
         ArgumentNullException.ThrowIfNull(gradCam);
@@ -91,12 +78,15 @@ public sealed class GlobalSaliencyResult : IDisposable
             throw new ArgumentException($"The steps come from different datasets: {means.Dataset}, {gradCam.Dataset}, {pca.Dataset}, {projections.Dataset}, {maps.Dataset}.");
         if (pca.FittedWithout != null)
             throw new ArgumentException($"The maps of a run use the PCA fitted on all samples; this one left out '{pca.FittedWithout}'.", nameof(pca));
-        options ??= new PipelineOptions
+        var options = new PipelineOptions
         {
             Components = pca.Pca.ComponentCount, GridSize = maps.GridSize, Sigma = maps.Sigma, Layer = gradCam.Layer ?? Explainers.GradCam.PaperLayer,
             BatchSize = gradCam.BatchSize, Variant = maps.Variant,
         };
-        return new GlobalSaliencyResult(means, gradCam, pca, projections, maps, options);
+        var timings = new PipelineTimings(means.Seconds, pca.Seconds, gradCam.Seconds, projections.Seconds, maps.BinningSeconds, maps.FinishSeconds);
+        var run = new GlobalMapsRun(means.Dataset, means.Count, (int)gradCam.Values.shape[1], means.LatentDim, pca.Pca, maps.Variant, maps.Maps, options,
+            timings, gradCam.Device, gradCam.Route == Explainers.GradCam.AffineRoute ? GradCamPath.AffineHead : GradCamPath.General, null);
+        return new GlobalSaliencyResult(means, gradCam, pca, projections, maps, run);
     }
 
     /// <summary>Step 1: the posterior means.</summary>
@@ -126,12 +116,14 @@ public sealed class GlobalSaliencyResult : IDisposable
     public MapVariant Variant => Binned.Variant;
     /// <summary>Maps per label and component, before and after normalisation.</summary>
     public GlobalSaliencyMap Maps => Binned.Maps;
+    /// <summary>What the run computed without the per-sample arrays: what <c>summary.json</c> is written from.</summary>
+    public GlobalMapsRun Run { get; }
     /// <summary>The settings of the run.</summary>
-    public PipelineOptions Options { get; }
+    public PipelineOptions Options => Run.Options;
     /// <summary>Stage timings.</summary>
-    public PipelineTimings Timings => new(Means.Seconds, GradCamMaps.Seconds, PcaFit.Seconds, Projected.Seconds, Binned.Seconds);
+    public PipelineTimings Timings => Run.Timings;
     /// <summary>The device GradCAM ran on.</summary>
-    public string Device => GradCamMaps.Device;
+    public string Device => Run.Device;
 
     /// <summary>How labels are combined into one map per component: sum for time series, max for trajectories (as the paper's notebooks).</summary>
     public LabelCombination Combination => Binned.Combination;
@@ -158,49 +150,49 @@ public sealed class GlobalSaliencyResult : IDisposable
 /// <summary>Runs the paper's global saliency method on a model and a dataset, batched, on the model's device.</summary>
 public static class GlobalSaliencyPipeline
 {
-    /// <summary>The paper's binning for a dataset: time series for eog, trajectories for the other three.</summary>
-    public static MapVariant DefaultVariant(DatasetInfo dataset) =>
-        dataset.PlotKind == PlotKind.TimeSeries ? MapVariant.TimeSeries : MapVariant.Trajectories;
-
     /// <summary>
-    /// Encodes <paramref name="data"/>, computes |GradCAM| towards all latent dimensions, fits the PCA, projects and bins.
-    /// <paramref name="device"/> defaults to the model's. <paramref name="progress"/> receives the name of each stage as it starts.
+    /// The method on <paramref name="data"/> in one call: the engine (<see cref="StreamingGlobalSaliency"/>) over the dataset's chunks,
+    /// keeping every sample's latents, |GradCAM| and projections in memory, with scikit-learn's PCA of the kept latents (the
+    /// notebook's step 3). <paramref name="device"/> defaults to the model's; <paramref name="progress"/> receives the engine's progress.
+    /// The six steps called one by one give the same numbers.
     /// </summary>
     public static GlobalSaliencyResult Run(ILatentEncoder model, TimeSeriesDataset data, PipelineOptions? options = null,
-        Device? device = null, IProgress<string>? progress = null)
+        Device? device = null, IProgress<StreamingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         options ??= new PipelineOptions();
-        options.Validate(model.LatentDim);
-        if (data.C != model.Channels || data.L != model.Length)
-            throw new ArgumentException($"The model takes {model.Channels} channel(s) × length {model.Length}; dataset '{data.Info.Name}' has {data.C} × {data.L}.");
-        device ??= model.Root.parameters().FirstOrDefault()?.device ?? CPU;
-        MapVariant variant = options.Variant ?? DefaultVariant(data.Info);
-        if (variant == MapVariant.Trajectories && data.C < 2)
-            throw new ArgumentException($"The trajectory maps need two channels; dataset '{data.Info.Name}' has {data.C}. Use the time-series variant.");
-
-        var done = new List<IDisposable>();
-        T Step<T>(string name, Func<T> run) where T : class
-        {
-            progress?.Report(name);
-            T result = run();
-            if (result is IDisposable disposable) done.Add(disposable);
-            return result;
-        }
+        PipelineGuards.Check(model, data.Info.Name, data.C, data.L, data.Info.PlotKind, options);
+        device ??= model.ParameterDevice();
+        var latents = new List<Tensor>();
+        var gradCams = new List<Tensor>();
+        var projections = new List<Tensor>();
+        var sinks = new StreamingSinks(Keep(latents), Keep(gradCams), Keep(projections));
         try
         {
-            var means = Step("encode", () => GlobalSaliencySteps.Encode(model, data, device, options.BatchSize));
-            var gradCam = Step("gradcam", () => GlobalSaliencySteps.ComputeGradCam(model, data, device, options.Layer, options.BatchSize));
-            var pca = Step("pca", () => GlobalSaliencySteps.FitPca(means, options.Components));
-            var projections = Step("projection", () => GlobalSaliencySteps.Project(gradCam, pca));
-            var maps = Step("maps", () => GlobalSaliencySteps.BinMaps(data, projections, variant, options.GridSize, options.Sigma));
-            return GlobalSaliencyResult.FromSteps(means, gradCam, pca, projections, maps, options);
+            using var scope = NewDisposeScope();                              // the concatenations that are not kept
+            var run = StreamingGlobalSaliency.Run(model, ChunkedSeries.From(data), options, device, sinks, progress,
+                (_, components) => LatentPca.Fit(cat(latents, 0), components), CancellationToken.None);
+            var t = run.Timings;
+            var means = new PosteriorMeans(data.Info.Name, cat(latents, 0).DetachFromDisposeScope(), data.Labels, run.Device, t.EncodeSeconds);
+            var gradCam = new Attribution(cat(gradCams, 0).DetachFromDisposeScope(), "N,L,T", LatentTarget.AllDimensions.Names(model.LatentDim))
+            {
+                Method = MethodRegistry.GradCam.Name, Settings = MethodRegistry.GradCam.Describe(MethodSettings.Default with { Layer = options.Layer }),
+                Device = run.Device, Seconds = t.GradCamSeconds, Layer = options.Layer, Dataset = data.Info.Name, Labels = data.Labels,
+                Route = run.GradCamPath == GradCamPath.AffineHead ? Explainers.GradCam.AffineRoute : Explainers.GradCam.GeneralRoute,
+                BatchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device),
+            };
+            var pca = new LatentPcaFit(data.Info.Name, run.Pca, run.Pca.Transform(means.Values).DetachFromDisposeScope(), data.Labels, null, t.PcaSeconds);
+            var projected = new ProjectedGradCam(data.Info.Name, cat(projections, 0).DetachFromDisposeScope(), data.Labels, t.ProjectionSeconds);
+            var maps = new BinnedGlobalMaps(data.Info.Name, run.Maps, run.Variant, options.GridSize, options.Sigma, t.BinningSeconds, t.FinishSeconds);
+            return new GlobalSaliencyResult(means, gradCam, pca, projected, maps, run);
         }
-        catch
+        finally
         {
-            foreach (IDisposable step in done) step.Dispose();
-            throw;
+            foreach (var chunk in latents.Concat(gradCams).Concat(projections)) chunk.Dispose();
         }
+
+        // The engine disposes its chunks' tensors with each chunk: a kept copy belongs to no scope until it is concatenated.
+        static Action<Tensor> Keep(List<Tensor> kept) => chunk => kept.Add(chunk.to(ScalarType.Float32).cpu().clone().DetachFromDisposeScope());
     }
 }

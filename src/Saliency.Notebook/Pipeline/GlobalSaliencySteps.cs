@@ -97,23 +97,21 @@ public static class GlobalSaliencySteps
         ArgumentNullException.ThrowIfNull(projections);
         if (projections.Values.shape[0] != data.N || projections.Values.shape[1] != data.L)
             throw new ArgumentException($"The projections are ({string.Join(", ", projections.Values.shape)}) but dataset '{data.Info.Name}' has N = {data.N}, L = {data.L}.", nameof(projections));
-        if (gridSize is < 2 or > PipelineOptions.MaxGridSize)
-            throw new ArgumentOutOfRangeException(nameof(gridSize), gridSize, $"The grid needs between 2 and {PipelineOptions.MaxGridSize} bins per axis.");
-        if (!(sigma >= 0 && sigma <= PipelineOptions.MaxSigma))
-            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, $"sigma must be a number between 0 and {PipelineOptions.MaxSigma} bins.");
-        MapVariant chosen = variant ?? GlobalSaliencyPipeline.DefaultVariant(data.Info);
-        if (chosen == MapVariant.Trajectories && data.C < 2)
-            throw new ArgumentException($"The trajectory maps need two channels; dataset '{data.Info.Name}' has {data.C}. Use the time-series variant.");
+        if (PipelineGuards.GridProblem(gridSize, sigma) is var (setting, problem))
+            throw setting == "grid" ? new ArgumentOutOfRangeException(nameof(gridSize), gridSize, $"gridSize {problem}")
+                : new ArgumentOutOfRangeException(nameof(sigma), sigma, $"sigma {problem}");
+        MapVariant chosen = PipelineGuards.Variant(data.Info.Name, data.C, data.Info.PlotKind, variant);
         var clock = Stopwatch.StartNew();
-        GlobalSaliencyMap maps;
+        GlobalMapAccumulator accumulator;
         using (NewDisposeScope())
         {
             var positions = data.X.permute(0, 2, 1);
-            maps = chosen == MapVariant.TimeSeries
-                ? GlobalSaliencyMaps.TimeSeries(positions, projections.Values, data.Labels, gridSize, sigma)
-                : GlobalSaliencyMaps.Trajectories(positions, projections.Values, data.Labels, gridSize, sigma);
+            accumulator = GlobalSaliencyMaps.Accumulate(positions, projections.Values, data.Labels, chosen == MapVariant.TimeSeries, gridSize, sigma);
         }
-        return new BinnedGlobalMaps(data.Info.Name, maps, chosen, gridSize, sigma, clock.Elapsed.TotalSeconds);
+        double binning = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var maps = accumulator.ToMaps();
+        return new BinnedGlobalMaps(data.Info.Name, maps, chosen, gridSize, sigma, binning, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Step 6: each component's normalised maps combined over the labels: summed for time series, pixel-wise maximum for trajectories.</summary>
@@ -127,8 +125,7 @@ public static class GlobalSaliencySteps
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        if (data.C != model.Channels || data.L != model.Length)
-            throw new ArgumentException($"The model takes {model.Channels} channel(s) × length {model.Length}; dataset '{data.Info.Name}' has {data.C} × {data.L}.");
+        PipelineGuards.CheckInput(model, data.Info.Name, data.C, data.L);
     }
 
     private static int BatchSize(int? requested, Device device)

@@ -23,18 +23,18 @@ public static class PipelineOutputs
     public static void Save(GlobalSaliencyResult result, string directory)
     {
         ArgumentNullException.ThrowIfNull(result);
-        using var staging = new StagingFolder(directory);
+        using var staging = StageOutput(directory);
         WriteAll(result, staging.Path);
-        staging.Commit();
+        staging.ReplaceTarget();
     }
 
     /// <summary>
-    /// Runs <see cref="StreamingGlobalSaliency.Run"/> and writes its outputs into <paramref name="directory"/> as <see cref="Save"/> does,
+    /// Runs the engine (<see cref="StreamingGlobalSaliency"/>) and writes its outputs into <paramref name="directory"/> as <see cref="Save"/> does,
     /// in memory that does not grow with N: latents.npy streamed during pass 1; gradcam.npy (N, L, D) and projections.npy (N, L, K)
     /// streamed during pass 2 only when asked (they hold N·L·D and N·L·K floats); then pca.json, labels.json, maps.npy, maps_norm.npy,
     /// combined.npy and summary.json. An error or a cancellation leaves the previous folder as it was and no staging folder behind.
     /// </summary>
-    public static StreamingGlobalSaliencyResult SaveStreaming(ILatentEncoder model, IChunkedSeries source, string directory, PipelineOptions? options = null,
+    public static GlobalMapsRun SaveStreaming(ILatentEncoder model, IChunkedSeries source, string directory, PipelineOptions? options = null,
         Device? device = null, bool writeGradCam = false, bool writeProjections = false, IProgress<StreamingProgress>? progress = null,
         CancellationToken cancellation = default)
     {
@@ -42,7 +42,7 @@ public static class PipelineOutputs
         ArgumentNullException.ThrowIfNull(source);
         options ??= new PipelineOptions();
         options.Validate(model.LatentDim);
-        using var staging = new StagingFolder(directory);
+        using var staging = StageOutput(directory);
         using var latents = new NpyStreamWriter(Path.Combine(staging.Path, "latents.npy"), model.LatentDim);
         using var gradCam = writeGradCam ? new NpyStreamWriter(Path.Combine(staging.Path, "gradcam.npy"), source.Length, model.LatentDim) : null;
         using var projections = writeProjections ? new NpyStreamWriter(Path.Combine(staging.Path, "projections.npy"), source.Length, options.Components) : null;
@@ -51,35 +51,9 @@ public static class PipelineOutputs
         latents.Complete();
         gradCam?.Complete();
         projections?.Complete();
-        WriteMaps(staging.Path, result.Maps, result.Combined(), result.Pca);
-        var t = result.Timings;
         string[] files = ["latents.npy", .. writeGradCam ? new[] { "gradcam.npy" } : [], .. writeProjections ? new[] { "projections.npy" } : []];
-        WriteJson(Path.Combine(staging.Path, "summary.json"), new
-        {
-            dataset = result.Dataset,
-            device = result.Device,
-            samples = result.Samples,
-            length = result.Length,
-            latent_dim = result.LatentDim,
-            components = result.Maps.ComponentCount,
-            layer = result.Options.Layer,
-            gradcam_path = result.GradCamPath == GradCamPath.AffineHead ? "affine-head" : "general",
-            affine_residual = result.AffineResidual,
-            variant = result.Variant == MapVariant.TimeSeries ? "time-series" : "trajectories",
-            grid = result.Options.GridSize,
-            sigma = result.Options.Sigma,
-            combination = result.Combination.ToString().ToLowerInvariant(),
-            maps_index = MapsIndex(result.Variant),
-            first_axis_range = new[] { result.Maps.FirstAxisEdges[0], result.Maps.FirstAxisEdges[^1] },
-            second_axis_range = new[] { result.Maps.SecondAxisEdges[0], result.Maps.SecondAxisEdges[^1] },
-            per_sample_files = files,
-            timings_s = new
-            {
-                encode = t.EncodeSeconds, pca = t.PcaSeconds, gradcam = t.GradCamSeconds, projection = t.ProjectionSeconds,
-                binning = t.BinningSeconds, maps = t.FinishSeconds, total = t.TotalSeconds,
-            },
-        });
-        staging.Commit();
+        WriteRun(staging.Path, result, files);
+        staging.ReplaceTarget();
         return result;
     }
 
@@ -88,29 +62,45 @@ public static class PipelineOutputs
         NpyWriter.Write(Path.Combine(dir, "latents.npy"), result.Latents);
         NpyWriter.Write(Path.Combine(dir, "gradcam.npy"), result.GradCam);
         NpyWriter.Write(Path.Combine(dir, "projections.npy"), result.Projections);
-        WriteMaps(dir, result.Maps, result.Combined(), result.Pca);
-        var maps = result.Maps;
-        var t = result.Timings;
+        WriteRun(dir, result.Run, ["latents.npy", "gradcam.npy", "projections.npy"]);
+    }
+
+    /// <summary>The version of <c>summary.json</c>'s schema; raise it when a key changes meaning or goes.</summary>
+    public const int SummarySchemaVersion = 2;
+
+    /// <summary>
+    /// The files every run writes from its <see cref="GlobalMapsRun"/>, whoever ran it (the engine streaming, or the in-memory run):
+    /// the maps, pca.json, labels.json and the one summary.json, which lists <paramref name="perSampleFiles"/>.
+    /// </summary>
+    private static void WriteRun(string dir, GlobalMapsRun run, string[] perSampleFiles)
+    {
+        WriteMaps(dir, run.Maps, run.Combined(), run.Pca);
+        var t = run.Timings;
         WriteJson(Path.Combine(dir, "summary.json"), new
         {
-            dataset = result.Dataset,
-            device = result.Device,
-            samples = result.Latents.shape[0],
-            length = result.GradCam.shape[1],
-            latent_dim = result.Latents.shape[1],
-            components = maps.ComponentCount,
-            layer = result.Options.Layer,
-            variant = result.Variant == MapVariant.TimeSeries ? "time-series" : "trajectories",
-            grid = result.Options.GridSize,
-            sigma = result.Options.Sigma,
-            combination = result.Combination.ToString().ToLowerInvariant(),
-            maps_index = MapsIndex(result.Variant),
-            first_axis_range = new[] { maps.FirstAxisEdges[0], maps.FirstAxisEdges[^1] },
-            second_axis_range = new[] { maps.SecondAxisEdges[0], maps.SecondAxisEdges[^1] },
+            schema_version = SummarySchemaVersion,
+            dataset = run.Dataset,
+            device = run.Device,
+            samples = run.Samples,
+            length = run.Length,
+            latent_dim = run.LatentDim,
+            components = run.Maps.ComponentCount,
+            layer = run.Options.Layer,
+            gradcam_path = run.GradCamPath == GradCamPath.AffineHead ? "affine-head" : "general",
+            affine_residual = run.AffineResidual,
+            variant = run.Variant == MapVariant.TimeSeries ? "time-series" : "trajectories",
+            grid = run.Options.GridSize,
+            sigma = run.Options.Sigma,
+            combination = run.Combination.ToString().ToLowerInvariant(),
+            maps_index = MapsIndex(run.Variant),
+            first_axis_range = new[] { run.Maps.FirstAxisEdges[0], run.Maps.FirstAxisEdges[^1] },
+            second_axis_range = new[] { run.Maps.SecondAxisEdges[0], run.Maps.SecondAxisEdges[^1] },
+            per_sample_files = perSampleFiles,
+            // maps: binning and finishing together, the notebook's step 5 (version 1 of the schema meant the finishing alone when streamed).
             timings_s = new
             {
-                encode = t.EncodeSeconds, gradcam = t.GradCamSeconds, pca = t.PcaSeconds,
-                projection = t.ProjectionSeconds, maps = t.MapsSeconds, total = t.TotalSeconds,
+                encode = t.EncodeSeconds, pca = t.PcaSeconds, gradcam = t.GradCamSeconds, projection = t.ProjectionSeconds,
+                binning = t.BinningSeconds, finish = t.FinishSeconds, maps = t.MapsSeconds, total = t.TotalSeconds,
             },
         });
     }
@@ -152,76 +142,32 @@ public static class PipelineOutputs
             .Select(r => Enumerable.Range(0, matrix.GetLength(1)).Select(c => matrix[r, c]).ToArray())
             .ToArray();
 
-    /// <summary>Every name a pipeline output folder holds; a target holding anything else is not replaced (see <see cref="StagingFolder"/>).</summary>
+    /// <summary>Every name a pipeline output folder holds; a target holding anything else is not replaced (see <see cref="StageOutput"/>).</summary>
     internal static readonly IReadOnlySet<string> OutputFileNames = new HashSet<string>(StringComparer.Ordinal)
     {
         "latents.npy", "gradcam.npy", "projections.npy", "pca.json", "labels.json", "maps.npy", "maps_norm.npy", "combined.npy", "summary.json",
     };
 
-    /// <summary>
-    /// A hidden staging folder next to the target (<c>.NAME.partial-PID</c>). <see cref="Commit"/> moves it into place, replacing a
-    /// previous folder as a whole; disposing it uncommitted deletes it. Staging folders left by runs whose process is gone (killed)
-    /// are removed when the next run starts. Because the target is replaced as a whole, a target that holds anything a pipeline
-    /// run does not write (the input data, say), or the current directory, is refused before anything runs.
-    /// </summary>
-    private sealed class StagingFolder : IDisposable
+    /// <summary>A staging folder for a pipeline output folder, which is replaced as a whole: refused when that would lose anything no pipeline run wrote.</summary>
+    private static StagingFolder StageOutput(string directory)
     {
-        private readonly string _target;
-        private bool _committed;
-
-        public StagingFolder(string directory)
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        string current = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Environment.CurrentDirectory));
+        if (Path.GetDirectoryName(target) is null)
+            throw new ArgumentException($"The output folder {directory} is a file system root; give a folder of its own.", nameof(directory));
+        if (current == target || current.StartsWith(target + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"The output folder {directory} is the current directory or holds it, and it is replaced as a whole; give a folder of its own (e.g. out/pipeline).", nameof(directory));
+        if (File.Exists(target))
+            throw new IOException($"The output folder {directory} is a file.");
+        if (Directory.Exists(target))
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-            _target = System.IO.Path.GetFullPath(directory);
-            EnsureReplaceable(_target);
-            string parent = System.IO.Path.GetDirectoryName(_target)!;
-            Directory.CreateDirectory(parent);
-            string prefix = $".{System.IO.Path.GetFileName(_target)}.partial-";
-            foreach (string stale in Directory.GetDirectories(parent, prefix + "*"))
-                if (int.TryParse(System.IO.Path.GetFileName(stale)[prefix.Length..], out int pid) && !RunningProcess.IsRunning(pid))
-                    Directory.Delete(stale, recursive: true);
-            Path = System.IO.Path.Combine(parent, prefix + Environment.ProcessId);
-            if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-            Directory.CreateDirectory(Path);
-        }
-
-        public string Path { get; }
-
-        private static void EnsureReplaceable(string target)
-        {
-            string trimmed = System.IO.Path.TrimEndingDirectorySeparator(target);
-            string current = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(Environment.CurrentDirectory));
-            if (System.IO.Path.GetDirectoryName(trimmed) is null)
-                throw new ArgumentException($"The output folder {target} is a file system root; give a folder of its own.", nameof(target));
-            if (current == trimmed || current.StartsWith(trimmed + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw new ArgumentException($"The output folder {target} is the current directory or holds it, and it is replaced as a whole; give a folder of its own (e.g. out/pipeline).", nameof(target));
-            if (File.Exists(trimmed))
-                throw new IOException($"The output folder {target} is a file.");
-            if (!Directory.Exists(trimmed)) return;
-            var foreign = Directory.EnumerateFileSystemEntries(trimmed).Select(System.IO.Path.GetFileName)
+            var foreign = Directory.EnumerateFileSystemEntries(target).Select(Path.GetFileName)
                 .Where(name => !OutputFileNames.Contains(name!)).Order(StringComparer.Ordinal).ToList();
             if (foreign.Count > 0)
-                throw new IOException($"The output folder {target} holds {string.Join(", ", foreign.Take(5))}{(foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "")}, " +
+                throw new IOException($"The output folder {directory} holds {string.Join(", ", foreign.Take(5))}{(foreign.Count > 5 ? $" and {foreign.Count - 5} more" : "")}, " +
                     "which no pipeline run wrote; the folder is replaced as a whole, so give a new or empty folder, or one a previous pipeline run wrote.");
         }
-
-        public void Commit()
-        {
-            string parent = System.IO.Path.GetDirectoryName(_target)!;
-            if (Directory.Exists(_target))
-            {
-                string old = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(_target)}.old-{Environment.ProcessId}");
-                Directory.Move(_target, old);
-                Directory.Move(Path, _target);
-                Directory.Delete(old, recursive: true);
-            }
-            else Directory.Move(Path, _target);
-            _committed = true;
-        }
-
-        public void Dispose()
-        {
-            if (!_committed && Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
-        }
+        return new StagingFolder(target);
     }
 }

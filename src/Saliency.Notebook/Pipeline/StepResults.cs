@@ -131,9 +131,9 @@ public sealed class ProjectedGradCam : IDisposable
 /// </summary>
 public sealed class BinnedGlobalMaps
 {
-    internal BinnedGlobalMaps(string dataset, GlobalSaliencyMap maps, MapVariant variant, int gridSize, double sigma, double seconds)
+    internal BinnedGlobalMaps(string dataset, GlobalSaliencyMap maps, MapVariant variant, int gridSize, double sigma, double binningSeconds, double finishSeconds)
     {
-        Dataset = dataset; Maps = maps; Variant = variant; GridSize = gridSize; Sigma = sigma; Seconds = seconds;
+        Dataset = dataset; Maps = maps; Variant = variant; GridSize = gridSize; Sigma = sigma; BinningSeconds = binningSeconds; FinishSeconds = finishSeconds;
     }
 
     /// <summary>Dataset name.</summary>
@@ -146,8 +146,12 @@ public sealed class BinnedGlobalMaps
     public int GridSize { get; }
     /// <summary>Gaussian filter sigma, in bins.</summary>
     public double Sigma { get; }
-    /// <summary>Seconds the binning took.</summary>
-    public double Seconds { get; }
+    /// <summary>Seconds binning the points took.</summary>
+    public double BinningSeconds { get; }
+    /// <summary>Seconds filtering and normalising the maps took.</summary>
+    public double FinishSeconds { get; }
+    /// <summary>Seconds the whole step took.</summary>
+    public double Seconds => BinningSeconds + FinishSeconds;
 
     /// <summary>How labels are combined into one map per component: sum for time series, max for trajectories (as the paper's notebooks).</summary>
     public LabelCombination Combination => Variant == MapVariant.TimeSeries ? LabelCombination.Sum : LabelCombination.Max;

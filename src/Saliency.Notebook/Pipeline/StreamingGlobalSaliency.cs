@@ -26,18 +26,28 @@ public sealed record StreamingSinks(Action<Tensor>? Latents = null, Action<Tenso
 /// <summary>Where a streaming run is: the pass ("encode" or "maps"), samples done in it, and N when the source knows it.</summary>
 public readonly record struct StreamingProgress(string Pass, long Done, long? Total);
 
-/// <summary>Seconds spent in each part of a streaming run.</summary>
-public sealed record StreamingTimings(double EncodeSeconds, double PcaSeconds, double GradCamSeconds, double ProjectionSeconds, double BinningSeconds, double FinishSeconds)
+/// <summary>
+/// Seconds spent in each part of a run of the method, the same parts whether the engine ran it or the notebook's steps did:
+/// encoding, the PCA, GradCAM, the projection, binning the points, and finishing the maps (filter, normalisation).
+/// </summary>
+public sealed record PipelineTimings(double EncodeSeconds, double PcaSeconds, double GradCamSeconds, double ProjectionSeconds, double BinningSeconds, double FinishSeconds)
 {
+    /// <summary>Binning and finishing: the binned maps' step.</summary>
+    public double MapsSeconds => BinningSeconds + FinishSeconds;
+
     /// <summary>All parts together.</summary>
     public double TotalSeconds => EncodeSeconds + PcaSeconds + GradCamSeconds + ProjectionSeconds + BinningSeconds + FinishSeconds;
 }
 
-/// <summary>What a streaming run keeps: the PCA and the maps (no per-sample array; those went to the <see cref="StreamingSinks"/>).</summary>
-public sealed class StreamingGlobalSaliencyResult
+/// <summary>
+/// What one run of the method computed, without per-sample arrays (those went to the <see cref="StreamingSinks"/>, or stay in a
+/// <see cref="GlobalSaliencyResult"/>): the PCA, the maps, the settings, the timings and the GradCAM route. It is what
+/// <c>summary.json</c> is written from, whoever ran the method.
+/// </summary>
+public sealed class GlobalMapsRun
 {
-    internal StreamingGlobalSaliencyResult(string dataset, long samples, int length, int latentDim, LatentPca pca, MapVariant variant, GlobalSaliencyMap maps,
-        PipelineOptions options, StreamingTimings timings, string device, GradCamPath path, double? affineResidual)
+    internal GlobalMapsRun(string dataset, long samples, int length, int latentDim, LatentPca pca, MapVariant variant, GlobalSaliencyMap maps,
+        PipelineOptions options, PipelineTimings timings, string device, GradCamPath path, double? affineResidual)
     {
         Dataset = dataset; Samples = samples; Length = length; LatentDim = latentDim; Pca = pca; Variant = variant; Maps = maps;
         Options = options; Timings = timings; Device = device; GradCamPath = path; AffineResidual = affineResidual;
@@ -60,7 +70,7 @@ public sealed class StreamingGlobalSaliencyResult
     /// <summary>The settings of the run.</summary>
     public PipelineOptions Options { get; }
     /// <summary>Timings.</summary>
-    public StreamingTimings Timings { get; }
+    public PipelineTimings Timings { get; }
     /// <summary>The device the model ran on.</summary>
     public string Device { get; }
     /// <summary>How |GradCAM| was computed.</summary>
@@ -89,19 +99,22 @@ public static class StreamingGlobalSaliency
     /// Runs both passes over <paramref name="source"/> with <paramref name="model"/> on <paramref name="device"/> (default: the model's).
     /// <paramref name="cancellation"/> is checked between chunks.
     /// </summary>
-    public static StreamingGlobalSaliencyResult Run(ILatentEncoder model, IChunkedSeries source, PipelineOptions? options = null, Device? device = null,
-        StreamingSinks? sinks = null, IProgress<StreamingProgress>? progress = null, CancellationToken cancellation = default)
+    public static GlobalMapsRun Run(ILatentEncoder model, IChunkedSeries source, PipelineOptions? options = null, Device? device = null,
+        StreamingSinks? sinks = null, IProgress<StreamingProgress>? progress = null, CancellationToken cancellation = default) =>
+        Run(model, source, options, device, sinks, progress, null, cancellation);
+
+    /// <summary>
+    /// The engine. <paramref name="fitPca"/> fits the PCA after pass 1 from its moments (default: <see cref="LatentPca.FromMoments"/>,
+    /// in O(D²) memory); the in-memory pipeline, which keeps every latent, fits scikit-learn's SVD on them instead.
+    /// </summary>
+    internal static GlobalMapsRun Run(ILatentEncoder model, IChunkedSeries source, PipelineOptions? options, Device? device,
+        StreamingSinks? sinks, IProgress<StreamingProgress>? progress, Func<LatentMoments, int, LatentPca>? fitPca, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(source);
         options ??= new PipelineOptions();
-        options.Validate(model.LatentDim);
-        if (source.Channels != model.Channels || source.Length != model.Length)
-            throw new ArgumentException($"The model takes {model.Channels} channel(s) × length {model.Length}; dataset '{source.Name}' has {source.Channels} × {source.Length}.");
-        device ??= model.Root.parameters().FirstOrDefault()?.device ?? CPU;
-        MapVariant variant = options.Variant ?? (source.PlotKind == PlotKind.TimeSeries ? MapVariant.TimeSeries : MapVariant.Trajectories);
-        if (variant == MapVariant.Trajectories && source.Channels < 2)
-            throw new ArgumentException($"The trajectory maps need two channels; dataset '{source.Name}' has {source.Channels}. Use the time-series variant.");
+        MapVariant variant = PipelineGuards.Check(model, source.Name, source.Channels, source.Length, source.PlotKind, options);
+        device ??= model.ParameterDevice();
         int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
         var clock = Stopwatch.StartNew();
 
@@ -154,7 +167,7 @@ public static class StreamingGlobalSaliency
                 affine = null;
             }
 
-            LatentPca pca = LatentPca.FromMoments(moments, options.Components);
+            LatentPca pca = (fitPca ?? LatentPca.FromMoments)(moments, options.Components);
             var distinct = LabelOrder.Distinct(labels);
             var labelIndex = distinct.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
             var accumulator = variant == MapVariant.TimeSeries
@@ -164,7 +177,6 @@ public static class StreamingGlobalSaliency
 
             // Pass 2: |GradCAM| → projection → bin sums and counts, chunk by chunk.
             GradCam? general = affine is null ? new GradCam(model, options.Layer) : null;
-            var components = pca.ComponentsTensor(device).to(ScalarType.Float32).t().contiguous();
             double gradCamSeconds = 0, projectionSeconds = 0, binningSeconds = 0;
             long seen = 0;
             foreach (var chunk in source.Chunks())
@@ -178,7 +190,7 @@ public static class StreamingGlobalSaliency
                         ? affine.Maps(x)
                         : general!.Attribute(x, batchSize: batchSize).Values.to(ScalarType.Float32);
                     gradCamSeconds += Lap(clock, device);
-                    var projections = gradCam.matmul(components);
+                    var projections = pca.ProjectMaps(gradCam).to(ScalarType.Float32);
                     sinks?.GradCam?.Invoke(gradCam);
                     sinks?.Projections?.Invoke(projections);
                     projectionSeconds += Lap(clock, device);
@@ -196,8 +208,8 @@ public static class StreamingGlobalSaliency
 
             var maps = accumulator.ToMaps();
             double finishSeconds = Lap(clock, device);
-            return new StreamingGlobalSaliencyResult(source.Name, samples, source.Length, model.LatentDim, pca, variant, maps, options,
-                new StreamingTimings(encodeSeconds, pcaSeconds, gradCamSeconds, projectionSeconds, binningSeconds, finishSeconds), device.ToString(),
+            return new GlobalMapsRun(source.Name, samples, source.Length, model.LatentDim, pca, variant, maps, options,
+                new PipelineTimings(encodeSeconds, pcaSeconds, gradCamSeconds, projectionSeconds, binningSeconds, finishSeconds), device.ToString(),
                 affine is null ? GradCamPath.General : GradCamPath.AffineHead, affineResidual);
         }
         finally

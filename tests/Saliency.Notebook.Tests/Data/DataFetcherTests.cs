@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Saliency.Notebook.Data.Fetch;
+using Saliency.Notebook.IO;
 
 namespace Saliency.Notebook.Tests.Data;
 
@@ -24,7 +25,7 @@ public class DataFetcherTests
     {
         using var dir = new TempFolder();
         var stages = new List<FetchStage>();
-        FetchReport first = DataFetcher.Fetch(dir.Path, MirrorData, "http://127.0.0.1:9/", new SyncProgress(p => stages.Add(p.Stage)));
+        FetchReport first = DataFetcher.Fetch(dir.Path, MirrorData, "http://127.0.0.1:9/", new SynchronousProgress<FetchProgress>(p => stages.Add(p.Stage)));
         Assert.Equal(11, first.FetchedCount);
         Assert.All(first.Files, f => Assert.Equal(FetchSource.Mirror, f.Source));
         Assert.Contains(FetchStage.Copying, stages);
@@ -140,11 +141,6 @@ public class DataFetcherTests
         return copy;
     }
 
-    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SyncProgress(Action<FetchProgress> report) : IProgress<FetchProgress>
-    {
-        public void Report(FetchProgress value) => report(value);
-    }
 
     /// <summary>A minimal HTTP/1.1 file server on 127.0.0.1 and an ephemeral port; with <c>truncate</c> it declares the full
     /// Content-Length but sends half the body and closes the connection.</summary>

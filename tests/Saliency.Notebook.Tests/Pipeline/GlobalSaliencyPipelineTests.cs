@@ -39,6 +39,39 @@ public class GlobalSaliencyPipelineTests
     }
 
     [Fact]
+    public void The_in_memory_run_and_the_streamed_run_write_one_summary_schema()
+    {
+        using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
+        using var loaded = ModelStore.Load(SymbolsCheckpoint, data.C, data.L, "symbols");
+        string root = Directory.CreateTempSubdirectory("summary-schema-").FullName;
+        try
+        {
+            var options = new PipelineOptions { GridSize = 30, Sigma = 1 };
+            using (var result = GlobalSaliencyPipeline.Run(loaded, data, options)) PipelineOutputs.Save(result, Path.Combine(root, "memory"));
+            PipelineOutputs.SaveStreaming(loaded, ChunkedSeries.From(data, 300), Path.Combine(root, "streamed"), options);
+            using var memory = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "memory", "summary.json")));
+            using var streamed = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "streamed", "summary.json")));
+            Assert.Equal(Keys(memory.RootElement), Keys(streamed.RootElement));
+            foreach (var summary in new[] { memory.RootElement, streamed.RootElement })
+            {
+                Assert.Equal(PipelineOutputs.SummarySchemaVersion, summary.GetProperty("schema_version").GetInt32());
+                var t = summary.GetProperty("timings_s");
+                Assert.Equal(t.GetProperty("binning").GetDouble() + t.GetProperty("finish").GetDouble(), t.GetProperty("maps").GetDouble(), 12);
+                Assert.Equal("affine-head", summary.GetProperty("gradcam_path").GetString());
+            }
+            foreach (string key in new[] { "dataset", "samples", "length", "latent_dim", "components", "layer", "variant", "grid", "sigma", "combination" })
+                Assert.Equal(memory.RootElement.GetProperty(key).ToString(), streamed.RootElement.GetProperty(key).ToString());
+            Assert.Equal(3, memory.RootElement.GetProperty("per_sample_files").GetArrayLength());
+            Assert.Equal(1, streamed.RootElement.GetProperty("per_sample_files").GetArrayLength());
+        }
+        finally { Directory.Delete(root, recursive: true); }
+
+        static string[] Keys(System.Text.Json.JsonElement element) =>
+            element.EnumerateObject().SelectMany(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.Object
+                ? Keys(p.Value).Select(k => p.Name + "." + k).Prepend(p.Name) : [p.Name]).Order().ToArray();
+    }
+
+    [Fact]
     public void Outputs_are_written_with_the_documented_shapes_and_replace_a_previous_run_whole()
     {
         using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);

@@ -1,6 +1,7 @@
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Data.Npy;
 using Saliency.Notebook.GlobalMaps;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.Tests.Explainers;
@@ -148,7 +149,7 @@ public class StreamingGlobalSaliencyTests
         string dir = Path.Combine(Path.GetTempPath(), $"streaming-{Guid.NewGuid():N}");
         string parent = Path.GetDirectoryName(dir)!;
         // A staging folder of a killed run (a pid that does not exist) is cleared by the next run.
-        string stale = Path.Combine(parent, $".{Path.GetFileName(dir)}.partial-999999999");
+        string stale = Path.Combine(parent, $"{Path.GetFileName(dir)}.staging-999999999-0badc0de");   // above any pid_max: a killed run's
         Directory.CreateDirectory(stale);
         try
         {
@@ -172,21 +173,16 @@ public class StreamingGlobalSaliencyTests
 
             // A cancelled run leaves the previous folder as it was and no staging folder.
             using var cancelled = new CancellationTokenSource();
-            var progress = new SynchronousProgress(p => { if (p.Pass == "maps") cancelled.Cancel(); });
+            var progress = new SynchronousProgress<StreamingProgress>(p => { if (p.Pass == "maps") cancelled.Cancel(); });
             Assert.Throws<OperationCanceledException>(() => PipelineOutputs.SaveStreaming(loaded.Model, ChunkedSeries.From(data, 256), dir, options,
                 writeGradCam: true, progress: progress, cancellation: cancelled.Token));
             Assert.True(File.Exists(Path.Combine(dir, "gradcam.npy")));
-            Assert.Empty(Directory.GetDirectories(parent, $".{Path.GetFileName(dir)}.*"));
+            Assert.Empty(Directory.GetDirectories(parent, $"{Path.GetFileName(dir)}.staging-*").Concat(Directory.GetDirectories(parent, $"{Path.GetFileName(dir)}.old-*")));
         }
         finally
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             if (Directory.Exists(stale)) Directory.Delete(stale, recursive: true);
         }
-    }
-
-    private sealed class SynchronousProgress(Action<StreamingProgress> report) : IProgress<StreamingProgress>
-    {
-        public void Report(StreamingProgress value) => report(value);
     }
 }

@@ -1,3 +1,4 @@
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Models.Checkpoints;
 using Saliency.Notebook.Tests.Models;
@@ -40,7 +41,7 @@ public sealed class TrainerTests
     {
         using var data = Curves(80);
         var reports = new List<TrainingProgress>();
-        var result = new Trainer(Tiny, Options(30)).Train(data, new SynchronousProgress(reports.Add));
+        var result = new Trainer(Tiny, Options(30)).Train(data, new SynchronousProgress<TrainingProgress>(reports.Add));
         using var model = result.Model;
         Assert.Equal(30, reports.Count);
         Assert.Equal(Enumerable.Range(1, 30), reports.Select(r => r.Epoch));
@@ -76,7 +77,7 @@ public sealed class TrainerTests
         var firstPart = new Trainer(Tiny, Options(5, checkpoint)).Train(data);
         Assert.True(File.Exists(checkpoint));
         var reports = new List<TrainingProgress>();
-        var resumed = new Trainer(Tiny, Options(8, checkpoint, resume: true)).Train(data, new SynchronousProgress(reports.Add));
+        var resumed = new Trainer(Tiny, Options(8, checkpoint, resume: true)).Train(data, new SynchronousProgress<TrainingProgress>(reports.Add));
 
         // It resumed: only epochs 6..8 ran in this call (a re-run from scratch would report 1..8 and give the same numbers).
         Assert.Equal(new[] { 6, 7, 8 }, reports.Select(r => r.Epoch));
@@ -166,7 +167,7 @@ public sealed class TrainerTests
         string checkpoint = Path.Combine(temp.Path, "run.ckpt");
         var written = new List<bool>();
         var result = new Trainer(Tiny, Options(4, checkpoint) with { CheckpointEvery = 0 })
-            .Train(data, new SynchronousProgress(_ => written.Add(File.Exists(checkpoint))));
+            .Train(data, new SynchronousProgress<TrainingProgress>(_ => written.Add(File.Exists(checkpoint))));
         result.Model.Dispose();
         Assert.Equal(new[] { false, false, false, false }, written);
         Assert.True(File.Exists(checkpoint));
@@ -255,11 +256,5 @@ public sealed class TrainerTests
         var left = a.state_dict();
         var right = b.state_dict();
         foreach (var (name, value) in left) Assert.True(value.equal(right[name]).all().item<bool>(), $"{name} differs");
-    }
-
-    /// <summary>An IProgress that reports on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
