@@ -31,6 +31,21 @@ public static class GaussianFilter
         return m < length ? m : period - 1 - m;
     }
 
+    /// <summary>
+    /// What <see cref="Apply"/> does along a line of <paramref name="length"/>, as data: the taps (empty when σ ≤ 1e-15, no filter) and,
+    /// for output i and tap k, the position read, <c>Read[i · taps + k]</c> ('reflect' mode). For a view that filters a map itself.
+    /// </summary>
+    public static (double[] Taps, int[] Read) Plan(double sigma, int length, double truncate = DefaultTruncate)
+    {
+        if (sigma <= 1e-15) return ([], []);
+        double[] taps = Kernel(sigma, truncate);
+        int radius = taps.Length / 2;
+        var read = new int[length * taps.Length];
+        for (int i = 0; i < length; i++)
+            for (int k = 0; k < taps.Length; k++) read[i * taps.Length + k] = ReflectIndex(i + k - radius, length);
+        return (taps, read);
+    }
+
     /// <summary>Filters a 2-D array with the same σ on both axes (σ ≤ 1e-15 leaves the array as is, like scipy).</summary>
     public static double[,] Apply(double[,] input, double sigma, double truncate = DefaultTruncate)
     {

@@ -93,11 +93,8 @@ public sealed class GlobalMapAccumulator
                 for (int t = 0; t < _length; t++)
                 {
                     int point = b * _length + t;
-                    int offset = point * channels;
-                    int i = _timeSeries ? _first.Index(t) : _first.Index(p[offset]);
-                    int j = _second.Index(_timeSeries ? p[offset] : p[offset + 1]);
-                    if (i < 0 || j < 0) continue;
-                    long bin = (long)i * _second.Bins + j;
+                    long bin = Bin(t, p, point * channels);
+                    if (bin < 0) continue;
                     _counts[label * binsPerLabel + bin]++;
                     long first = (long)label * _components * binsPerLabel + bin;
                     for (int c = 0; c < _components; c++) _sums[first + c * binsPerLabel] += Math.Abs(w[point * _components + c]);
@@ -105,6 +102,54 @@ public sealed class GlobalMapAccumulator
             }
         }
         Points += samples * _length;
+    }
+
+    /// <summary>
+    /// The flat bin (i · bins2 + j) of every point of <paramref name="positions"/> (B, L, C), −1 outside the ranges: the rule <see cref="Add"/>
+    /// bins by, for a view that re-aggregates a selection of samples (the brushing tool's page).
+    /// </summary>
+    public int[][] PointBins(Tensor positions)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        if (positions.dim() != 3 || positions.shape[1] != _length || positions.shape[2] < (_timeSeries ? 1 : 2))
+            throw new ArgumentException($"positions must be (B, {_length}, C) with C ≥ {(_timeSeries ? 1 : 2)}; got shape [{string.Join(", ", positions.shape)}].", nameof(positions));
+        using var scope = torch.NewDisposeScope();
+        int channels = (int)positions.shape[2];
+        var host = positions.detach().to(ScalarType.Float64).cpu().contiguous();
+        ReadOnlySpan<double> p = MemoryMarshal.Cast<byte, double>(host.bytes);
+        var bins = new int[positions.shape[0]][];
+        for (int b = 0; b < bins.Length; b++)
+        {
+            bins[b] = new int[_length];
+            for (int t = 0; t < _length; t++) bins[b][t] = (int)Bin(t, p, (b * _length + t) * channels);
+        }
+        return bins;
+    }
+
+    /// <summary>Bins along the first axis (time steps for time series, x for trajectories).</summary>
+    public int FirstBins => _first.Bins;
+
+    /// <summary>Bins along the second axis (values for time series, y for trajectories).</summary>
+    public int SecondBins => _second.Bins;
+
+    /// <summary>The first axis's bin edges.</summary>
+    public double[] FirstAxisEdges => _first.Edges;
+
+    /// <summary>The second axis's bin edges.</summary>
+    public double[] SecondAxisEdges => _second.Edges;
+
+    /// <summary>The Gaussian filter's sigma, in bins.</summary>
+    public double Sigma => _sigma;
+
+    /// <summary>True for time-series maps (min-max scaled), false for trajectories (scaled by their maximum).</summary>
+    public bool IsTimeSeries => _timeSeries;
+
+    /// <summary>The flat bin of point t of a sample whose channels start at <paramref name="offset"/> in <paramref name="p"/>, −1 outside.</summary>
+    private long Bin(int t, ReadOnlySpan<double> p, int offset)
+    {
+        int i = _timeSeries ? _first.Index(t) : _first.Index(p[offset]);
+        int j = _second.Index(_timeSeries ? p[offset] : p[offset + 1]);
+        return i < 0 || j < 0 ? -1 : (long)i * _second.Bins + j;
     }
 
     /// <summary>Adds another accumulator's sums and counts (the same labels, components, length and edges; disjoint data).</summary>

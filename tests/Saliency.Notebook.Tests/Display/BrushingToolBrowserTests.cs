@@ -10,9 +10,9 @@ using Saliency.Runner;
 namespace Saliency.Notebook.Tests.Display;
 
 /// <summary>
-/// Opens the brushing tool in Debian's chromium through Playwright: the plots draw, a selection recomputes the
-/// maps, and the page's binning, Gaussian filter and maps equal the kit's own BinnedStatistic2D, GaussianFilter and
-/// GlobalSaliencyMaps (which the scipy reference tests tie to scipy).
+/// Opens the brushing tool in Debian's chromium through Playwright: the plots draw, a selection recomputes the maps, and the
+/// page's maps, for every sample and for a selection, equal the kit's own (GlobalSaliencyMaps and GlobalMapAccumulator, which
+/// the scipy reference tests tie to scipy).
 /// tests/run.sh installs chromium; without it these tests fail (they are not skipped).
 /// </summary>
 public sealed class BrushingToolBrowserTests : IAsyncLifetime
@@ -135,33 +135,48 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
         Assert.Equal(classes.OrderBy(c => c, StringComparer.Ordinal), mapped);
     }
 
-    [Fact]
-    public async Task The_pages_binning_and_filter_equal_BinnedStatistic2D_and_GaussianFilter()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_selections_map_equals_the_kits_map_of_those_samples_on_the_whole_datas_ranges(bool trajectories)
     {
-        var (scores, series, weights, labels) = Sample(6, 10);
-        IPage page = await Open(BrushingTool.Html(scores, series, weights, labels));
-        // Points on interior edges, on the last edge, just past it but rounding onto it (scipy: last bin) or not (dropped),
-        // outside the range, repeated bins (mean).
-        double[] xs = { 0, 0.5, 1.0, 2.0, 3.0, 3.0, 2.9999, 3 + 1e-9, 3 + 1e-5, 4.5, -0.1, 1.5, 2.25, 0.75 };
-        double[] ys = { 0, 1, 2, 3, 4, 4, 1.2, 2, 2, 2, 2, 5 + 1e-10, 0.4, 3.3 };
-        double[] ws = { 1, 2, 3, 4, 5, 7, 0.5, 11, 13, 9, 9, 6, 2.5, 1.25 };
-        const int nx = 6, ny = 5;
-        const double sigma = 1.3; // radius int(4 * 1.3 + 0.5) = 5: wider than the array, so reflection wraps more than once
+        // Multiples of 1/64: exact in float32 and in their shortest decimal, as the page's data travel as float32 JSON. Sigma 1.3 has
+        // a radius of 5 bins, so on the short time axis 'reflect' wraps more than once.
+        var random = new Random(5);
+        const int n = 15, length = 4, grid = 9;
+        const double sigma = 1.3;
+        double Next() => random.Next(-32, 97) / 64.0;
+        string[] labels = Enumerable.Range(0, n).Select(i => "xyz"[i % 3].ToString()).ToArray();
+        double[][] scores = Enumerable.Range(0, n).Select(i => new double[] { Next(), Next() }).ToArray();
+        double[][] weights = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => Math.Abs(Next())).ToArray()).ToArray();
+        double[][][] points = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => new double[] { Next(), Next() }).ToArray()).ToArray();
+        var options = new BrushingOptions { GridSize = grid, Sigma = sigma };
+        string html = trajectories
+            ? BrushingTool.Html(scores, points, weights, labels, options)
+            : BrushingTool.Html(scores, points.Select(p => p.Select(q => q[0]).ToArray()).ToArray(), weights, labels, options);
+        IPage page = await Open(html);
+        int[] selection = { 1, 2, 4, 7, 9, 13 };
+        await page.EvaluateAsync($"() => document.querySelector('.saliency-brushing-scores').emit('plotly_selected', {{ points: [{string.Join(",", selection)}].map(i => ({{ customdata: i }})) }})");
+        Assert.Equal(selection.Length, await page.EvaluateAsync<int>("() => document.querySelector('.saliency-brushing').saliencyState.selected"));
 
-        double[] binned = await page.EvaluateAsync<double[]>($"(a) => Array.from(SaliencyBrushing.binnedMean2d(a.xs, a.ys, a.ws, {nx}, {ny}, 0, 3, 0, 5))", new { xs, ys, ws });
-        double[] filtered = await page.EvaluateAsync<double[]>(
-            $"(a) => Array.from(SaliencyBrushing.gaussianFilter2d(SaliencyBrushing.binnedMean2d(a.xs, a.ys, a.ws, {nx}, {ny}, 0, 3, 0, 5), {nx}, {ny}, {sigma.ToString(CultureInfo.InvariantCulture)}, 4))",
-            new { xs, ys, ws });
-
-        double[,] expected = BinnedStatistic2D.Mean(xs, ys, ws, nx, ny, (0, 3), (0, 5));
-        for (int i = 0; i < nx; i++) for (int j = 0; j < ny; j++) if (double.IsNaN(expected[i, j])) expected[i, j] = 0;   // nan_to_num, as the maps do
-        AssertEqual(expected, binned);
-        AssertEqual(GaussianFilter.Apply(expected, sigma), filtered);
-        // The right-edge rule itself: 3 + 1e-9 rounds onto the last edge (bin 5), 3 + 1e-5 does not and is dropped.
-        Assert.Equal(11.0, expected[5, 2]);
-        Assert.Equal(new[] { 5, -1, 5, 4 }, new[] { 3 + 1e-9, 3 + 1e-5, 3.0, 2.4999 }.Select(v => BinnedStatistic2D.BinIndex(v, BinnedStatistic2D.Edges(0, 3, nx))));
-        int[] pageBins = await page.EvaluateAsync<int[]>($"() => [3 + 1e-9, 3 + 1e-5, 3.0, 2.4999].map(v => SaliencyBrushing.binIndex(SaliencyBrushing.edges(0, 3, {nx}), v))");
-        Assert.Equal(new[] { 5, -1, 5, 4 }, pageBins);
+        // The kit's map of the selected samples, binned on the ranges of ALL samples (what the page is given).
+        int channels = trajectories ? 2 : 1;
+        using var all = torch.tensor(points.SelectMany(p => p.SelectMany(q => q.Take(channels))).ToArray(), new long[] { n, length, channels }, dtype: ScalarType.Float64);
+        using var index = torch.tensor(selection.Select(i => (long)i).ToArray());
+        using var chosen = all.index_select(0, index);
+        using var chosenWeights = torch.tensor(selection.SelectMany(i => weights[i]).ToArray(), new long[] { selection.Length, length, 1 }, dtype: ScalarType.Float64);
+        string[] chosenLabels = selection.Select(i => labels[i]).ToArray();
+        var ranges = GlobalSaliencyMaps.Accumulate(all, torch.zeros(n, length, 1, dtype: ScalarType.Float64), labels, !trajectories, grid, sigma);
+        var kit = trajectories
+            ? GlobalMapAccumulator.Trajectories(ranges.Labels, 1, length, (ranges.FirstAxisEdges[0], ranges.FirstAxisEdges[^1]), (ranges.SecondAxisEdges[0], ranges.SecondAxisEdges[^1]), grid, sigma)
+            : GlobalMapAccumulator.TimeSeries(ranges.Labels, 1, length, (ranges.SecondAxisEdges[0], ranges.SecondAxisEdges[^1]), grid, sigma);
+        kit.Add(chosen, chosenWeights, chosenLabels.Select(l => ranges.Labels.ToList().IndexOf(l)).ToArray());
+        var maps = kit.ToMaps();
+        foreach (string label in new[] { "x", "y", "z" })
+        {
+            double[] drawn = await page.EvaluateAsync<double[]>($"() => Array.from(document.querySelector('.saliency-brushing').saliencyState.maps['{label}'])");
+            AssertEqual(maps.Map(label, 0), drawn, 1e-12);
+        }
     }
 
     [Theory]

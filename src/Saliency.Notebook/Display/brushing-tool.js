@@ -1,0 +1,147 @@
+// The brushing tool of Saliency.Notebook (paper §3.2.5): three linked plotly.js plots and the global map of a selection.
+// The numbers come from the kit's C# code (BrushingTool.cs, GlobalMaps/): every point's bin under the whole data's ranges
+// (the binning of GlobalMapAccumulator), the Gaussian filter's taps and its 'reflect' read positions (GaussianFilter), the
+// bin centres and the colour scale (Charts.YlOrRd). This file only sums the selected samples' weights into those bins,
+// applies those taps, scales the map as the kit does and draws.
+(function () {
+  if (window.SaliencyBrushing) return;
+  var B = window.SaliencyBrushing = {};
+
+  // Mean weight per bin of the selected samples, flat [i * ny + j]; empty bins 0 (the kit's mean: sum / count, in sample order).
+  B.binnedMean = function (d, selected) {
+    var sum = new Float64Array(d.nx * d.ny), count = new Float64Array(d.nx * d.ny);
+    selected.forEach(function (s) {
+      var bins = d.bins[s], w = d.weights[s];
+      for (var t = 0; t < bins.length; t++) {
+        if (bins[t] < 0) continue;
+        sum[bins[t]] += Math.abs(w[t]);
+        count[bins[t]] += 1;
+      }
+    });
+    for (var b = 0; b < sum.length; b++) sum[b] = count[b] > 0 ? sum[b] / count[b] : 0;
+    return sum;
+  };
+  // The kit's separable filter: taps[k] times the value at read[i * taps.length + k], along axis 0, then axis 1.
+  B.filter = function (h, d) {
+    var taps = d.filter.taps, m = taps.length, nx = d.nx, ny = d.ny, i, j, k, s;
+    if (m === 0) return Float64Array.from(h);
+    var tmp = new Float64Array(nx * ny), out = new Float64Array(nx * ny);
+    for (j = 0; j < ny; j++) for (i = 0; i < nx; i++) {
+      for (s = 0, k = 0; k < m; k++) s += taps[k] * h[d.filter.readX[i * m + k] * ny + j];
+      tmp[i * ny + j] = s;
+    }
+    for (i = 0; i < nx; i++) for (j = 0; j < ny; j++) {
+      for (s = 0, k = 0; k < m; k++) s += taps[k] * tmp[i * ny + d.filter.readY[j * m + k]];
+      out[i * ny + j] = s;
+    }
+    return out;
+  };
+  // The kit's scaling: (h − min) / max(1e−8, max − min) for time series, h / max (when max > 0) for trajectories.
+  B.scale = function (h, mode) {
+    var mn = Infinity, mx = -Infinity, i, out = Float64Array.from(h);
+    for (i = 0; i < h.length; i++) { if (h[i] < mn) mn = h[i]; if (h[i] > mx) mx = h[i]; }
+    if (mode === 'minmax') { var span = Math.max(1e-8, mx - mn); for (i = 0; i < h.length; i++) out[i] = (h[i] - mn) / span; }
+    else if (mx > 0) for (i = 0; i < h.length; i++) out[i] = h[i] / mx;
+    return out;
+  };
+  B.globalMap = function (d, selected) { return B.scale(B.filter(B.binnedMean(d, selected), d), d.scaling); };
+
+  function rgba(hex, a) {
+    return 'rgba(' + parseInt(hex.substr(1, 2), 16) + ',' + parseInt(hex.substr(3, 2), 16) + ',' + parseInt(hex.substr(5, 2), 16) + ',' + a + ')';
+  }
+  function grid(rows, yReversed) {
+    var layout = { margin: { l: 45, r: 10, t: 30, b: 35 }, showlegend: false, paper_bgcolor: '#fff', plot_bgcolor: '#fff', annotations: [] };
+    for (var r = 0; r < rows; r++) {
+      var s = r === 0 ? '' : String(r + 1), top = 1 - r / rows - 0.04, bottom = 1 - (r + 1) / rows + 0.04;
+      layout['xaxis' + s] = { domain: [0, 1], anchor: 'y' + s, showline: true, mirror: true, linecolor: '#444', zeroline: false };
+      layout['yaxis' + s] = { domain: [bottom, top], anchor: 'x' + s, showline: true, mirror: true, linecolor: '#444', zeroline: false, autorange: yReversed ? 'reversed' : true };
+    }
+    return layout;
+  }
+  function axisIds(r) { return r === 0 ? ['x', 'y'] : ['x' + (r + 1), 'y' + (r + 1)]; }
+  function title(layout, r, rows, text) {
+    layout.annotations.push({ text: text, x: 0.5, y: 1 - r / rows - 0.04, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false });
+  }
+  // Curves of the given samples as one trace, NaN-separated (fast to draw).
+  function curves(d, indices, colour, axes) {
+    var x = [], y = [];
+    indices.forEach(function (n) {
+      var cx = d.kind === 'series' ? d.steps : d.xs[n], cy = d.kind === 'series' ? d.values[n] : d.ys[n];
+      for (var t = 0; t < cy.length; t++) { x.push(cx[t]); y.push(cy[t]); }
+      x.push(null); y.push(null);
+    });
+    return { type: 'scatter', mode: 'lines', x: x, y: y, xaxis: axes[0], yaxis: axes[1], hoverinfo: 'skip', line: { color: colour, width: 1 } };
+  }
+  function nanify(rows) { return rows.map(function (row) { return row.map(function (v) { return v === null ? NaN : v; }); }); }
+
+  B.mount = function (id) {
+    var root = document.getElementById(id);
+    var d = JSON.parse(document.getElementById(id + '-data').textContent);
+    d.weights = nanify(d.weights);
+    if (d.kind === 'series') { d.values = nanify(d.values); } else { d.xs = nanify(d.xs); d.ys = nanify(d.ys); }
+    var n = d.labels.length, length = d.weights[0].length, rows = d.labelOrder.length;
+    d.steps = []; for (var t = 0; t < length; t++) d.steps.push(t);
+    var byLabel = {}; d.labelOrder.forEach(function (l) { byLabel[l] = []; });
+    d.labels.forEach(function (l, i) { byLabel[l].push(i); });
+    var status = root.querySelector('.saliency-brushing-status');
+    var left = root.querySelector('.saliency-brushing-curves'), middle = root.querySelector('.saliency-brushing-scores'), right = root.querySelector('.saliency-brushing-map');
+    if (typeof Plotly === 'undefined') { status.textContent = 'plotly.js is not loaded in this page: re-run the cell that references Saliency.Notebook.'; return; }
+
+    var leftLayout = grid(rows, d.invertY), leftBase = [];
+    d.labelOrder.forEach(function (l, r) {
+      var colour = d.kind === 'series' ? '#000000' : d.colours[l];
+      leftBase.push(curves(d, byLabel[l], rgba(colour, d.curveAlpha), axisIds(r)));
+      title(leftLayout, r, rows, 'label ' + d.labelText[l] + ' (' + byLabel[l].length + ')');
+    });
+    Plotly.newPlot(left, leftBase, leftLayout, { displaylogo: false, responsive: true });
+
+    var scatter = d.labelOrder.map(function (l) {
+      var idx = byLabel[l];
+      return { type: 'scatter', mode: 'markers', name: d.labelText[l], customdata: idx, x: idx.map(function (i) { return d.scores[i][0]; }), y: idx.map(function (i) { return d.scores[i][1]; }),
+               marker: { color: d.colours[l], size: 5, opacity: 0.8 }, selected: { marker: { opacity: 1 } }, unselected: { marker: { opacity: 0.15 } } };
+    });
+    Plotly.newPlot(middle, scatter, {
+      margin: { l: 50, r: 10, t: 60, b: 45 }, dragmode: 'select', paper_bgcolor: '#fff', plot_bgcolor: '#fff',
+      xaxis: { title: { text: 'PC1' }, autorange: 'reversed', showline: true, mirror: true, linecolor: '#444', zeroline: false },
+      yaxis: { title: { text: 'PC2' }, showline: true, mirror: true, linecolor: '#444', zeroline: false },
+      legend: { orientation: 'h', y: -0.12 }, title: { text: 'latent PCA scores: drag to select', font: { size: 13 }, x: 0.01, xanchor: 'left' }
+    }, { displaylogo: false, responsive: true });
+
+    function update(selection) {
+      var selected = selection && selection.length ? selection.slice().sort(function (a, b) { return a - b; }) : d.labels.map(function (_, i) { return i; });
+      var traces = [], layout = grid(rows, d.invertY), maps = {};
+      d.labelOrder.forEach(function (l, r) {
+        var mine = selected.filter(function (i) { return d.labels[i] === l; }), axes = axisIds(r);
+        var h = mine.length ? B.globalMap(d, mine) : new Float64Array(d.nx * d.ny);
+        maps[l] = h;
+        var z = [];
+        for (var jj = 0; jj < d.ny; jj++) {
+          var row = new Array(d.nx);
+          for (var ii = 0; ii < d.nx; ii++) { var v = h[ii * d.ny + jj]; row[ii] = v < d.transparentBelow ? null : v; }
+          z.push(row);
+        }
+        traces.push(curves(d, mine, rgba('#000000', d.curveAlpha), axes));
+        traces.push({ type: 'heatmap', x: d.xCentres, y: d.yCentres, z: z, xaxis: axes[0], yaxis: axes[1], colorscale: d.colourscale, zmin: 0, zmax: 1, opacity: 0.9,
+                      showscale: r === 0, colorbar: { len: 0.9 / rows, y: 1 - 0.5 / rows, thickness: 10 }, hoverongaps: false });
+        layout['xaxis' + (r === 0 ? '' : r + 1)].range = d.xRange;
+        var yAxis = layout['yaxis' + (r === 0 ? '' : r + 1)];
+        yAxis.range = d.invertY ? [d.yRange[1], d.yRange[0]] : d.yRange;
+        yAxis.autorange = false;
+        title(layout, r, rows, 'label ' + d.labelText[l] + ': ' + mine.length + ' selected, ' + d.weightName);
+      });
+      Plotly.react(right, traces, layout, { displaylogo: false, responsive: true });
+      var highlight = leftBase.slice();
+      if (selection && selection.length)
+        d.labelOrder.forEach(function (l, r) {
+          highlight.push(curves(d, selected.filter(function (i) { return d.labels[i] === l; }), rgba(d.colours[l], 0.6), axisIds(r)));
+        });
+      Plotly.react(left, highlight, leftLayout, { displaylogo: false, responsive: true });
+      status.textContent = (selection && selection.length ? selected.length : 'all ' + n) + ' of ' + n + ' samples selected; map grid ' + d.nx + ' x ' + d.ny +
+        ', sigma ' + d.sigma + ' bins, on the whole data\'s ranges';
+      root.saliencyState = { selected: selected.length, maps: maps };
+    }
+    middle.on('plotly_selected', function (ev) { update(ev && ev.points ? ev.points.map(function (p) { return p.customdata; }) : null); });
+    middle.on('plotly_deselect', function () { update(null); });
+    update(null);
+  };
+})();
