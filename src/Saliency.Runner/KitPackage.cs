@@ -96,7 +96,7 @@ public static partial class KitPackage
     {
         string kit = Path.Combine(repositoryRoot, "src", "Saliency.Notebook");
         var sources = Directory.EnumerateFiles(kit, "*", SearchOption.AllDirectories)
-            .Where(path => !IsBuildOutput(kit, path) && Path.GetExtension(path) is ".cs" or ".csproj" or ".dib")
+            .Where(path => !IsBuildOutput(kit, path) && Path.GetExtension(path) is ".cs" or ".csproj" or ".dib" or ".js")
             .Concat(Directory.EnumerateFiles(repositoryRoot, "Directory.*"));
         return sources.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MinValue).Max();
     }

@@ -43,7 +43,7 @@ public static class PlotlyHtml
 
     /// <summary>
     /// Starts a notebook session: the next notebook output that needs plotly.js carries it (inline or a CDN tag),
-    /// later outputs reuse it. Called by <see cref="NotebookDisplay.Register"/>.
+    /// later outputs reuse it. Called by the kernel adapter's <c>NotebookDisplay.Register</c>.
     /// </summary>
     public static void StartNotebookSession(PlotlyJsSource source)
     {

@@ -8,7 +8,7 @@ namespace Saliency.Notebook.Tests.Architecture;
 /// Every project in src/ depends one way, deny by default: each room (a folder of the library, or the tool, the runner, the
 /// warm-up) lists the rooms it may use, and a room missing from the table, or an edge the table does not allow, fails. IO is the
 /// bottom room; Data ← Models ← Training; Models ← Explainers ← GlobalMaps ← Pipeline ← SanityChecks; Plots, Display and
-/// Benchmarks above them; the runner, then the tool, on top. Read from the compiled assemblies: every type a room's types name in
+/// Benchmarks above them, then the kernel adapter (Interactive); the runner, then the tool, on top. Read from the compiled assemblies: every type a room's types name in
 /// their signatures, fields, attributes and method bodies (IL operands), generic arguments included.
 /// </summary>
 public class DependencyTests
@@ -30,6 +30,7 @@ public class DependencyTests
         ["Plots"] = ["IO", "Data", "GlobalMaps"],
         ["Benchmarks"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline"],
         ["Display"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline", "SanityChecks", "Plots"],
+        ["Interactive"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline", "SanityChecks", "Plots", "Display"],
         ["Warmup"] = [],
         ["Runner"] = ["IO", "Data", "Display", "Plots", "Warmup"],
         ["Tool"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline", "SanityChecks", "Plots", "Display", "Benchmarks", "Runner"],

@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
 using Saliency.Notebook.Display;
+using Saliency.Notebook.Interactive;
 using Saliency.Notebook.Plots;
 using Figure = Saliency.Notebook.Display.Figure;
 

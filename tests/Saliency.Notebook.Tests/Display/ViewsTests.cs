@@ -3,6 +3,7 @@ using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Display;
+using Saliency.Notebook.Interactive;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.SanityChecks;

@@ -42,8 +42,10 @@ public sealed class ExportTests : IDisposable
         ZipArchiveEntry entry = Assert.Single(archive.Entries, e => e.FullName == "interactive-extensions/dotnet/extension.dib");
         using var reader = new StreamReader(entry.Open());
         string dib = reader.ReadToEnd();
-        Assert.Contains("Saliency.Notebook.Display.NotebookDisplay.Register();", dib);
-        Assert.Contains("LoadTorchBackend(string backend", dib);
+        Assert.Contains("Saliency.Notebook.Interactive.NotebookDisplay.Register();", dib);
+        Assert.Contains("using static Saliency.Notebook.Interactive.NotebookKernel;", dib);
+        Assert.True(dib.Split('\n').Count(line => line.Trim().Length > 0 && !line.StartsWith("#!") && !line.StartsWith("{")) <= 2, "the extension is compiled code: its .dib is two lines");
+        Assert.DoesNotContain("Reflection", dib);
         Assert.Contains(archive.Entries, e => e.FullName == "lib/net10.0/Saliency.Notebook.dll");
         // The kit references TorchSharp only: the notebook brings the libtorch backend (two backends conflict).
         ZipArchiveEntry nuspec = Assert.Single(archive.Entries, e => e.FullName.EndsWith(".nuspec"));
@@ -54,6 +56,8 @@ public sealed class ExportTests : IDisposable
         Assert.DoesNotContain("TorchSharp-cuda", manifest);
         Assert.DoesNotContain("FSharp", manifest);
         Assert.DoesNotContain("Plotly", manifest);
+        Assert.DoesNotContain("id=\"Microsoft.DotNet.Interactive\"", manifest);            // the kernel adapter compiles against the kernel only
+        Assert.DoesNotContain("Microsoft.DotNet.Interactive.PackageManagement", manifest);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Display;
 using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
@@ -8,11 +9,12 @@ using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.Plots;
 using Saliency.Notebook.SanityChecks;
 
-namespace Saliency.Notebook.Display;
+namespace Saliency.Notebook.Interactive;
 
 /// <summary>
-/// Registers how the kit's objects look in a notebook (.NET Interactive or the headless runner): one
-/// <c>text/html</c> and one <c>text/plain</c> formatter per type. The kit's extension.dib calls <see cref="Register"/>.
+/// Registers how the kit's objects look in a notebook (.NET Interactive or the headless runner): one <c>text/html</c> and one
+/// <c>text/plain</c> formatter per type, each calling the views of <c>Display</c>. Part of the kernel adapter (this room), with
+/// <see cref="NotebookKernel"/>; the kit's extension.dib calls <see cref="Register"/>.
 /// </summary>
 public static class NotebookDisplay
 {
