@@ -1,4 +1,5 @@
 using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Explainers;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Pipeline;
 using TorchSharp;
@@ -47,7 +48,7 @@ public sealed record DeviceComparisonResult(
 }
 
 /// <summary>
-/// Runs the notebooks' GradCAM cell, <see cref="GlobalSaliencySteps.ComputeGradCam"/> with the model loaded on each device as the
+/// Runs the notebooks' GradCAM cell, <c>new GradCam(model).Attribute(data, device: …)</c> with the model loaded on each device as the
 /// notebook loads it, on a reference device (the CPU) and on a device under test (CUDA), and compares the maps and the times side by
 /// side in one run. It answers "does the GPU give the CPU's maps, and how much faster": a benchmark and a check, not a test.
 /// </summary>
@@ -118,12 +119,12 @@ public static class DeviceComparison
     private static (DeviceStepTiming Timing, Tensor Maps, string Model) Time(Func<Device, LoadedModel> loadModel, TimeSeriesDataset data, Device device, int repeats)
     {
         using var loaded = loadModel(device);
-        var first = GlobalSaliencySteps.ComputeGradCam(loaded, data, device);
+        var first = new GradCam(loaded).Attribute(data, device: device);
         var seconds = new List<double>(repeats);
         try
         {
             for (int r = 0; r < repeats; r++)
-                using (var again = GlobalSaliencySteps.ComputeGradCam(loaded, data, device))
+                using (var again = new GradCam(loaded).Attribute(data, device: device))
                     seconds.Add(again.Seconds);
         }
         catch

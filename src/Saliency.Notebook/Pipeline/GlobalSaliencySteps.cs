@@ -10,7 +10,7 @@ namespace Saliency.Notebook.Pipeline;
 
 /// <summary>
 /// The paper's global saliency method (§3) one step per call, so a notebook cell can show, change or time each one:
-/// <see cref="Encode"/> → <see cref="ComputeGradCam"/> → <see cref="FitPca"/> → <see cref="Project"/> → <see cref="BinMaps"/> →
+/// <see cref="Encode"/> → step 2, <see cref="GradCam"/>'s <c>Attribute</c> (the explainer bound to the model) → <see cref="FitPca"/> → <see cref="Project"/> → <see cref="BinMaps"/> →
 /// <see cref="CombineMaps"/>. Each returns a result that displays itself; <see cref="GlobalSaliencyPipeline.Run"/> is these
 /// calls in this order.
 /// </summary>
@@ -27,21 +27,6 @@ public static class GlobalSaliencySteps
         var clock = Stopwatch.StartNew();
         Tensor means = model.PosteriorMeans(data.X, device, BatchSize(batchSize, device));
         return new PosteriorMeans(data.Info.Name, means, data.Labels, device.ToString(), Seconds(clock, device));
-    }
-
-    /// <summary>
-    /// Step 2: |GradCAM| of every sample towards every latent dimension at <paramref name="layer"/> (default: the paper's last
-    /// encoder convolution) on <paramref name="device"/>: <see cref="Explainers.GradCam"/> on the whole dataset, values float32 on the CPU.
-    /// When the encoder after the layer is affine (the paper's CVAE: pooling and a linear layer), ∂z/∂A is computed once and each
-    /// chunk needs one forward pass; otherwise one forward and one backward pass per chunk of <paramref name="batchSize"/> rows
-    /// (samples × latent dimensions) gives all dimensions at once. Both give the same maps.
-    /// </summary>
-    public static Attribution ComputeGradCam(ILatentEncoder model, TimeSeriesDataset data, Device? device = null,
-        string layer = Explainers.GradCam.PaperLayer, int? batchSize = null)
-    {
-        Check(model, data);
-        ArgumentException.ThrowIfNullOrEmpty(layer);
-        return new GradCam(model, layer).Attribute(data, device: device ?? model.ParameterDevice(), batchSize: batchSize);
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ public sealed class ScopeDisciplineTests(ITestOutputHelper output)
 
         using var means = Count("Encode", () => GlobalSaliencySteps.Encode(model.Model, dataset, CPU));
         Count("Views.PosteriorMeans", () => Views.PosteriorMeans(means).ToHtml());
-        using var gradCam = Count("ComputeGradCam", () => GlobalSaliencySteps.ComputeGradCam(model.Model, dataset, CPU));
+        using var gradCam = Count("GradCam.Attribute", () => new GradCam(model).Attribute(dataset, device: CPU));
         Count("Views.GradCam", () => Views.Attribution(gradCam, dataset, 3).ToHtml());
         Count("Views.GradCam without data", () => Views.Attribution(gradCam).ToHtml());
         using var pca = Count("FitPca", () => GlobalSaliencySteps.FitPca(means, components: 2));

@@ -57,7 +57,7 @@ public class DeviceComparisonTests
         }, data, CPU, CPU, repeats: 2, tf32: !before, deviceMaps: maps => (saved, during) = (maps.clone(), torch.backends.cudnn.allow_tf32));
 
         using var loaded = ModelStore.Load(Checkpoint("symbols"), data.C, data.L, "symbols");
-        using var direct = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data);
+        using var direct = new Saliency.Notebook.Explainers.GradCam(loaded).Attribute(data);
         Assert.Equal(new[] { "cpu", "cpu" }, loads);
         Assert.NotNull(saved);
         Assert.True(saved!.allclose(direct.Values, rtol: 0, atol: 0));
@@ -84,8 +84,8 @@ public class DeviceComparisonTests
 
         using var original = ModelStore.Load(Checkpoint("symbols"), data.C, data.L, "symbols");
         using var kit = ModelStore.Load(kitModel, data.C, data.L, "symbols");
-        using var originalMaps = GlobalSaliencySteps.ComputeGradCam(original.Model, data);
-        using var kitMaps = GlobalSaliencySteps.ComputeGradCam(kit.Model, data);
+        using var originalMaps = new Saliency.Notebook.Explainers.GradCam(original).Attribute(data);
+        using var kitMaps = new Saliency.Notebook.Explainers.GradCam(kit).Attribute(data);
         Assert.Equal(MapDifference.Between(originalMaps.Values, kitMaps.Values), result.Difference);
         Assert.True(result.Difference.MaxRelative > DeviceComparison.DefaultTolerance(tf32: true));
     }

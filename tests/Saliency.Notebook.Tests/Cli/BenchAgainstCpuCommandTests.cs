@@ -29,7 +29,7 @@ public class BenchAgainstCpuCommandTests
             Assert.Equal("cpu", row.GetProperty("Device").GetProperty("Device").GetString());
             using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
             using var model = ModelStore.Load(SymbolsCheckpoint, data.C, data.L, "symbols");
-            using var step = GlobalSaliencySteps.ComputeGradCam(model, data);
+            using var step = new Saliency.Notebook.Explainers.GradCam(model).Attribute(data);
             var saved = NpyReader.Read(Path.Combine(dir, "maps", "symbols.npy"));
             Assert.Equal(new long[] { 1100, 60, 16 }, saved.Shape);
             Assert.Equal(step.Values.data<float>().ToArray(), saved.ToSingleArray());

@@ -24,7 +24,7 @@ public class GlobalSaliencyStepsTests
         using var run = GlobalSaliencyPipeline.Run(loaded.Model, data, new PipelineOptions { Components = 3, GridSize = 50, Sigma = 2 });
 
         using var means = GlobalSaliencySteps.Encode(loaded.Model, data);
-        using var gradCam = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data);
+        using var gradCam = new Saliency.Notebook.Explainers.GradCam(loaded).Attribute(data);
         using var pca = GlobalSaliencySteps.FitPca(means, components: 3);
         using var projections = GlobalSaliencySteps.Project(gradCam, pca);
         var maps = GlobalSaliencySteps.BinMaps(data, projections, gridSize: 50, sigma: 2);
@@ -56,7 +56,7 @@ public class GlobalSaliencyStepsTests
         using var data = DatasetRegistry.Load("symbols", TestData.DataDirectory);
         using var loaded = ModelStore.Load(Checkpoint("symbols"), data.C, data.L, "symbols");
         using var means = GlobalSaliencySteps.Encode(loaded.Model, data);
-        using var gradCam = GlobalSaliencySteps.ComputeGradCam(loaded.Model, data);
+        using var gradCam = new Saliency.Notebook.Explainers.GradCam(loaded).Attribute(data);
         using var pca = GlobalSaliencySteps.FitPca(means);
         using var projections = GlobalSaliencySteps.Project(gradCam, pca);
         var maps = GlobalSaliencySteps.BinMaps(data, projections, gridSize: 40);
@@ -100,9 +100,9 @@ public class GlobalSaliencyStepsTests
         using var eogMeans = GlobalSaliencySteps.Encode(eogModel.Model, eog);
         Assert.Throws<ArgumentOutOfRangeException>(() => GlobalSaliencySteps.FitPca(means, components: means.LatentDim + 1));
         Assert.Contains("No sample", Assert.Throws<ArgumentException>(() => GlobalSaliencySteps.FitPca(means, fitWithout: "Flyover")).Message);
-        Assert.ThrowsAny<ArgumentException>(() => GlobalSaliencySteps.ComputeGradCam(symbolsModel.Model, symbols, layer: "encoder.no.such.layer"));
+        Assert.ThrowsAny<ArgumentException>(() => new Saliency.Notebook.Explainers.GradCam(symbolsModel, "encoder.no.such.layer").Attribute(symbols));
 
-        using var gradCam = GlobalSaliencySteps.ComputeGradCam(symbolsModel.Model, symbols);
+        using var gradCam = new Saliency.Notebook.Explainers.GradCam(symbolsModel).Attribute(symbols);
         using var eogPca = GlobalSaliencySteps.FitPca(eogMeans);
         using var pca = GlobalSaliencySteps.FitPca(means);
         using var withoutOmega = GlobalSaliencySteps.FitPca(means, fitWithout: "\\Omega");
