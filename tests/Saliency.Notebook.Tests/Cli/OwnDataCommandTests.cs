@@ -60,7 +60,7 @@ public class OwnDataCommandTests
             Assert.Equal("[\n  \"bump\",\n  \"flat\"\n]", File.ReadAllText(Path.Combine(run, "labels.json")).ReplaceLineEndings("\n"));
             Assert.Equal(0, Invoke(SanityCommand.Create(), "--check", "global-masking", "--checkpoint", model, "--data", csv, "--out", Path.Combine(dir, "sanity")));
             Assert.True(File.Exists(Path.Combine(dir, "sanity", "result.json")));
-            Assert.Equal(0, Invoke(BenchCommand.Create(), "--data", csv, "--checkpoint", $"bumps={model}", "--repeats", "1", "--out", Path.Combine(dir, "bench.json")));
+            Assert.Equal(0, Invoke(BenchCommand.Create(), "gradcam", "--data", csv, "--checkpoint", $"bumps={model}", "--repeats", "1", "--out", Path.Combine(dir, "bench.json")));
             Assert.Contains("\"Dataset\": \"bumps\"", File.ReadAllText(Path.Combine(dir, "bench.json")));
         }
         finally { Directory.Delete(dir, recursive: true); }
