@@ -37,7 +37,7 @@ public class NotebookStructureTests
         {
             if (cells[i].Type != "code") continue;
             Assert.True(cells[i - 1].Type == "markdown", $"{dataset}: code cell {i} ({cells[i].Source.Split('\n')[0]}) has no markdown lead");
-            if (i == 1) continue;                                                        // the #r cell sits under the title
+            if (i == 1) continue;                                                        // the diagram of the steps sits under the title
             string lead = cells[i - 1].Source;
             Assert.StartsWith("## ", lead);
             Assert.True(lead.Split('\n').Skip(1).Any(line => line.Trim().Length > 20), $"{dataset}: the lead of code cell {i} is only a heading");
@@ -63,6 +63,20 @@ public class NotebookStructureTests
             previous = cell;
         }
         Assert.DoesNotContain(cells, c => c.Type == "code" && c.Source.Contains("GlobalSaliencyPipeline.Run(", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void Each_notebook_opens_with_a_mermaid_diagram_of_its_six_steps_and_then_brings_the_kit(string dataset)
+    {
+        var cells = Cells(dataset);
+        Assert.Equal("code", cells[1].Type);
+        Assert.StartsWith("#!mermaid\nflowchart", cells[1].Source);
+        for (int step = 1; step <= 6; step++) Assert.Contains($"\"{step} · ", cells[1].Source);
+        Assert.Contains("sanity checks", cells[1].Source);
+        Assert.DoesNotContain(cells, c => c.Type == "code" && c.Source.StartsWith("#!javascript", StringComparison.Ordinal));   // they time out headless
+        int kit = cells.FindIndex(c => c.Type == "code" && c.Source.StartsWith("#r \"nuget: Saliency.Notebook", StringComparison.Ordinal));
+        Assert.Equal(3, kit);
     }
 
     [Theory]

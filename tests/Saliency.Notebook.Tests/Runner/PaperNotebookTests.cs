@@ -62,6 +62,7 @@ public sealed class PaperNotebookTests : IDisposable
         Assert.Equal(1, html.Split(marker).Length - 1);                                        // plotly.js once per notebook
         Assert.Equal(figureNames.Length - (dataset == "eog" ? 1 : 0), html.Split("class=\"saliency-plot\"").Length - 1);
         Assert.Contains("saliency-table", HtmlOf(codeCells[^1]));                               // the closing summary table
+        Assert.Contains("mermaid", HtmlOf(codeCells[0]));                                       // the kernel rendered the diagram of the steps
         Assert.Contains("latent dimensions D", HtmlOf(codeCells.Single(c => Source(c).Contains("PaperModels.Resolve("))));
         Assert.Contains("Dataset " + dataset, HtmlOf(codeCells.Single(c => Source(c).Contains("Views.Dataset(dataset)"))));
     }
