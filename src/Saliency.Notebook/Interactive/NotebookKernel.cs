@@ -45,9 +45,9 @@ public static class NotebookKernel
     }
 
     /// <summary>
-    /// Restores the backend's package in a restore context of its own, with the kernel's package manager and this notebook's NuGet
-    /// sources, showing how long it takes: the kernel's own #r fails the whole cell with NuGet's message when a package cannot be
-    /// restored, before the kit can say what to do; after this the #r finds the package in the cache.
+    /// Restores the backend's package apart first (<see cref="RestorePackage"/>), showing how long it takes: the kernel's own #r fails
+    /// the whole cell with NuGet's message when a package cannot be restored, before the kit can say what to do; after this the #r
+    /// finds the package in the cache.
     /// </summary>
     private static async Task RestoreApart(string backend)
     {
@@ -55,17 +55,27 @@ public static class NotebookKernel
         string restoringText = $"Restoring {package.Id} {package.Version} (the CUDA libtorch: several GB the first time) ...";
         var note = DisplayLive(restoringText);
         var clock = Stopwatch.StartNew();
-        using var context = new PackageRestoreContext(false);
-        context.GetOrAddPackageReference(package.Id, package.Version);
-        var restoring = context.RestoreAsync();
-        while (await Task.WhenAny(restoring, Task.Delay(2000)) != restoring)
-            note.Update($"{restoringText} {clock.Elapsed.TotalSeconds:F0} s");
-        var result = await restoring;
-        if (!result.Succeeded)
+        string? errors = await RestorePackage(package.Id, package.Version, () => note.Update($"{restoringText} {clock.Elapsed.TotalSeconds:F0} s"));
+        if (errors != null)
         {
             note.Update($"{package.Id} {package.Version} could not be restored.");
-            throw new InvalidOperationException(TorchBackend.RestoreFailure(backend, string.Join(" ", result.Errors)));
+            throw new InvalidOperationException(TorchBackend.RestoreFailure(backend, errors));
         }
         note.Update($"Restored {package.Id} {package.Version} in {clock.Elapsed.TotalSeconds:F0} s.");
+    }
+
+    /// <summary>
+    /// Restores <paramref name="id"/> <paramref name="version"/> in a restore context of its own, with the kernel's package manager
+    /// and this notebook's NuGet sources, calling <paramref name="everyTwoSeconds"/> while it runs; returns NuGet's errors, or null
+    /// when it restored (a later #r then finds the package in the cache).
+    /// </summary>
+    public static async Task<string?> RestorePackage(string id, string version, Action? everyTwoSeconds = null)
+    {
+        using var context = new PackageRestoreContext(false);
+        context.GetOrAddPackageReference(id, version);
+        var restoring = context.RestoreAsync();
+        while (await Task.WhenAny(restoring, Task.Delay(2000)) != restoring) everyTwoSeconds?.Invoke();
+        var result = await restoring;
+        return result.Succeeded ? null : string.Join(" ", result.Errors);
     }
 }

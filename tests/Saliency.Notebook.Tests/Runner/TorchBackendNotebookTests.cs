@@ -71,9 +71,9 @@ public sealed class TorchBackendNotebookTests : IDisposable
     }
 
     [Fact]
-    public void The_extensions_restore_apart_reports_instead_of_failing_the_cell()
+    public void The_adapters_restore_apart_reports_instead_of_failing_the_cell()
     {
-        // The pinned kernel's package manager, reached by reflection: a cached package restores, a missing one returns NuGet's reason.
+        // The pinned kernel's package manager, called by the compiled kernel adapter: a cached package restores, a missing one returns NuGet's reason.
         (int code, string error) = RunnerTests.Saliency("run", Offline("restore-apart.ipynb"), "--out", _out);
 
         Assert.True(code == 0, error);
