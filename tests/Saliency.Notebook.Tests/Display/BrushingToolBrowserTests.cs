@@ -140,21 +140,10 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
     [InlineData(true)]
     public async Task A_selections_map_equals_the_kits_map_of_those_samples_on_the_whole_datas_ranges(bool trajectories)
     {
-        // Multiples of 1/64: exact in float32 and in their shortest decimal, as the page's data travel as float32 JSON. Sigma 1.3 has
-        // a radius of 5 bins, so on the short time axis 'reflect' wraps more than once.
-        var random = new Random(5);
+        // Sigma 1.3 has a radius of 5 bins, so on the short time axis 'reflect' wraps more than once.
         const int n = 15, length = 4, grid = 9;
         const double sigma = 1.3;
-        double Next() => random.Next(-32, 97) / 64.0;
-        string[] labels = Enumerable.Range(0, n).Select(i => "xyz"[i % 3].ToString()).ToArray();
-        double[][] scores = Enumerable.Range(0, n).Select(i => new double[] { Next(), Next() }).ToArray();
-        double[][] weights = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => Math.Abs(Next())).ToArray()).ToArray();
-        double[][][] points = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => new double[] { Next(), Next() }).ToArray()).ToArray();
-        var options = new BrushingOptions { GridSize = grid, Sigma = sigma };
-        string html = trajectories
-            ? BrushingTool.Html(scores, points, weights, labels, options)
-            : BrushingTool.Html(scores, points.Select(p => p.Select(q => q[0]).ToArray()).ToArray(), weights, labels, options);
-        IPage page = await Open(html);
+        var (page, labels, weights, points) = await RandomTool(trajectories, n, length, grid, sigma, seed: 5);
         int[] selection = { 1, 2, 4, 7, 9, 13 };
         await page.EvaluateAsync($"() => document.querySelector('.saliency-brushing-scores').emit('plotly_selected', {{ points: [{string.Join(",", selection)}].map(i => ({{ customdata: i }})) }})");
         Assert.Equal(selection.Length, await page.EvaluateAsync<int>("() => document.querySelector('.saliency-brushing').saliencyState.selected"));
@@ -184,20 +173,9 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
     [InlineData(true)]
     public async Task With_everything_selected_the_page_draws_the_kits_own_global_maps(bool trajectories)
     {
-        // Multiples of 1/64: exact in float32 and in their shortest decimal, as the page's data travel as float32 JSON.
-        var random = new Random(3);
         const int n = 12, length = 16, grid = 20;
         const double sigma = 2;
-        double Next() => random.Next(-32, 97) / 64.0;
-        string[] labels = Enumerable.Range(0, n).Select(i => "xyz"[i % 3].ToString()).ToArray();
-        double[][] scores = Enumerable.Range(0, n).Select(i => new double[] { Next(), Next() }).ToArray();
-        double[][] weights = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => Math.Abs(Next())).ToArray()).ToArray();
-        double[][][] points = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => new double[] { Next(), Next() }).ToArray()).ToArray();
-        var options = new BrushingOptions { GridSize = grid, Sigma = sigma };
-        string html = trajectories
-            ? BrushingTool.Html(scores, points, weights, labels, options)
-            : BrushingTool.Html(scores, points.Select(p => p.Select(q => q[0]).ToArray()).ToArray(), weights, labels, options);
-        IPage page = await Open(html);
+        var (page, labels, weights, points) = await RandomTool(trajectories, n, length, grid, sigma, seed: 3);
 
         int channels = trajectories ? 2 : 1;
         using var positions = torch.tensor(points.SelectMany(p => p.SelectMany(q => q.Take(channels))).ToArray(), new long[] { n, length, channels }, dtype: ScalarType.Float64);
@@ -210,6 +188,25 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
             double[] drawn = await page.EvaluateAsync<double[]>($"() => Array.from(document.querySelector('.saliency-brushing').saliencyState.maps['{label}'])");
             AssertEqual(maps.Map(label, 0), drawn, 1e-12);
         }
+    }
+
+    /// <summary>
+    /// A tool on seeded random samples labelled x, y, z: values are multiples of 1/64, exact in float32 and in their shortest decimal,
+    /// as the page's data travel as float32 JSON. Series use each point's first coordinate.
+    /// </summary>
+    private async Task<(IPage Page, string[] Labels, double[][] Weights, double[][][] Points)> RandomTool(bool trajectories, int n, int length, int grid, double sigma, int seed)
+    {
+        var random = new Random(seed);
+        double Next() => random.Next(-32, 97) / 64.0;
+        string[] labels = Enumerable.Range(0, n).Select(i => "xyz"[i % 3].ToString()).ToArray();
+        double[][] scores = Enumerable.Range(0, n).Select(i => new double[] { Next(), Next() }).ToArray();
+        double[][] weights = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => Math.Abs(Next())).ToArray()).ToArray();
+        double[][][] points = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, length).Select(_ => new double[] { Next(), Next() }).ToArray()).ToArray();
+        var options = new BrushingOptions { GridSize = grid, Sigma = sigma };
+        string html = trajectories
+            ? BrushingTool.Html(scores, points, weights, labels, options)
+            : BrushingTool.Html(scores, points.Select(p => p.Select(q => q[0]).ToArray()).ToArray(), weights, labels, options);
+        return (await Open(html), labels, weights, points);
     }
 
     private static void AssertEqual(double[,] expected, double[] actual, double tolerance = 0)
