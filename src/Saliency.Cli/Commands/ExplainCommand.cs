@@ -51,10 +51,7 @@ public static class ExplainCommand
                 using var scope = torch.NewDisposeScope();
                 using var x = (complexStep ? ds.X.to(ScalarType.Float64) : ds.X).to(dev);
                 using var attribution = choice.Create(loaded, settings).Attribute(x, batchSize: parse.GetValue(batchSize));
-                Tensor values = attribution.Values;
-                if (choice.Kind == AttributionKind.Input)
-                    values = values.pow(2).sum(3).sqrt(); // (N, L, C, D) -> (N, L, C): L2 norm over the latent dims, as CSDA defines it
-                result = values.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope();
+                result = attribution.PerInputCell().to(ScalarType.Float32).cpu().MoveToOuterDisposeScope();
             });
             using (result)
             {

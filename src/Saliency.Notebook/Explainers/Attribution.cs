@@ -96,6 +96,12 @@ public sealed class Attribution : IDisposable
         return map;
     }
 
+    /// <summary>
+    /// What <c>saliency explain</c> writes: latent maps as they are, (N, L, T); input attributions reduced to one value per input cell by
+    /// the L2 norm over the targets, (N, P, C), as CSDA defines its attribution. A new tensor; the caller disposes it.
+    /// </summary>
+    public Tensor PerInputCell() => Values.dim() == 4 ? Values.pow(2).sum(3).sqrt() : Values.alias();
+
     /// <summary>Moves the tensors to the dispose scope outside the current one (for an explainer that computed inside its own).</summary>
     internal Attribution MoveToOuterDisposeScope()
     {
