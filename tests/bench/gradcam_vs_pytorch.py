@@ -24,7 +24,8 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3, help="calls per round and side; the round keeps the best")
     p.add_argument("--reference", default=os.path.join(SHARED, "bench", "reference_gradcam.py"))
-    p.add_argument("--checkpoints", default=os.path.join(SHARED, "reference", "original_checkpoints"))
+    p.add_argument("--checkpoints", default=os.path.join(ROOT, "models", "original"),
+                   help="the authors' symbols.ckpt and eog.ckpt (default: models/original, which the tests and the notebooks fetch)")
     p.add_argument("--data", default=os.path.join(ROOT, "data"))
     p.add_argument("--saliency", default=os.path.join(ROOT, "saliency"))
     a = p.parse_args()
