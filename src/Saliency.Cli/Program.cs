@@ -16,5 +16,6 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
     RunCommand.Create(),
     ReproduceCommand.Create(),
     PackCommand.Create(),
+    ExportCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Saliency.Notebook.Display;
 using Saliency.Notebook.IO;
 
@@ -10,22 +8,11 @@ namespace Saliency.Runner;
 public sealed record ExportedFigure(string HtmlPath, string Name, int Width, int Height);
 
 /// <summary>
-/// Finds the kit's figures in a notebook's HTML outputs (the bodies between <see cref="PlotlyHtml.FigureStartMarker"/>
-/// and <see cref="PlotlyHtml.FigureEndMarker"/>) and writes each as a standalone page with plotly.js inlined.
+/// Finds the kit's figures in an executed notebook's HTML outputs (<see cref="FigureFiles.Find"/>) and writes each as a
+/// standalone page with plotly.js inlined.
 /// </summary>
-public static partial class FigureExport
+public static class FigureExport
 {
-    /// <summary>The marked figures of one HTML output: name, size and body.</summary>
-    public static IReadOnlyList<(string Name, int Width, int Height, string Body)> Find(string html) =>
-        Marked().Matches(html).Select(match => (
-            WebUtility.HtmlDecode(match.Groups["name"].Value),
-            int.Parse(match.Groups["width"].Value),
-            int.Parse(match.Groups["height"].Value),
-            match.Groups["body"].Value)).ToList();
-
-    /// <summary>How the file names of <paramref name="notebookName"/>'s figures begin (<c>&lt;notebook&gt;-cell</c>).</summary>
-    public static string FilePrefix(string notebookName) => notebookName + "-cell";
-
     /// <summary>
     /// Writes every figure of the executed notebook's cells as
     /// <c>&lt;notebook&gt;-cell&lt;NN&gt;-&lt;k&gt;-&lt;name&gt;.html</c> under <paramref name="directory"/>.
@@ -41,10 +28,10 @@ public static partial class FigureExport
             {
                 if (output?["data"]?["text/html"] is not JsonNode html) continue;
                 string text = html is JsonArray lines ? string.Concat(lines.Select(line => line?.GetValue<string>())) : html.GetValue<string>();
-                foreach ((string name, int width, int height, string body) in Find(text))
+                foreach ((string name, int width, int height, string body) in FigureFiles.Find(text))
                 {
                     k++;
-                    string path = Path.GetFullPath(Path.Combine(directory, $"{FilePrefix(notebookName)}{index + 1:D2}-{k}-{Slug(name)}.html"));
+                    string path = Path.GetFullPath(Path.Combine(directory, FigureFiles.FileName(notebookName, index + 1, k, name)));
                     AtomicFile.WriteAllText(path, PlotlyHtml.Page(name, new[] { body }));
                     exported.Add(new ExportedFigure(path, name, width, height));
                 }
@@ -52,9 +39,4 @@ public static partial class FigureExport
         }
         return exported;
     }
-
-    private static string Slug(string name) => Regex.Replace(name.ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-') is { Length: > 0 } slug ? slug : "figure";
-
-    [GeneratedRegex(@"<!--saliency-figure name=""(?<name>[^""]*)"" width=""(?<width>\d+)"" height=""(?<height>\d+)""-->\n(?<body>.*?)\n<!--/saliency-figure-->", RegexOptions.Singleline)]
-    private static partial Regex Marked();
 }

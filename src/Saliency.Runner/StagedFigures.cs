@@ -1,10 +1,11 @@
+using Saliency.Notebook.Display;
 using Saliency.Notebook.IO;
 
 namespace Saliency.Runner;
 
 /// <summary>
 /// One notebook's figures, written aside into a <see cref="StagingFolder"/> next to the figures folder and moved in by
-/// <see cref="Commit"/>, which also removes that notebook's figures of an earlier run (its <see cref="FigureExport.FilePrefix"/>
+/// <see cref="Commit"/>, which also removes that notebook's figures of an earlier run (its <see cref="FigureFiles.FilePrefix"/>
 /// files): the folder holds the earlier run's figures or the new run's, never a mix, and other notebooks' figures in it
 /// stay. Disposed without a commit, the staging folder is deleted and the figures folder is left as it was.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed class StagedFigures : IDisposable
     public StagedFigures(string directory, string notebookName)
     {
         _staging = new StagingFolder(directory);
-        _prefix = FigureExport.FilePrefix(notebookName);
+        _prefix = FigureFiles.FilePrefix(notebookName);
     }
 
     /// <summary>The figures folder.</summary>

@@ -31,6 +31,7 @@ public class DependencyTests
         ["Benchmarks"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline"],
         ["Display"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline", "SanityChecks", "Plots"],
         ["Interactive"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline", "SanityChecks", "Plots", "Display"],
+        ["Apps"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline", "SanityChecks", "Plots", "Display", "Interactive"],
         ["Warmup"] = [],
         ["Runner"] = ["IO", "Data", "Display", "Plots", "Warmup"],
         ["Tool"] = ["IO", "Native", "Data", "Models", "Training", "Explainers", "GlobalMaps", "Pipeline", "SanityChecks", "Plots", "Display", "Benchmarks", "Runner"],
