@@ -15,11 +15,15 @@ public class DoctorCommandTests
         Path.Combine(NuGetPackages.Root, "libtorch-cpu-linux-x64", TorchBackend.CpuVersion, "runtimes", "linux-x64", "native");
 
     /// <summary>Runs the tool in <paramref name="appDir"/> without LD_LIBRARY_PATH; returns the exit code, stdout lines and stderr.</summary>
-    private static async Task<(int Code, string[] Lines, string Error)> Doctor(string appDir, params string[] args)
+    private static Task<(int Code, string[] Lines, string Error)> Doctor(string appDir, params string[] args) => DoctorPreloaded(appDir, null, args);
+
+    /// <summary>As <see cref="Doctor"/>, with <paramref name="preload"/> mapped into the process before anything runs.</summary>
+    private static async Task<(int Code, string[] Lines, string Error)> DoctorPreloaded(string appDir, string? preload, params string[] args)
     {
         var start = new ProcessStartInfo(Path.Combine(appDir, "saliency")) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args.Prepend("doctor")) start.ArgumentList.Add(arg);
         start.Environment.Remove("LD_LIBRARY_PATH");
+        if (preload is not null) start.Environment["LD_PRELOAD"] = preload;
         using Process doctor = Process.Start(start)!;
         Task<string> output = doctor.StandardOutput.ReadToEndAsync(), error = doctor.StandardError.ReadToEndAsync();
         await doctor.WaitForExitAsync();
@@ -62,6 +66,21 @@ public class DoctorCommandTests
                      $"so it cannot load the one in {CpuLibTorchFolder}: two libtorch in one process abort it. Use the libtorch folder with a build that has none " +
                      "(-p:SaliencyTorchBackend=none), or leave it out.\n", error);
         Assert.DoesNotContain(lines, line => line.StartsWith("mapped ") && line.Contains("libtorch"));
+    }
+
+    [Fact]
+    public async Task A_folder_named_after_another_libtorch_is_already_mapped_is_a_clear_error_not_an_abort()
+    {
+        // A libtorch already in the process before the kit loads any (in a notebook: an earlier cell's #r of a libtorch package),
+        // here mapped at start by LD_PRELOAD from the test build's own folder; then a folder is named, as LoadTorchBackend does.
+        string other = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libtorch_cpu.so");
+        (int code, string[] lines, string error) = await DoctorPreloaded(AppContext.BaseDirectory, other, "--device", "cpu", "--libtorch", CpuLibTorchFolder);
+
+        Assert.Equal(1, code);                                                 // not 134: nothing aborted
+        Assert.Equal($"saliency doctor: Another libtorch is already loaded in this process ({other}), so the one in {CpuLibTorchFolder} cannot be: " +
+                     "two libtorch abort a process. Restart the kernel and name the folder before anything loads torch (no #r of a libtorch package first).",
+            error.TrimEnd('\n'));
+        Assert.DoesNotContain(lines, line => line.StartsWith("status ", StringComparison.Ordinal));
     }
 
     [Fact]
