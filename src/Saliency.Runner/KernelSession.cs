@@ -9,14 +9,11 @@ namespace Saliency.Runner;
 
 /// <summary>
 /// One .NET Interactive kernel process driven the way VS Code's Polyglot Notebooks drives it: the repository's pinned
-/// <c>dotnet-interactive</c> tool in <c>stdio</c> mode, one JSON command envelope per line in, one JSON event envelope
+/// <c>dotnet-interactive</c> tool (its assembly, <see cref="PinnedKernelAssembly"/>) in <c>stdio</c> mode, one JSON command envelope per line in, one JSON event envelope
 /// per line out. Each <see cref="SubmitAsync"/> waits for its command's CommandSucceeded or CommandFailed.
 /// </summary>
 public sealed class KernelSession : IAsyncDisposable
 {
-    /// <summary>The dotnet tool's command name, as pinned in <c>.config/dotnet-tools.json</c>.</summary>
-    public const string ToolCommand = "dotnet-interactive";
-
     private readonly Process _process;
     private readonly Channel<JsonObject> _events = Channel.CreateUnbounded<JsonObject>();
     private readonly StringBuilder _stderr = new();
@@ -45,11 +42,30 @@ public sealed class KernelSession : IAsyncDisposable
     public string? WarmupFailure => StandardError.Split('\n').FirstOrDefault(line => line.StartsWith(CompilerWarmup.FailurePrefix, StringComparison.Ordinal))?.TrimEnd();
 
     /// <summary>
+    /// The pinned tool's kernel assembly in the NuGet global packages folder (NUGET_PACKAGES, else ~/.nuget/packages), as
+    /// <c>dotnet tool restore</c> put it for <paramref name="repositoryRoot"/>'s <c>.config/dotnet-tools.json</c>.
+    /// </summary>
+    public static string PinnedKernelAssembly(string repositoryRoot)
+    {
+        string manifest = Path.Combine(repositoryRoot, ".config", "dotnet-tools.json");
+        string version = (string?)JsonNode.Parse(File.ReadAllText(manifest))?["tools"]?["microsoft.dotnet-interactive"]?["version"]
+                         ?? throw new KernelException($"{manifest} pins no microsoft.dotnet-interactive.");
+        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
+            ? custom : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string tool = Path.Combine(packages, "microsoft.dotnet-interactive", version, "tools");
+        return (Directory.Exists(tool) ? Directory.GetFiles(tool, "Microsoft.DotNet.Interactive.App.dll", SearchOption.AllDirectories).FirstOrDefault() : null)
+               ?? throw new KernelException($"The pinned .NET Interactive kernel {version} is not restored: run `dotnet tool restore` in {repositoryRoot}.");
+    }
+
+    /// <summary>
     /// Starts the kernel with <paramref name="workingDirectory"/> as its current folder (the notebook's folder, as in
-    /// VS Code), resolving the pinned tool from <paramref name="repositoryRoot"/>, and waits for KernelReady.
+    /// VS Code) and waits for KernelReady. The kernel is the pinned tool's assembly run by <c>dotnet</c> as this process's own
+    /// child, not through <c>dotnet tool run</c>, which would start it as a grandchild: a killed kernel is then reaped here by the
+    /// wait for its exit, instead of being left to an init process that may never reap it.
     /// </summary>
     public static async Task<KernelSession> StartAsync(string repositoryRoot, string workingDirectory, TimeSpan timeout, CancellationToken cancellation = default)
     {
+        string kernel = PinnedKernelAssembly(repositoryRoot);
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = repositoryRoot,
@@ -60,7 +76,7 @@ public sealed class KernelSession : IAsyncDisposable
             StandardInputEncoding = new UTF8Encoding(false),
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "tool", "run", ToolCommand, "--", "stdio", "--working-dir", workingDirectory }) start.ArgumentList.Add(argument);
+        foreach (string argument in new[] { kernel, "stdio", "--working-dir", workingDirectory }) start.ArgumentList.Add(argument);
         start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         // The kernel is killed at the end of a run, so its runtime never removes its diagnostics IPC socket and debugger
@@ -74,7 +90,7 @@ public sealed class KernelSession : IAsyncDisposable
         if (warmup)
             start.Environment[CompilerWarmup.StartupHooksVariable] =
                 CompilerWarmup.AddTo(start.Environment.TryGetValue(CompilerWarmup.StartupHooksVariable, out string? hooks) ? hooks : null);
-        Process process = Process.Start(start) ?? throw new KernelException("Could not start `dotnet tool run dotnet-interactive`.");
+        Process process = Process.Start(start) ?? throw new KernelException($"Could not start `dotnet {kernel}`.");
         var session = new KernelSession(process);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(timeout);

@@ -76,6 +76,18 @@ public sealed class KernelLifetimeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_runs_kernel_is_reaped_by_the_run_not_left_a_zombie_for_init()
+    {
+        // The kernel is the run's own child: when the run ends, its process is gone, not a zombie waiting for an init process to reap
+        // it (a container's init may never; through `dotnet tool run` the kernel was a grandchild, left to init when its parent died).
+        NotebookRunResult result = await NotebookRunner.RunAsync(new NotebookRunOptions { NotebookPath = PidNotebook(0), OutputPath = Path.Combine(_folder, "out.ipynb") });
+        Assert.True(result.Succeeded, result.Failure?.ToString());
+        int kernel = KernelProcessId();
+        Assert.False(Directory.Exists($"/proc/{kernel}"),
+            $"the kernel (process {kernel}) is still in the process table after the run: {(File.Exists($"/proc/{kernel}/stat") ? File.ReadAllText($"/proc/{kernel}/stat") : "")}");
+    }
+
+    [Fact]
     public async Task A_run_leaves_nothing_of_the_kernel_in_the_temp_folder_nor_its_nuget_restore_projects()
     {
         string notebook = PidNotebook(sleepMs: 0);
