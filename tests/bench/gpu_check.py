@@ -5,7 +5,7 @@
    checkpoints, as the notebooks load them by default; aircraft and aircraft-flyover: the kit's models/), once with libtorch's default
    TF32 switch (what the notebooks get) and once with TF32 off (NVIDIA_TF32_OVERRIDE=0: libtorch 2.11's cuDNN switch did not take
    from TorchSharp 0.107 on the lent machine, so `--tf32 off` is run once more only to record that it says so). Each run times the
-   notebooks' GradCAM cell (GlobalSaliencySteps.ComputeGradCam) on the CPU and on CUDA: first call and best / median of the calls
+   notebooks' GradCAM cell (new GradCam(model).Attribute(data, device)) on the CPU and on CUDA: first call and best / median of the calls
    after it, and compares the maps.
 2. The notebooks' third backend, a libtorch folder (torchBackend = ".../torch/lib"): `saliency doctor --libtorch` with this python3's
    torch/lib and no LD_LIBRARY_PATH, on the device (skipped in a CPU dry run: Debian's torch 1.13 is not a libtorch 2.10).
@@ -21,7 +21,8 @@ its tolerance: for the GradCAM step 1e-2 with TF32 and 1e-4 without; for the exp
 (with TF32 they are reported only: input gradients of a ReLU network are piecewise constant, and step 4 shows PyTorch's own move).
 
 Here (the build machine):  ../shared/gpu/prepare.sh --with-shared src/Saliency.Cli/Saliency.Cli.csproj
-Then the device tool, carry [".gpu"]:  source .gpu/env.sh && python3 tests/bench/gpu_check.py --out $OUT
+(models/original holds the authors' checkpoints once the tests or a notebook fetched them, as the kit does: mirror variable, else upstream.)
+Then the device tool, carry [".gpu", "models/original"]:  source .gpu/env.sh && python3 tests/bench/gpu_check.py --out $OUT
 A dry run on the build machine (env.sh is for the GPU machine, whose python3 has a CUDA PyTorch; here /usr/bin/python3 has 1.13):
   /usr/bin/python3 tests/bench/gpu_check.py --out /tmp/gpudry --device cpu --repeats 1 --kit "$PWD/saliency"
 """
@@ -57,12 +58,18 @@ def main():
     p.add_argument("--device", default="cuda", help="the device checked against the CPU (cpu: a dry run of this script anywhere)")
     p.add_argument("--kit", help="the saliency command (default: dotnet GPU/app/saliency.dll)")
     p.add_argument("--deadline", type=float, default=380, help="seconds after which step 3 starts no further command")
+    p.add_argument("--checkpoints", default=os.path.join(ROOT, "models", "original"),
+                   help="the authors' symbols.ckpt and eog.ckpt (default: models/original, which the kit fetches)")
     p.add_argument("--libtorch", help="the libtorch folder for step 2 (default on a GPU: this python3's torch/lib; none: skip)")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     shared = os.path.join(a.gpu, "shared")
     data = os.path.join(shared, "data")
-    checkpoints = os.path.join(shared, "reference", "original_checkpoints")
+    checkpoints = a.checkpoints
+    missing = [n for n in PAPER_DATA if not os.path.isfile(os.path.join(checkpoints, n + ".ckpt"))]
+    if missing:
+        sys.exit(f"gpu_check: no {', '.join(n + '.ckpt' for n in missing)} in {checkpoints}: run the tests or a notebook here once "
+                 "(they fetch models/original) and carry models/original, or pass --checkpoints DIR.")
     kit = a.kit.split() if a.kit else ["dotnet", os.path.join(a.gpu, "app", "saliency.dll")]
     work = tempfile.mkdtemp()
     summary = {"kit": {}, "pytorch": {}}
