@@ -30,6 +30,10 @@ public static class PipelineCommand
         {
             checkpoint, output, components, grid, sigma, layer, variant, batchSize, device, saveGradCam, saveProjections,
         };
+        command.Subcommands.Add(PipelineShardCommands.Moments());
+        command.Subcommands.Add(PipelineShardCommands.Fit());
+        command.Subcommands.Add(PipelineShardCommands.Maps());
+        command.Subcommands.Add(PipelineShardCommands.Merge());
         var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("pipeline", () =>
         {
@@ -78,8 +82,7 @@ public static class PipelineCommand
         return command;
     }
 
-
-    private static MapVariant? ParseVariant(string? value) => value?.ToLowerInvariant() switch
+    internal static MapVariant? ParseVariant(string? value) => value?.ToLowerInvariant() switch
     {
         null => null,
         "time-series" or "timeseries" => MapVariant.TimeSeries,

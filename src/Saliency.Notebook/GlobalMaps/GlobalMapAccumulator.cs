@@ -164,6 +164,26 @@ public sealed class GlobalMapAccumulator
         Points += other.Points;
     }
 
+    /// <summary>
+    /// A copy of the state: the sums of |projection| (labels, K, bins1, bins2), the point counts (labels, bins1, bins2) and
+    /// <see cref="Points"/>, flat in C order: what a worker writes so that another process can <see cref="MergeState"/> it.
+    /// </summary>
+    public (double[] Sums, long[] Counts, long Points) ExportState() => ((double[])_sums.Clone(), (long[])_counts.Clone(), Points);
+
+    /// <summary>
+    /// Adds a state from <see cref="ExportState"/> of an accumulator with the same variant, labels, components, length and edges over
+    /// disjoint data (the caller checks that; this checks the sizes): the same as <see cref="Merge"/> across processes.
+    /// </summary>
+    public void MergeState(ReadOnlySpan<double> sums, ReadOnlySpan<long> counts, long points)
+    {
+        if (sums.Length != _sums.Length || counts.Length != _counts.Length)
+            throw new ArgumentException($"A state of {sums.Length} sums and {counts.Length} counts does not fit this accumulator's {_sums.Length} and {_counts.Length}.");
+        if (points < 0) throw new ArgumentOutOfRangeException(nameof(points), points, "The number of points must be at least 0.");
+        for (int i = 0; i < _sums.Length; i++) _sums[i] += sums[i];
+        for (int i = 0; i < _counts.Length; i++) _counts[i] += counts[i];
+        Points += points;
+    }
+
     /// <summary>The maps: mean per bin (empty bins 0), Gaussian-filtered, normalised as the in-memory variant does.</summary>
     public GlobalSaliencyMap ToMaps()
     {

@@ -34,6 +34,23 @@ public sealed class LatentMoments
     /// <summary>Their centred scatter matrix (D, D) = (N − 1) × covariance; a copy.</summary>
     public double[,] Scatter => (double[,])_scatter.Clone();
 
+    /// <summary>
+    /// Moments already computed elsewhere (a worker's partial): <paramref name="count"/> latents with <paramref name="mean"/> (D) and
+    /// centred scatter <paramref name="scatter"/> (D, D), e.g. read back from a file written from <see cref="Mean"/> and <see cref="Scatter"/>.
+    /// </summary>
+    public static LatentMoments FromParts(long count, double[] mean, double[,] scatter)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(scatter);
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The count must be at least 0.");
+        if (scatter.GetLength(0) != mean.Length || scatter.GetLength(1) != mean.Length)
+            throw new ArgumentException($"The scatter matrix must be ({mean.Length}, {mean.Length}); got ({scatter.GetLength(0)}, {scatter.GetLength(1)}).", nameof(scatter));
+        var moments = new LatentMoments(mean.Length) { Count = count };
+        Array.Copy(mean, moments._mean, mean.Length);
+        Array.Copy(scatter, moments._scatter, scatter.Length);
+        return moments;
+    }
+
     /// <summary>Adds a chunk of latents (B, D), any device or floating type.</summary>
     public void Add(Tensor latents)
     {

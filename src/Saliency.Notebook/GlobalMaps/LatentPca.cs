@@ -130,6 +130,27 @@ public sealed class LatentPca
     }
 
     /// <summary>
+    /// A PCA fitted elsewhere, restored exactly from its parts (as pca.json or a sharded run's fit file store them): <paramref name="mean"/>
+    /// (D), <paramref name="components"/> (K, D) and, per component, the singular value, explained variance and ratio.
+    /// </summary>
+    public static LatentPca FromParts(double[] mean, double[,] components, double[] singularValues, double[] explainedVariance, double[] explainedVarianceRatio, long samples)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(components);
+        ArgumentNullException.ThrowIfNull(singularValues);
+        ArgumentNullException.ThrowIfNull(explainedVariance);
+        ArgumentNullException.ThrowIfNull(explainedVarianceRatio);
+        int k = components.GetLength(0);
+        if (k < 1 || components.GetLength(1) != mean.Length)
+            throw new ArgumentException($"The components must be (K ≥ 1, {mean.Length}); got ({k}, {components.GetLength(1)}).", nameof(components));
+        if (singularValues.Length != k || explainedVariance.Length != k || explainedVarianceRatio.Length != k)
+            throw new ArgumentException($"Each component needs one singular value, variance and ratio; got {singularValues.Length}, {explainedVariance.Length} and {explainedVarianceRatio.Length} for {k}.");
+        if (samples < 2) throw new ArgumentOutOfRangeException(nameof(samples), samples, "A PCA is fitted on at least 2 samples.");
+        return new LatentPca((double[])mean.Clone(), (double[,])components.Clone(), (double[])singularValues.Clone(), (double[])explainedVariance.Clone(),
+            (double[])explainedVarianceRatio.Clone(), samples);
+    }
+
+    /// <summary>
     /// Refuses latents that do not vary (total variance zero, or below 1e-24 × |mean|², far under float32 resolution, where
     /// what is left is the rounding of the mean): their principal directions are arbitrary, so the maps projected on them would
     /// mean nothing. scikit-learn returns NaN ratios and arbitrary components there instead.

@@ -57,6 +57,18 @@ public static class PipelineOutputs
         return result;
     }
 
+    /// <summary>
+    /// Writes a merged sharded run (<see cref="ShardedGlobalSaliency.Merge"/>) into <paramref name="directory"/> as <see cref="SaveStreaming"/>
+    /// writes a one-machine run: <paramref name="writeLatents"/> writes latents.npy at the path it is given, then the maps and summary.
+    /// </summary>
+    internal static void SaveMerged(GlobalMapsRun run, string directory, Action<string> writeLatents)
+    {
+        using var staging = StageOutput(directory);
+        writeLatents(Path.Combine(staging.Path, "latents.npy"));
+        WriteRun(staging.Path, run, ["latents.npy"]);
+        staging.ReplaceTarget();
+    }
+
     private static void WriteAll(GlobalSaliencyResult result, string dir)
     {
         NpyWriter.Write(Path.Combine(dir, "latents.npy"), result.Latents);

@@ -123,99 +123,140 @@ public static class StreamingGlobalSaliency
         try
         {
             // Pass 1: latents → moments, labels, value ranges.
-            var moments = new LatentMoments(model.LatentDim);
-            var labels = new HashSet<string>(StringComparer.Ordinal);
-            var min = Enumerable.Repeat(double.PositiveInfinity, source.Channels).ToArray();
-            var max = Enumerable.Repeat(double.NegativeInfinity, source.Channels).ToArray();
-            double residual = 0;
-            long samples = 0;
-            foreach (var chunk in source.Chunks())
-                using (chunk)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    CheckChunk(source, chunk);
-                    using var scope = NewDisposeScope();
-                    var x = chunk.X.to(device);
-                    Tensor latents;
-                    if (affine is not null)
-                    {
-                        (latents, double chunkResidual) = affine.EncodeChecked(x);
-                        LatentEncoding.EnsureFinite(latents, samples);     // PosteriorMeans checks the general path's itself
-                        residual = Math.Max(residual, chunkResidual);
-                    }
-                    else latents = model.PosteriorMeans(x, device, batchSize, firstSampleIndex: samples);
-                    var cpuLatents = latents.to(ScalarType.Float32).cpu();
-                    moments.Add(cpuLatents);
-                    sinks?.Latents?.Invoke(cpuLatents);
-                    foreach (var label in chunk.Labels) labels.Add(label);
-                    var chunkMin = chunk.X.amin(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
-                    var chunkMax = chunk.X.amax(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
-                    for (int c = 0; c < source.Channels; c++)
-                    {
-                        min[c] = Math.Min(min[c], chunkMin[c]);
-                        max[c] = Math.Max(max[c], chunkMax[c]);
-                    }
-                    samples += chunk.Count;
-                    progress?.Report(new StreamingProgress("encode", samples, source.Count));
-                }
-            if (samples < 2) throw new ArgumentException($"Dataset '{source.Name}' has {samples} sample(s); the PCA needs at least 2.");
-            double encodeSeconds = Lap(clock, device);
-            double? affineResidual = affine is null ? null : residual;
-            if (affine is not null && residual > AffineHeadGradCam.Tolerance)
+            var encoded = EncodePass(model, source, affine, device, batchSize, sinks?.Latents, null, progress, cancellation);
+            if (encoded.Samples < 2) throw new ArgumentException($"Dataset '{source.Name}' has {encoded.Samples} sample(s); the PCA needs at least 2.");
+            double encodeSeconds = Lap(clock, device);   // the affine head's probes and pass 1
+            if (affine is not null && encoded.AffineResidual > AffineHeadGradCam.Tolerance)
             {
                 affine.Dispose();
                 affine = null;
             }
 
-            LatentPca pca = (fitPca ?? LatentPca.FromMoments)(moments, options.Components);
-            var distinct = LabelOrder.Distinct(labels);
-            var labelIndex = distinct.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
-            var accumulator = variant == MapVariant.TimeSeries
-                ? GlobalMapAccumulator.TimeSeries(distinct, options.Components, source.Length, (min.Min(), max.Max()), options.GridSize, options.Sigma)
-                : GlobalMapAccumulator.Trajectories(distinct, options.Components, source.Length, (min[0], max[0]), (min[1], max[1]), options.GridSize, options.Sigma);
+            LatentPca pca = (fitPca ?? LatentPca.FromMoments)(encoded.Moments, options.Components);
+            var accumulator = NewAccumulator(variant, LabelOrder.Distinct(encoded.Labels), options, source.Length, encoded.Min, encoded.Max);
             double pcaSeconds = Lap(clock, device);
 
             // Pass 2: |GradCAM| → projection → bin sums and counts, chunk by chunk.
-            GradCam? general = affine is null ? new GradCam(model, options.Layer) : null;
-            double gradCamSeconds = 0, projectionSeconds = 0, binningSeconds = 0;
-            long seen = 0;
-            foreach (var chunk in source.Chunks())
-                using (chunk)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    CheckChunk(source, chunk);
-                    using var scope = NewDisposeScope();
-                    var x = chunk.X.to(device);
-                    var gradCam = affine is not null
-                        ? affine.Maps(x)
-                        : general!.Attribute(x, batchSize: batchSize).Values.to(ScalarType.Float32);
-                    gradCamSeconds += Lap(clock, device);
-                    var projections = pca.ProjectMaps(gradCam).to(ScalarType.Float32);
-                    sinks?.GradCam?.Invoke(gradCam);
-                    sinks?.Projections?.Invoke(projections);
-                    projectionSeconds += Lap(clock, device);
-                    var index = new int[chunk.Count];
-                    for (int i = 0; i < index.Length; i++)
-                        index[i] = labelIndex.TryGetValue(chunk.Labels[i], out int l) ? l
-                            : throw new InvalidOperationException($"Dataset '{source.Name}' gave label '{chunk.Labels[i]}' on its second pass only: a chunked source must give the same data on every pass.");
-                    accumulator.Add(chunk.X.permute(0, 2, 1), projections, index);
-                    seen += chunk.Count;
-                    binningSeconds += Lap(clock, device);
-                    progress?.Report(new StreamingProgress("maps", seen, samples));
-                }
-            if (seen != samples)
-                throw new InvalidOperationException($"Dataset '{source.Name}' gave {samples} samples on its first pass and {seen} on its second: a chunked source must give the same data on every pass.");
+            var mapped = MapsPass(model, source, affine, options.Layer, pca, accumulator, device, batchSize, sinks, null, progress, encoded.Samples, cancellation);
+            if (mapped.Samples != encoded.Samples)
+                throw new InvalidOperationException($"Dataset '{source.Name}' gave {encoded.Samples} samples on its first pass and {mapped.Samples} on its second: a chunked source must give the same data on every pass.");
 
+            clock.Restart();
             var maps = accumulator.ToMaps();
             double finishSeconds = Lap(clock, device);
-            return new GlobalMapsRun(source.Name, samples, source.Length, model.LatentDim, pca, variant, maps, options,
-                new PipelineTimings(encodeSeconds, pcaSeconds, gradCamSeconds, projectionSeconds, binningSeconds, finishSeconds), device.ToString(),
-                affine is null ? GradCamPath.General : GradCamPath.AffineHead, affineResidual);
+            return new GlobalMapsRun(source.Name, encoded.Samples, source.Length, model.LatentDim, pca, variant, maps, options,
+                new PipelineTimings(encodeSeconds, pcaSeconds, mapped.GradCamSeconds, mapped.ProjectionSeconds, mapped.BinningSeconds, finishSeconds), device.ToString(),
+                affine is null ? GradCamPath.General : GradCamPath.AffineHead, encoded.AffineResidual);
         }
         finally
         {
             affine?.Dispose();
         }
+    }
+
+    /// <summary>What pass 1 gathers: the latents' moments, the labels seen, per-channel value ranges, N, and the affine head's residual.</summary>
+    internal sealed record EncodedPass(LatentMoments Moments, HashSet<string> Labels, double[] Min, double[] Max, long Samples, double? AffineResidual, double Seconds);
+
+    /// <summary>What pass 2 did: samples binned and the seconds of its parts.</summary>
+    internal sealed record MappedPass(long Samples, double GradCamSeconds, double ProjectionSeconds, double BinningSeconds);
+
+    /// <summary>
+    /// Pass 1 over <paramref name="source"/>: posterior means (through the affine head when there is one, which also measures how far the
+    /// data's latents are from z = J·A + c) into moments, the labels and the value ranges. <paramref name="onChunk"/> sees every chunk
+    /// (e.g. to hash a shard's content).
+    /// </summary>
+    internal static EncodedPass EncodePass(ILatentEncoder model, IChunkedSeries source, AffineHeadGradCam? affine, Device device, int batchSize,
+        Action<Tensor>? latentsSink, Action<SeriesChunk>? onChunk, IProgress<StreamingProgress>? progress, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var moments = new LatentMoments(model.LatentDim);
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        var min = Enumerable.Repeat(double.PositiveInfinity, source.Channels).ToArray();
+        var max = Enumerable.Repeat(double.NegativeInfinity, source.Channels).ToArray();
+        double residual = 0;
+        long samples = 0;
+        foreach (var chunk in source.Chunks())
+            using (chunk)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                CheckChunk(source, chunk);
+                onChunk?.Invoke(chunk);
+                using var scope = NewDisposeScope();
+                var x = chunk.X.to(device);
+                Tensor latents;
+                if (affine is not null)
+                {
+                    (latents, double chunkResidual) = affine.EncodeChecked(x);
+                    LatentEncoding.EnsureFinite(latents, samples);     // PosteriorMeans checks the general path's itself
+                    residual = Math.Max(residual, chunkResidual);
+                }
+                else latents = model.PosteriorMeans(x, device, batchSize, firstSampleIndex: samples);
+                var cpuLatents = latents.to(ScalarType.Float32).cpu();
+                moments.Add(cpuLatents);
+                latentsSink?.Invoke(cpuLatents);
+                foreach (var label in chunk.Labels) labels.Add(label);
+                var chunkMin = chunk.X.amin(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
+                var chunkMax = chunk.X.amax(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
+                for (int c = 0; c < source.Channels; c++)
+                {
+                    min[c] = Math.Min(min[c], chunkMin[c]);
+                    max[c] = Math.Max(max[c], chunkMax[c]);
+                }
+                samples += chunk.Count;
+                progress?.Report(new StreamingProgress("encode", samples, source.Count));
+            }
+        return new EncodedPass(moments, labels, min, max, samples, affine is null ? null : residual, Lap(clock, device));
+    }
+
+    /// <summary>
+    /// The empty accumulator of a run: time × value bins over the range of every channel for time series, x × y bins over channels 0
+    /// and 1 for trajectories, with <paramref name="labels"/> in map order.
+    /// </summary>
+    internal static GlobalMapAccumulator NewAccumulator(MapVariant variant, IReadOnlyList<string> labels, PipelineOptions options, int length, double[] min, double[] max) =>
+        variant == MapVariant.TimeSeries
+            ? GlobalMapAccumulator.TimeSeries(labels, options.Components, length, (min.Min(), max.Max()), options.GridSize, options.Sigma)
+            : GlobalMapAccumulator.Trajectories(labels, options.Components, length, (min[0], max[0]), (min[1], max[1]), options.GridSize, options.Sigma);
+
+    /// <summary>
+    /// Pass 2 over <paramref name="source"/>: |GradCAM| towards every latent dimension (the affine head's when given, else the general
+    /// path at <paramref name="layer"/>), projected on <paramref name="pca"/>'s components and binned into <paramref name="accumulator"/>,
+    /// chunk by chunk. A label the accumulator does not know is an error (a source that changed between passes).
+    /// </summary>
+    internal static MappedPass MapsPass(ILatentEncoder model, IChunkedSeries source, AffineHeadGradCam? affine, string layer, LatentPca pca,
+        GlobalMapAccumulator accumulator, Device device, int batchSize, StreamingSinks? sinks, Action<SeriesChunk>? onChunk,
+        IProgress<StreamingProgress>? progress, long? total, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var labelIndex = accumulator.Labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
+        GradCam? general = affine is null ? new GradCam(model, layer) : null;
+        double gradCamSeconds = 0, projectionSeconds = 0, binningSeconds = 0;
+        long seen = 0;
+        foreach (var chunk in source.Chunks())
+            using (chunk)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                CheckChunk(source, chunk);
+                onChunk?.Invoke(chunk);
+                using var scope = NewDisposeScope();
+                var x = chunk.X.to(device);
+                var gradCam = affine is not null
+                    ? affine.Maps(x)
+                    : general!.Attribute(x, batchSize: batchSize).Values.to(ScalarType.Float32);
+                gradCamSeconds += Lap(clock, device);
+                var projections = pca.ProjectMaps(gradCam).to(ScalarType.Float32);
+                sinks?.GradCam?.Invoke(gradCam);
+                sinks?.Projections?.Invoke(projections);
+                projectionSeconds += Lap(clock, device);
+                var index = new int[chunk.Count];
+                for (int i = 0; i < index.Length; i++)
+                    index[i] = labelIndex.TryGetValue(chunk.Labels[i], out int l) ? l
+                        : throw new InvalidOperationException($"Dataset '{source.Name}' gave label '{chunk.Labels[i]}' on its second pass only: a chunked source must give the same data on every pass.");
+                accumulator.Add(chunk.X.permute(0, 2, 1), projections, index);
+                seen += chunk.Count;
+                binningSeconds += Lap(clock, device);
+                progress?.Report(new StreamingProgress("maps", seen, total));
+            }
+        return new MappedPass(seen, gradCamSeconds, projectionSeconds, binningSeconds);
     }
 
     private static void CheckChunk(IChunkedSeries source, SeriesChunk chunk)

@@ -57,6 +57,16 @@ public interface IChunkedSeries
     IEnumerable<SeriesChunk> Chunks();
 }
 
+/// <summary>
+/// A chunked source that can start anywhere: the chunks of rows [first, first + count) without reading the rows before them (a .npy read
+/// at its row offsets, a loaded dataset). Shards of such a source cost only their own rows (<see cref="ChunkedSeries.Rows"/>).
+/// </summary>
+public interface IRowRangeSeries : IChunkedSeries
+{
+    /// <summary>The chunks of rows [<paramref name="first"/>, first + <paramref name="count"/>), in order; the caller disposes each.</summary>
+    IEnumerable<SeriesChunk> Chunks(long first, long count);
+}
+
 /// <summary>Sources of <see cref="IChunkedSeries"/>: a loaded dataset, a .npy file of any size, or any re-runnable sequence of chunks.</summary>
 public static class ChunkedSeries
 {
@@ -71,7 +81,7 @@ public static class ChunkedSeries
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckChunkSize(chunkSize);
-        return new Sequence(data.Info.Name, data.C, data.L, data.Info.PlotKind, data.N, () => DatasetChunks(data, chunkSize));
+        return new RowRangeSequence(data.Info.Name, data.C, data.L, data.Info.PlotKind, data.N, (first, count) => DatasetChunks(data, first, count, chunkSize));
     }
 
     /// <summary>
@@ -107,27 +117,66 @@ public static class ChunkedSeries
         if (labels.LongLength != n) throw new DatasetException(labelsPath, $"{labels.Length} labels for {n} series in {valuesPath}");
         var empty = Array.FindIndex(labels, string.IsNullOrWhiteSpace);
         if (empty >= 0) throw new DatasetException(labelsPath, $"the label of series {empty} is empty");
-        return new Sequence(name ?? Path.GetFileNameWithoutExtension(valuesPath), channels, length,
-            plotKind ?? PlotKind.TimeSeries, n, () => NpyChunks(valuesPath, labels, length, channels, chunkSize));
+        return new RowRangeSequence(name ?? Path.GetFileNameWithoutExtension(valuesPath), channels, length,
+            plotKind ?? PlotKind.TimeSeries, n, (first, count) => NpyChunks(valuesPath, labels, length, channels, chunkSize, first, count));
     }
 
-    private static IEnumerable<SeriesChunk> DatasetChunks(TimeSeriesDataset data, int chunkSize)
+    /// <summary>
+    /// Rows [<paramref name="first"/>, first + <paramref name="count"/>) of <paramref name="source"/> as a source of their own (named as
+    /// the source): read directly when the source is an <see cref="IRowRangeSeries"/>, else by passing over the rows before them.
+    /// </summary>
+    public static IChunkedSeries Rows(IChunkedSeries source, long first, long count)
     {
-        for (int first = 0; first < data.N; first += chunkSize)
+        ArgumentNullException.ThrowIfNull(source);
+        if (first < 0 || count < 0 || (source.Count is long n && first + count > n))
+            throw new ArgumentOutOfRangeException(nameof(first), $"rows {first}..{first + count} are outside the {source.Count} rows of '{source.Name}'.");
+        Func<long, long, IEnumerable<SeriesChunk>> range = source is IRowRangeSeries ranged
+            ? (start, rows) => ranged.Chunks(first + start, rows)
+            : (start, rows) => SkipTo(source, first + start, rows);
+        return new RowRangeSequence(source.Name, source.Channels, source.Length, source.PlotKind, count, range);
+    }
+
+    /// <summary>Rows [first, first + count) of a source that can only be read from its start: the chunks before are read and dropped.</summary>
+    private static IEnumerable<SeriesChunk> SkipTo(IChunkedSeries source, long first, long count)
+    {
+        long row = 0, end = first + count;
+        foreach (var chunk in source.Chunks())
         {
-            int count = Math.Min(chunkSize, data.N - first);
+            using (chunk)
+            {
+                long chunkEnd = row + chunk.Count;
+                if (chunkEnd > first && row < end)
+                {
+                    long from = Math.Max(first, row) - row, to = Math.Min(end, chunkEnd) - row;
+                    yield return from == 0 && to == chunk.Count
+                        ? new SeriesChunk(chunk.X.clone(), chunk.Labels.ToArray())
+                        : new SeriesChunk(chunk.X.narrow(0, from, to - from).clone(), chunk.Labels.Skip((int)from).Take((int)(to - from)).ToArray());
+                }
+                row = chunkEnd;
+            }
+            if (row >= end) yield break;
+        }
+        if (row < end) throw new InvalidOperationException($"'{source.Name}' ended after {row} rows; rows up to {end} were asked for.");
+    }
+
+    private static IEnumerable<SeriesChunk> DatasetChunks(TimeSeriesDataset data, long start, long rows, int chunkSize)
+    {
+        for (long first = start; first < start + rows; first += chunkSize)
+        {
+            int count = (int)Math.Min(chunkSize, start + rows - first);
             using var view = data.X.narrow(0, first, count);
-            yield return new SeriesChunk(view.clone(), new ArraySegment<string>(data.Labels, first, count));
+            yield return new SeriesChunk(view.clone(), new ArraySegment<string>(data.Labels, (int)first, count));
         }
     }
 
-    private static IEnumerable<SeriesChunk> NpyChunks(string path, string[] labels, int length, int channels, int chunkSize)
+    private static IEnumerable<SeriesChunk> NpyChunks(string path, string[] labels, int length, int channels, int chunkSize, long start, long rows)
     {
         using var reader = new NpyChunkReader(path);
+        if (start + rows > reader.Rows) throw new InvalidOperationException($"{path} has {reader.Rows} rows now; rows up to {start + rows} were asked for (the file changed).");
         var buffer = new float[checked(chunkSize * length * channels)];
-        for (long first = 0; first < reader.Rows; first += chunkSize)
+        for (long first = start; first < start + rows; first += chunkSize)
         {
-            int count = (int)Math.Min(chunkSize, reader.Rows - first);
+            int count = (int)Math.Min(chunkSize, start + rows - first);
             var values = buffer.AsSpan(0, count * length * channels);
             reader.ReadRows(first, count, values);
             int bad = FirstNonFinite(values);
@@ -160,5 +209,21 @@ public static class ChunkedSeries
         public PlotKind PlotKind => plotKind;
         public long? Count => count;
         public IEnumerable<SeriesChunk> Chunks() => chunks();
+    }
+
+    private sealed class RowRangeSequence(string name, int channels, int length, PlotKind plotKind, long count, Func<long, long, IEnumerable<SeriesChunk>> range) : IRowRangeSeries
+    {
+        public string Name => name;
+        public int Channels => channels;
+        public int Length => length;
+        public PlotKind PlotKind => plotKind;
+        public long? Count => count;
+        public IEnumerable<SeriesChunk> Chunks() => range(0, count);
+        public IEnumerable<SeriesChunk> Chunks(long first, long rows)
+        {
+            if (first < 0 || rows < 0 || first + rows > count)
+                throw new ArgumentOutOfRangeException(nameof(first), $"rows {first}..{first + rows} are outside the {count} rows of '{name}'.");
+            return range(first, rows);
+        }
     }
 }
