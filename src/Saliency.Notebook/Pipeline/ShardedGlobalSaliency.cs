@@ -45,7 +45,6 @@ public static class ShardedGlobalSaliency
         int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
         var clock = Stopwatch.StartNew();
         var rows = shard.Of(source);
-        var (first, count) = shard.RowRange(source.Count!.Value);
         var identity = Identity(model, source, options, variant);
 
         string latentsName = ShardFiles.Name("latents", shard.Index, shard.Count, ".npy");
@@ -56,13 +55,13 @@ public static class ShardedGlobalSaliency
         using (var latents = new NpyStreamWriter(Path.Combine(partialsFolder, latentsName), model.LatentDim))
         {
             encoded = StreamingGlobalSaliency.EncodePass(model, rows, affine, device, batchSize, latents.Append, hasher.Add, progress, cancellation);
-            if (encoded.Samples != count)
-                throw new InvalidOperationException($"Shard {shard} of '{source.Name}' should hold rows {first}..{first + count} but the source gave {encoded.Samples} rows.");
+            if (rows.Count is long expected && encoded.Samples != expected)
+                throw new InvalidOperationException($"Shard {shard} of '{source.Name}' should hold {expected} rows but the source gave {encoded.Samples}.");
             latents.Complete();
         }
         double seconds = clock.Elapsed.TotalSeconds;
         var moments = encoded.Moments;
-        var manifest = Manifest(ShardFiles.MomentsKind, shard, first, count, source.Count.Value, identity);
+        var manifest = Manifest(ShardFiles.MomentsKind, shard, FirstRow(shard, source), encoded.Samples, source.Count!.Value, identity);
         manifest["content_sha256"] = hasher.Finish();
         manifest["labels"] = Array(encoded.Labels.Order(StringComparer.Ordinal));
         manifest["affine_residual"] = encoded.AffineResidual;
@@ -78,7 +77,7 @@ public static class ShardedGlobalSaliency
             ShardFiles.NpyEntry.Of("count", [moments.Count], 1), ShardFiles.NpyEntry.Of("mean", moments.Mean, d), ShardFiles.NpyEntry.Of("scatter", scatter, d, d),
             ShardFiles.NpyEntry.Of("min", encoded.Min, source.Channels), ShardFiles.NpyEntry.Of("max", encoded.Max, source.Channels),
         ]);
-        return new ShardPartial(path, new FileInfo(path).Length, shard, count, seconds);
+        return new ShardPartial(path, new FileInfo(path).Length, shard, encoded.Samples, seconds);
     }
 
     /// <summary>
@@ -122,7 +121,7 @@ public static class ShardedGlobalSaliency
             residual = residual is double r && (double?)m["affine_residual"] is double shardResidual ? Math.Max(r, shardResidual) : null;
             shards.Add(new JsonObject
             {
-                ["index"] = m["shard"]!["index"]!.GetValue<int>(), ["first_row"] = m["rows"]!["first"]!.GetValue<long>(), ["rows"] = m["rows"]!["count"]!.GetValue<long>(),
+                ["index"] = m["shard"]!["index"]!.GetValue<int>(), ["first_row"] = m["rows"]!["first"]?.DeepClone(), ["rows"] = m["rows"]!["count"]!.GetValue<long>(),
                 ["content_sha256"] = (string?)m["content_sha256"], ["latents"] = m["latents"]!.DeepClone(), ["device"] = (string?)m["device"],
                 ["seconds"] = m["seconds"]!.GetValue<double>(),
             });
@@ -177,8 +176,8 @@ public static class ShardedGlobalSaliency
         device ??= model.ParameterDevice();
         int rowsPerPass = batchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
         var clock = Stopwatch.StartNew();
-        var (first, count) = shard.RowRange(source.Count!.Value);
         var record = fit["shard_records"]!.AsArray().Single(r => r!["index"]!.GetValue<int>() == shard.Index)!;
+        long count = record["rows"]!.GetValue<long>();
 
         using var runScope = NewDisposeScope();
         var pca = Pca(fit);
@@ -189,12 +188,12 @@ public static class ShardedGlobalSaliency
             progress, count, cancellation);
         string content = hasher.Finish();
         if (mapped.Samples != count || content != (string?)record["content_sha256"])
-            throw new InvalidOperationException($"Shard {shard}: rows {first}..{first + count} of '{source.Name}' are not the rows its first pass read (their SHA-256 differs from the fit's record); the data changed between the passes. Run both passes again.");
+            throw new InvalidOperationException($"Shard {shard}: its {mapped.Samples} rows of '{source.Name}' are not the {count} rows its first pass read (their SHA-256 differs from the fit's record); the data changed between the passes. Run both passes again.");
         double seconds = clock.Elapsed.TotalSeconds;
 
         var (sums, counts, points) = accumulator.ExportState();
         long labels = accumulator.Labels.Count, bins1 = accumulator.FirstBins, bins2 = accumulator.SecondBins;
-        var manifest = Manifest(ShardFiles.MapsKind, shard, first, count, source.Count.Value, identity);
+        var manifest = Manifest(ShardFiles.MapsKind, shard, FirstRow(shard, source), count, source.Count!.Value, identity);
         manifest["fit_sha256"] = fitSha;
         manifest["content_sha256"] = content;
         manifest["points"] = points;
@@ -312,7 +311,11 @@ public static class ShardedGlobalSaliency
         };
     }
 
-    private static JsonObject Manifest(string kind, DataShard shard, long first, long count, long total, JsonObject identity)
+    /// <summary>The shard's first row when the source reads by row range (its chunks' size fixes it up front), else null.</summary>
+    private static long? FirstRow(DataShard shard, IChunkedSeries source) =>
+        source is IRowRangeSeries ranged ? shard.RowRange(source.Count!.Value, ranged.ChunkSize).First : null;
+
+    private static JsonObject Manifest(string kind, DataShard shard, long? first, long count, long total, JsonObject identity)
     {
         var manifest = new JsonObject
         {

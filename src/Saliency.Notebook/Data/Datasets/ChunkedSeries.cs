@@ -59,11 +59,14 @@ public interface IChunkedSeries
 
 /// <summary>
 /// A chunked source that can start anywhere: the chunks of rows [first, first + count) without reading the rows before them (a .npy read
-/// at its row offsets, a loaded dataset). Shards of such a source cost only their own rows (<see cref="ChunkedSeries.Rows"/>).
+/// at its row offsets, a loaded dataset). A shard of such a source (<see cref="DataShard.Of"/>) costs only its own rows.
 /// </summary>
 public interface IRowRangeSeries : IChunkedSeries
 {
-    /// <summary>The chunks of rows [<paramref name="first"/>, first + <paramref name="count"/>), in order; the caller disposes each.</summary>
+    /// <summary>Rows per chunk of <see cref="IChunkedSeries.Chunks()"/> (the last may be shorter): chunk k starts at row k × ChunkSize.</summary>
+    int ChunkSize { get; }
+
+    /// <summary>The chunks of rows [<paramref name="first"/>, first + <paramref name="count"/>), in chunks of <see cref="ChunkSize"/> from <paramref name="first"/>; the caller disposes each.</summary>
     IEnumerable<SeriesChunk> Chunks(long first, long count);
 }
 
@@ -81,7 +84,7 @@ public static class ChunkedSeries
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckChunkSize(chunkSize);
-        return new RowRangeSequence(data.Info.Name, data.C, data.L, data.Info.PlotKind, data.N, (first, count) => DatasetChunks(data, first, count, chunkSize));
+        return new RowRangeSequence(data.Info.Name, data.C, data.L, data.Info.PlotKind, data.N, chunkSize, (first, count) => DatasetChunks(data, first, count, chunkSize));
     }
 
     /// <summary>
@@ -118,45 +121,7 @@ public static class ChunkedSeries
         var empty = Array.FindIndex(labels, string.IsNullOrWhiteSpace);
         if (empty >= 0) throw new DatasetException(labelsPath, $"the label of series {empty} is empty");
         return new RowRangeSequence(name ?? Path.GetFileNameWithoutExtension(valuesPath), channels, length,
-            plotKind ?? PlotKind.TimeSeries, n, (first, count) => NpyChunks(valuesPath, labels, length, channels, chunkSize, first, count));
-    }
-
-    /// <summary>
-    /// Rows [<paramref name="first"/>, first + <paramref name="count"/>) of <paramref name="source"/> as a source of their own (named as
-    /// the source): read directly when the source is an <see cref="IRowRangeSeries"/>, else by passing over the rows before them.
-    /// </summary>
-    public static IChunkedSeries Rows(IChunkedSeries source, long first, long count)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        if (first < 0 || count < 0 || (source.Count is long n && first + count > n))
-            throw new ArgumentOutOfRangeException(nameof(first), $"rows {first}..{first + count} are outside the {source.Count} rows of '{source.Name}'.");
-        Func<long, long, IEnumerable<SeriesChunk>> range = source is IRowRangeSeries ranged
-            ? (start, rows) => ranged.Chunks(first + start, rows)
-            : (start, rows) => SkipTo(source, first + start, rows);
-        return new RowRangeSequence(source.Name, source.Channels, source.Length, source.PlotKind, count, range);
-    }
-
-    /// <summary>Rows [first, first + count) of a source that can only be read from its start: the chunks before are read and dropped.</summary>
-    private static IEnumerable<SeriesChunk> SkipTo(IChunkedSeries source, long first, long count)
-    {
-        long row = 0, end = first + count;
-        foreach (var chunk in source.Chunks())
-        {
-            using (chunk)
-            {
-                long chunkEnd = row + chunk.Count;
-                if (chunkEnd > first && row < end)
-                {
-                    long from = Math.Max(first, row) - row, to = Math.Min(end, chunkEnd) - row;
-                    yield return from == 0 && to == chunk.Count
-                        ? new SeriesChunk(chunk.X.clone(), chunk.Labels.ToArray())
-                        : new SeriesChunk(chunk.X.narrow(0, from, to - from).clone(), chunk.Labels.Skip((int)from).Take((int)(to - from)).ToArray());
-                }
-                row = chunkEnd;
-            }
-            if (row >= end) yield break;
-        }
-        if (row < end) throw new InvalidOperationException($"'{source.Name}' ended after {row} rows; rows up to {end} were asked for.");
+            plotKind ?? PlotKind.TimeSeries, n, chunkSize, (first, count) => NpyChunks(valuesPath, labels, length, channels, chunkSize, first, count));
     }
 
     private static IEnumerable<SeriesChunk> DatasetChunks(TimeSeriesDataset data, long start, long rows, int chunkSize)
@@ -211,8 +176,9 @@ public static class ChunkedSeries
         public IEnumerable<SeriesChunk> Chunks() => chunks();
     }
 
-    private sealed class RowRangeSequence(string name, int channels, int length, PlotKind plotKind, long count, Func<long, long, IEnumerable<SeriesChunk>> range) : IRowRangeSeries
+    private sealed class RowRangeSequence(string name, int channels, int length, PlotKind plotKind, long count, int chunkSize, Func<long, long, IEnumerable<SeriesChunk>> range) : IRowRangeSeries
     {
+        public int ChunkSize => chunkSize;
         public string Name => name;
         public int Channels => channels;
         public int Length => length;

@@ -3,9 +3,11 @@ using System.Globalization;
 namespace Saliency.Notebook.Data.Datasets;
 
 /// <summary>
-/// Shard <see cref="Index"/> of <see cref="Count"/> (1-based, as <c>--shard I/N</c>): the deterministic slice of a source's N rows
-/// [⌊N(I−1)/N_s⌋, ⌊N·I/N_s⌋), so the shards are contiguous, disjoint, cover every row and differ in size by at most one row,
-/// whoever computes them. A scheduler's own index is read by <see cref="Parse"/> from <c>auto</c>.
+/// Shard <see cref="Index"/> of <see cref="Count"/> (1-based, as <c>--shard I/N</c>): the deterministic slice of a source's N rows made of
+/// the whole chunks that start in [⌊N(I−1)/N_s⌋, ⌊N·I/N_s⌋). The shards are contiguous, disjoint and cover every row, whoever computes
+/// them; and since every chunk goes whole to one shard, each chunk is computed in the same batch as on one machine, so the shards'
+/// float32 latents and maps equal one machine's bit for bit and only the float64 merges round differently. A scheduler's own index
+/// is read by <see cref="Parse"/> from <c>auto</c>.
 /// </summary>
 public readonly record struct DataShard
 {
@@ -24,23 +26,52 @@ public readonly record struct DataShard
     /// <summary>N_s, the number of shards.</summary>
     public int Count { get; }
 
-    /// <summary>The first row and the number of rows of this shard of <paramref name="rows"/> rows.</summary>
-    public (long First, long Count) RowRange(long rows)
+    /// <summary>
+    /// The first row and the number of rows of this shard of <paramref name="rows"/> rows read in chunks of <paramref name="chunkSize"/>:
+    /// the chunks that start in [⌊N(I−1)/N_s⌋, ⌊N·I/N_s⌋).
+    /// </summary>
+    public (long First, long Count) RowRange(long rows, int chunkSize = 1)
     {
         if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "A source has at least 0 rows.");
-        long first = (long)(new System.Numerics.BigInteger(rows) * (Index - 1) / Count);
-        long end = (long)(new System.Numerics.BigInteger(rows) * Index / Count);
-        return (first, end - first);
+        if (chunkSize < 1) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "A chunk holds at least 1 row.");
+        long first = Math.Min(rows, ChunkStart(Bound(rows, Index - 1), chunkSize)), end = Math.Min(rows, ChunkStart(Bound(rows, Index), chunkSize));
+        return (first, Math.Max(0, end - first));
     }
 
-    /// <summary>This shard of <paramref name="source"/> (whose N must be known), read with <see cref="ChunkedSeries.Rows"/>.</summary>
+    /// <summary>
+    /// This shard of <paramref name="source"/>, whose N must be known: read from its first row when the source can start anywhere
+    /// (<see cref="IRowRangeSeries"/>), else by passing over the chunks before it. Its <c>Count</c> is known for the former only.
+    /// </summary>
     public IChunkedSeries Of(IChunkedSeries source)
     {
         ArgumentNullException.ThrowIfNull(source);
         long rows = source.Count ?? throw new ArgumentException($"'{source.Name}' does not say how many rows it has, so it cannot be split into shards; give a source that knows N (a .npy, a dataset).", nameof(source));
-        var (first, count) = RowRange(rows);
-        return ChunkedSeries.Rows(source, first, count);
+        if (source is IRowRangeSeries ranged)
+        {
+            var (first, count) = RowRange(rows, ranged.ChunkSize);
+            return ChunkedSeries.From(source.Name, source.Channels, source.Length, source.PlotKind, () => ranged.Chunks(first, count), count);
+        }
+        long low = Bound(rows, Index - 1), high = Bound(rows, Index);
+        return ChunkedSeries.From(source.Name, source.Channels, source.Length, source.PlotKind, () => ChunksStartingIn(source, low, high));
     }
+
+    /// <summary>The chunks of <paramref name="source"/> that start in [<paramref name="low"/>, <paramref name="high"/>); the others are read and dropped.</summary>
+    private static IEnumerable<SeriesChunk> ChunksStartingIn(IChunkedSeries source, long low, long high)
+    {
+        long row = 0;
+        foreach (var chunk in source.Chunks())
+        {
+            long start = row;
+            row += chunk.Count;
+            if (start >= low && start < high) yield return chunk;
+            else chunk.Dispose();
+            if (row >= high) yield break;
+        }
+    }
+
+    private long Bound(long rows, int shards) => (long)(new System.Numerics.BigInteger(rows) * shards / Count);
+
+    private static long ChunkStart(long row, int chunkSize) => (row + chunkSize - 1) / chunkSize * chunkSize;
 
     /// <summary>"I/N", as the command line takes it.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Index}/{Count}");
