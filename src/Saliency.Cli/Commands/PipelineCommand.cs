@@ -47,30 +47,13 @@ public static class PipelineCommand
             using var data = owner;
             using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, series.Channels, series.Length, series.Name, dev);
             string outDir = parse.GetValue(output)!;
-            using var cancellation = new CancellationTokenSource();
-            ConsoleCancelEventHandler interrupt = (_, e) => { e.Cancel = true; cancellation.Cancel(); };
-            Console.CancelKeyPress += interrupt;
             GlobalMapsRun result = null!;
-            try
-            {
-                AnsiConsole.Status().Start("encoding", status =>
-                {
-                    var progress = new SynchronousProgress<StreamingProgress>(p => status.Status(p.Total is long total
-                        ? string.Create(CultureInfo.InvariantCulture, $"{(p.Pass == "encode" ? "pass 1/2: encoding" : "pass 2/2: |GradCAM| → maps")} {p.Done:N0}/{total:N0}")
-                        : string.Create(CultureInfo.InvariantCulture, $"{p.Pass} {p.Done:N0}")));
-                    result = PipelineOutputs.SaveStreaming(loaded, series, outDir, options, dev, parse.GetValue(saveGradCam), parse.GetValue(saveProjections),
-                        progress, cancellation.Token);
-                });
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine($"saliency pipeline: interrupted; {Path.GetFullPath(outDir)} was left as it was.");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= interrupt;
-            }
+            int code = Streaming("pipeline", $"{Path.GetFullPath(outDir)} was left as it was.", p => p.Total is long total
+                ? string.Create(CultureInfo.InvariantCulture, $"{(p.Pass == "encode" ? "pass 1/2: encoding" : "pass 2/2: |GradCAM| → maps")} {p.Done:N0}/{total:N0}")
+                : string.Create(CultureInfo.InvariantCulture, $"{p.Pass} {p.Done:N0}"),
+                (progress, token) => result = PipelineOutputs.SaveStreaming(loaded, series, outDir, options, dev, parse.GetValue(saveGradCam), parse.GetValue(saveProjections),
+                    progress, token));
+            if (code != 0) return code;
             var t = result.Timings;
             var ratios = string.Join(" / ", result.Pca.ExplainedVarianceRatio.Select(r => r.ToString("F6", CultureInfo.InvariantCulture)));
             Console.WriteLine($"{result.Dataset}: N={result.Samples}, L={result.Length}, D={result.LatentDim}, K={options.Components} on {result.Device} ({(result.GradCamPath == GradCamPath.AffineHead ? "affine head: ∂z/∂A computed once" : "general GradCAM path")}); explained variance ratio {ratios}");
@@ -80,6 +63,25 @@ public static class PipelineCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Runs a streaming pass with a status line until it ends or SIGINT / SIGTERM stops it (Ctrl+C, or a scheduler's time limit or
+    /// cancel), checked between chunks: then one line, <paramref name="stoppedNote"/>, and the shell's code (130 or 143).
+    /// </summary>
+    internal static int Streaming(string command, string stoppedNote, Func<StreamingProgress, string> describe, Action<IProgress<StreamingProgress>, CancellationToken> body)
+    {
+        using var signals = new TerminationSignals();
+        try
+        {
+            AnsiConsole.Status().Start("starting", status => body(new SynchronousProgress<StreamingProgress>(p => status.Status(describe(p))), signals.Token));
+            return 0;
+        }
+        catch (OperationCanceledException) when (signals.Received is not null)
+        {
+            Console.Error.WriteLine($"saliency {command}: stopped by {signals.Received}; {stoppedNote}");
+            return signals.ExitCode;
+        }
     }
 
     internal static MapVariant? ParseVariant(string? value) => value?.ToLowerInvariant() switch

@@ -129,30 +129,8 @@ public static class PipelineShardCommands
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shard {result.Shard}: {result.Rows:N0} rows in {result.Seconds:F2} s; wrote {result.Path} ({result.Bytes:N0} bytes)"));
 
-    /// <summary>Runs a shard's pass with a status line and Ctrl+C: an interrupted pass leaves no partial (its files are written atomically) and exits 130.</summary>
-    private static int Cancellable(string name, string title, Action<IProgress<StreamingProgress>, CancellationToken> body)
-    {
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler interrupt = (_, e) => { e.Cancel = true; cancellation.Cancel(); };
-        Console.CancelKeyPress += interrupt;
-        try
-        {
-            AnsiConsole.Status().Start(title, status =>
-            {
-                var progress = new SynchronousProgress<StreamingProgress>(p => status.Status(string.Create(CultureInfo.InvariantCulture,
-                    $"{title} {p.Done:N0}{(p.Total is long total ? $"/{total:N0}" : "")}")));
-                body(progress, cancellation.Token);
-            });
-            return 0;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine($"saliency {name}: interrupted; no partial was written.");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= interrupt;
-        }
-    }
+    /// <summary>A shard's pass with a status line; stopped (Ctrl+C, a scheduler's SIGTERM) it writes no partial, so the shard is simply run again.</summary>
+    private static int Cancellable(string name, string title, Action<IProgress<StreamingProgress>, CancellationToken> body) =>
+        PipelineCommand.Streaming(name, "no partial was written; run the shard again.",
+            p => string.Create(CultureInfo.InvariantCulture, $"{title} {p.Done:N0}{(p.Total is long total ? $"/{total:N0}" : "")}"), body);
 }
