@@ -34,7 +34,7 @@ public static partial class Views
         else if (info.DatasetPlotAlongTime)
         {
             (int[] rows, _) = CurveSample(labels, maxCurvesPerLabel, 1);
-            double[][][] trajectories = Trajectories(data.X);
+            double[][][] trajectories = Trajectories(info, data.X);
             var chart = Charts.DatasetTrajectoriesOverTime(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
                 $"{info.Name}: trajectories per label, coloured along time ({Shown(rows.Length, data.N)})", invertY: info.InvertYAxis,
                 xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, classSizes: classSizes);
@@ -43,10 +43,10 @@ public static partial class Views
         else
         {
             (int[] rows, double alpha) = CurveSample(labels, maxCurvesPerLabel, TrajectoryDatasetAlpha * 5);
-            double[][][] trajectories = Trajectories(data.X);
+            double[][][] trajectories = Trajectories(info, data.X);
             var chart = Charts.DatasetTrajectories(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
                 $"{info.Name}: trajectories by label ({Shown(rows.Length, data.N)})", alpha, info.InvertYAxis,
-                xTitle: info.XAxisTitle, yTitle: info.YAxisTitle);
+                xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, frame: Frame(info));
             view.Add(Figure.FromChart(chart, $"{info.Name}-dataset"));
         }
         return view;
