@@ -122,7 +122,7 @@ public static partial class Views
             var panels = labels.Select(label => Panel(maps, maps.Map(label, component))).ToList();
             var from = panels.Select(p => SanityStatistics.Percentile(p.Map.Cast<double>().ToArray(), 90)).ToList();
             var chart = Charts.SeriesUnderMaps(labels, curves, panels, from,
-                $"{info.Name}: series per label under the label's {pc} global map (values under the map's 90th percentile not drawn)",
+                $"{info.Name}: series per label under the label's {pc} global map (its top tenth)",
                 alpha, xTitle: "time step", yTitle: info.YAxisTitle);
             return new KitView(null)
                 .Note(string.Create(CultureInfo.InvariantCulture,

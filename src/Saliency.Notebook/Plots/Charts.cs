@@ -79,6 +79,9 @@ public static class Charts
         return Chart(traces, layout);
     }
 
+    /// <summary>Black to red along time, the paper's flyover figure (aircraft-flyover/dataset_plot.ipynb cell 3).</summary>
+    public static readonly object[][] BlackToRed = [[0.0, "#000000"], [1.0, "#ff0000"]];
+
     /// <summary>matplotlib's coolwarm at nine stops (blue → grey → red), the paper's colours of a stroke along time.</summary>
     public static readonly object[][] Coolwarm = new[] { "#3b4cc0", "#6282ea", "#8db0fe", "#b9d0f9", "#dddcdc", "#f5c4ac", "#f4987a", "#dd5f4b", "#b40426" }
         .Select((colour, i) => new object[] { i / 8.0, colour }).ToArray();
@@ -87,11 +90,13 @@ public static class Charts
     /// The symbols' dataset plot of the paper (symbols/plot_dataset.ipynb): one panel per label, every trajectory (N, L, 2)
     /// as points coloured by time step on coolwarm (blue at the pen's first point, red at its last), so the writing
     /// direction shows; equal aspect, <paramref name="invertY"/> for y downwards. Points stand in for the paper's coloured
-    /// segments (a plotly line has one colour); <paramref name="classSizes"/> as in <see cref="DatasetSeries"/>.
+    /// segments (a plotly line has one colour); <paramref name="classSizes"/> as in <see cref="DatasetSeries"/>. <paramref name="colourScale"/>
+    /// replaces coolwarm (e.g. <see cref="BlackToRed"/>, the flyover figure's); <paramref name="frame"/> replaces the equal aspect
+    /// and draws its lines (e.g. runways).
     /// </summary>
     public static PlotlyFigure DatasetTrajectoriesOverTime(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
         double opacity = 0.25, bool invertY = false, int panelSize = 380, string xTitle = "x", string yTitle = "y",
-        IReadOnlyDictionary<string, int>? classSizes = null)
+        IReadOnlyDictionary<string, int>? classSizes = null, object[][]? colourScale = null, AxisFrame? frame = null)
     {
         RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
         List<string> order = Ordered(labels);
@@ -108,12 +113,13 @@ public static class Charts
             double[] ys = members.SelectMany(i => trajectories[i].Select(point => point[1])).ToArray();
             double[] steps = members.SelectMany(i => Enumerable.Range(0, trajectories[i].Length).Select(t => (double)t)).ToArray();
             traces.Add(Trace("scatter", ("mode", "markers"), ("x", xs), ("y", ys), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"), ("showlegend", false),
-                ("marker", Obj(("color", steps), ("colorscale", Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
+                ("marker", Obj(("color", steps), ("colorscale", colourScale ?? Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
                     ("showscale", column == order.Count - 1), ("colorbar", Obj(("title", Obj(("text", "time step"))), ("thickness", 12), ("x", 1.01)))))));
             int shown = members.Length;
             string count = classSizes != null && classSizes.TryGetValue(order[column], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} trajectories";
             var yAxis = Axis(column == 0 ? yTitle : null, reversed: invertY);
             yAxis["scaleanchor"] = x;                                   // equal aspect, as the paper's axis('equal')
+            Framed(frame, yAxis, x, y, traces, legend: column == 0);
             grid.AddPanel(layout, annotations, 0, column, $"label {LabelText.Display(order[column])} ({count})", Axis(xTitle), yAxis);
         }
         layout["annotations"] = annotations;
