@@ -1,4 +1,6 @@
 using System.Globalization;
+using Saliency.Notebook.Data.Datasets;
+using Saliency.Notebook.Plots;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,6 +45,37 @@ internal static class ViewData
         double[][] first = Series(x, 0), second = Series(x, 1);
         return first.Select((xs, i) => xs.Select((value, t) => new[] { value, second[i][t] }).ToArray()).ToArray();
     }
+
+    /// <summary>
+    /// X (N, C ≥ 2, L) of a dataset described by <paramref name="info"/> as trajectories in the units a reader reads: degrees of
+    /// longitude and latitude when the dataset stores them scaled (<see cref="DatasetInfo.Degrees"/>), else the channels as stored.
+    /// </summary>
+    internal static double[][][] Trajectories(DatasetInfo info, Tensor x)
+    {
+        double[][][] trajectories = Trajectories(x);
+        if (info.Degrees is not { } degrees) return trajectories;
+        foreach (double[][] trajectory in trajectories)
+            foreach (double[] point in trajectory)
+            {
+                point[0] = degrees.Longitude(point[0]);
+                point[1] = degrees.Latitude(point[1]);
+            }
+        return trajectories;
+    }
+
+    /// <summary>A trajectory map's extent in the dataset's reading units (degrees where it has them; see <see cref="Trajectories(DatasetInfo, Tensor)"/>).</summary>
+    internal static MapPanel InReadingUnits(DatasetInfo? info, MapPanel map) => info?.Degrees is { } d
+        ? map with { X0 = d.Longitude(map.X0), X1 = d.Longitude(map.X1), Y0 = d.Latitude(map.Y0), Y1 = d.Latitude(map.Y1) }
+        : map;
+
+    /// <summary>
+    /// The axes of a dataset's trajectory figures: for flights in degrees, an aspect that keeps distances true in the middle of
+    /// the area (1/cos(latitude)) and the runways drawn from threshold to threshold, each named <c>runway 16/34</c>; null otherwise.
+    /// </summary>
+    internal static AxisFrame? Frame(DatasetInfo? info) => info?.Degrees is { } d
+        ? new AxisFrame(d.LatitudeToLongitudeRatio, info.Runways.Select(r =>
+            new ReferenceLine($"runway {r.Name}", new Polyline(new[] { r.LongitudeA, r.LongitudeB }, new[] { r.LatitudeA, r.LatitudeB }))).ToArray())
+        : null;
 
     /// <summary>A 2-D tensor as rows of doubles.</summary>
     internal static double[][] Rows(Tensor matrix)

@@ -34,7 +34,7 @@ public static partial class Views
         else if (info.DatasetPlotAlongTime)
         {
             (int[] rows, _) = CurveSample(labels, maxCurvesPerLabel, 1);
-            double[][][] trajectories = Trajectories(data.X);
+            double[][][] trajectories = Trajectories(info, data.X);
             var chart = Charts.DatasetTrajectoriesOverTime(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
                 $"{info.Name}: trajectories per label, coloured along time ({Shown(rows.Length, data.N)})", invertY: info.InvertYAxis,
                 xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, classSizes: classSizes);
@@ -43,13 +43,31 @@ public static partial class Views
         else
         {
             (int[] rows, double alpha) = CurveSample(labels, maxCurvesPerLabel, TrajectoryDatasetAlpha * 5);
-            double[][][] trajectories = Trajectories(data.X);
+            double[][][] trajectories = Trajectories(info, data.X);
             var chart = Charts.DatasetTrajectories(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => labels[i]).ToArray(),
                 $"{info.Name}: trajectories by label ({Shown(rows.Length, data.N)})", alpha, info.InvertYAxis,
-                xTitle: info.XAxisTitle, yTitle: info.YAxisTitle);
+                xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, frame: Frame(info));
             view.Add(Figure.FromChart(chart, $"{info.Name}-dataset"));
         }
         return view;
+    }
+
+    /// <summary>
+    /// The trajectories of one label alone, each point coloured along time from black (first point) to red (last), as the
+    /// paper's flyover figure (aircraft-flyover/dataset_plot.ipynb cell 3); in degrees with the runways where the dataset has them.
+    /// </summary>
+    public static KitView AlongTime(TimeSeriesDataset data, string label)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        DatasetInfo info = data.Info;
+        if (info.PlotKind != PlotKind.Trajectory) throw new ArgumentException($"{info.Name} holds time series; AlongTime draws trajectories.", nameof(data));
+        int[] rows = Enumerable.Range(0, data.N).Where(i => data.Labels[i] == label).ToArray();
+        if (rows.Length == 0) throw new ArgumentException($"No sample of {info.Name} is labelled '{label}'; labels: {string.Join(", ", data.ClassNames)}.", nameof(label));
+        double[][][] trajectories = Trajectories(info, data.X);
+        var chart = Charts.DatasetTrajectoriesOverTime(rows.Select(i => trajectories[i]).ToArray(), rows.Select(_ => label).ToArray(),
+            $"{info.Name}: label {LabelText.Display(label)} alone, coloured along time (black first, red last)", opacity: 0.3, invertY: info.InvertYAxis,
+            panelSize: 560, xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, colourScale: Charts.BlackToRed, frame: Frame(info));
+        return new KitView(null).Add(Figure.FromChart(chart, $"{info.Name}-{Slug(label)}-along-time"));
     }
 
     /// <summary>A loaded model: its card (architecture and training facts) and where it came from.</summary>

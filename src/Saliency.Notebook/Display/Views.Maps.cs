@@ -3,6 +3,7 @@ using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.GlobalMaps;
 using Saliency.Notebook.Pipeline;
 using Saliency.Notebook.Plots;
+using Saliency.Notebook.SanityChecks;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Saliency.Notebook.Display.ViewData;
@@ -51,7 +52,7 @@ public static partial class Views
         var panels = new MapPanel[shown, labels.Count];
         for (int c = 0; c < shown; c++)
             for (int l = 0; l < labels.Count; l++)
-                panels[c, l] = Panel(maps, maps.Map(labels[l], c));
+                panels[c, l] = InReadingUnits(data?.Info, Panel(maps, maps.Map(labels[l], c)));
         (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(binned.Variant, data, labels, maxCurvesPerLabel);
         GlobalMapStyle style = Style(binned.Variant, data, alpha) with
         {
@@ -84,7 +85,7 @@ public static partial class Views
         ArgumentNullException.ThrowIfNull(combined);
         GlobalSaliencyMap maps = combined.Source.Maps;
         int shown = Math.Min(components ?? combined.ComponentCount, combined.ComponentCount);
-        var panels = Enumerable.Range(0, shown).Select(c => Panel(maps, combined.Map(c))).ToList();
+        var panels = Enumerable.Range(0, shown).Select(c => InReadingUnits(data?.Info, Panel(maps, combined.Map(c)))).ToList();
         MapVariant variant = combined.Source.Variant;
         (IReadOnlyList<IReadOnlyList<Polyline>> curves, double alpha) = CurvesByLabel(variant, data, maps.Labels, maxCurvesPerLabel);
         GlobalMapStyle style = Style(variant, data, alpha) with
@@ -93,6 +94,60 @@ public static partial class Views
         };
         var chart = Charts.CombinedMaps(maps.Labels, curves, panels, style, labelledCurveAlpha: Math.Min(1, alpha * 4));
         return new KitView(null).Add(Figure.FromChart(chart, $"{combined.Dataset}-combined-maps{(title == null ? "" : "-" + Slug(title))}"));
+    }
+
+    /// <summary>
+    /// The dataset under its global saliency, as the paper's dataset figures with their maps: for time series
+    /// (eog/dataset_plot cell 4) one panel per label, every series of the label in black (opacity .02) under the label's
+    /// PC<paramref name="component"/>+1 map, drawn from its 90th percentile up (lower values transparent) with opacity .9, in
+    /// the series' own value range; for trajectories (the teaser, aircraft/dataset_plot cells 6 and 8) every flight coloured by
+    /// label under the mean of the labels' maps, drawn from its 90th percentile up with opacity .5, in degrees with the runways
+    /// where the dataset has them.
+    /// </summary>
+    public static KitView DatasetWithSaliency(BinnedGlobalMaps binned, TimeSeriesDataset data, int component = 0, int maxCurvesPerLabel = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(binned);
+        ArgumentNullException.ThrowIfNull(data);
+        GlobalSaliencyMap maps = binned.Maps;
+        if (component < 0 || component >= maps.ComponentCount)
+            throw new ArgumentOutOfRangeException(nameof(component), component, $"The maps have {maps.ComponentCount} components.");
+        IReadOnlyList<string> labels = maps.Labels;
+        DatasetInfo info = data.Info;
+        string pc = $"PC{component + 1}";
+        if (binned.Variant == MapVariant.TimeSeries)
+        {
+            (int[] rows, double alpha) = CurveSample(data.Labels, maxCurvesPerLabel, SeriesDatasetAlpha);
+            double[][] series = Series(data.X, 0);
+            var curves = labels.Select(label => (IReadOnlyList<Polyline>)rows.Where(i => data.Labels[i] == label).Select(i => Polyline.FromSeries(series[i])).ToList()).ToList();
+            var panels = labels.Select(label => Panel(maps, maps.Map(label, component))).ToList();
+            var from = panels.Select(p => SanityStatistics.Percentile(p.Map.Cast<double>().ToArray(), 90)).ToList();
+            var chart = Charts.SeriesUnderMaps(labels, curves, panels, from,
+                $"{info.Name}: series per label under the label's {pc} global map (its top tenth)",
+                alpha, xTitle: "time step", yTitle: info.YAxisTitle);
+            return new KitView(null)
+                .Note(string.Create(CultureInfo.InvariantCulture,
+                    $"Each panel: the label's series in black and its normalised {pc} map; the colour scale starts at the map's 90th percentile ({string.Join(", ", from.Select(f => f.ToString("F2", CultureInfo.InvariantCulture)))}), so only its top tenth shows, as in the paper's figure."))
+                .Add(Figure.FromChart(chart, $"{info.Name}-dataset-{pc.ToLowerInvariant()}-maps"));
+        }
+        else
+        {
+            (int[] rows, double alpha) = CurveSample(data.Labels, Math.Min(maxCurvesPerLabel, DefaultMaxCurvesPerLabel), TrajectoryDatasetAlpha * 5);
+            double[][][] trajectories = Trajectories(info, data.X);
+            double[,] sum = maps.Combine(component, LabelCombination.Sum);
+            var mean = new double[sum.GetLength(0), sum.GetLength(1)];
+            for (int i = 0; i < mean.GetLength(0); i++)
+                for (int j = 0; j < mean.GetLength(1); j++)
+                    mean[i, j] = sum[i, j] / labels.Count;
+            MapPanel panel = InReadingUnits(info, Panel(maps, mean));
+            double from = SanityStatistics.Percentile(panel.Map.Cast<double>().ToArray(), 90);
+            var chart = Charts.MapOverTrajectories(rows.Select(i => trajectories[i]).ToArray(), rows.Select(i => data.Labels[i]).ToArray(), panel, from,
+                $"{info.Name}: flights by label under the mean of the labels' {pc} global maps", alpha, xTitle: info.XAxisTitle, yTitle: info.YAxisTitle,
+                frame: Frame(info), mapName: $"mean {pc} map");
+            return new KitView(null)
+                .Note(string.Create(CultureInfo.InvariantCulture,
+                    $"The mean over the {labels.Count} labels of their normalised {pc} maps, drawn from its 90th percentile ({from:F3}) up with opacity .5{(info.Degrees is { } d ? $"; {d}" : "")}."))
+                .Add(Figure.FromChart(chart, $"{info.Name}-flights-{pc.ToLowerInvariant()}-maps"));
+        }
     }
 
     /// <summary>
@@ -112,8 +167,9 @@ public static partial class Views
         (int[] rows, _) = CurveSample(data.Labels, maxCurvesPerLabel, 1);
         bool series = data.Info.PlotKind == PlotKind.TimeSeries;
         double[] steps = Enumerable.Range(0, length).Select(t => (double)t).ToArray();
-        double[][] horizontal = series ? Array.Empty<double[]>() : Series(data.X, 0);
-        double[][] vertical = Series(data.X, series ? 0 : 1);
+        double[][][] trajectories = series ? Array.Empty<double[][]>() : Trajectories(data.Info, data.X);
+        double[][] horizontal = trajectories.Select(points => points.Select(p => p[0]).ToArray()).ToArray();
+        double[][] vertical = series ? Series(data.X, 0) : trajectories.Select(points => points.Select(p => p[1]).ToArray()).ToArray();
         var groups = labels.Select(label =>
         {
             var kept = new List<(double, double)>();
@@ -155,7 +211,7 @@ public static partial class Views
         var options = new BrushingOptions { Title = $"{data.Info.Name}: brushing tool (select points in the PCA scatter)", InvertY = data.Info.InvertYAxis };
         Figure tool = data.Info.PlotKind == PlotKind.TimeSeries
             ? BrushingTool.Create(scores, Series(data.X, 0), weights, data.Labels, options)
-            : BrushingTool.Create(scores, Trajectories(data.X), weights, data.Labels, options);
+            : BrushingTool.Create(scores, Trajectories(data.Info, data.X), weights, data.Labels, options);
         return new KitView(null)
             .Note("Box- or lasso-select samples in the middle scatter: the right column redraws the global |PC1| map of the selection per label.")
             .Add(tool);
@@ -172,6 +228,7 @@ public static partial class Views
             InvertY = !series && (info?.InvertYAxis ?? false),
             XTitle = series ? "time step" : info?.XAxisTitle ?? "channel 0",
             YTitle = series ? info?.YAxisTitle ?? "value" : info?.YAxisTitle ?? "channel 1",
+            Frame = series ? null : Frame(info),
         };
     }
 
@@ -182,7 +239,7 @@ public static partial class Views
         double paperAlpha = series ? SeriesMapAlpha : TrajectoryMapAlpha;
         if (data == null) return (labels.Select(_ => (IReadOnlyList<Polyline>)Array.Empty<Polyline>()).ToList(), paperAlpha);
         (int[] rows, double alpha) = CurveSample(data.Labels, maxPerLabel, paperAlpha);
-        IReadOnlyList<Polyline> all = series ? Polyline.FromSeries(Series(data.X, 0)) : Polyline.FromTrajectories(Trajectories(data.X));
+        IReadOnlyList<Polyline> all = series ? Polyline.FromSeries(Series(data.X, 0)) : Polyline.FromTrajectories(Trajectories(data.Info, data.X));
         return (labels.Select(label => (IReadOnlyList<Polyline>)rows.Where(i => data.Labels[i] == label).Select(i => all[i]).ToList()).ToList(), alpha);
     }
 

@@ -34,6 +34,50 @@ public static partial class Views
     }
 
     /// <summary>
+    /// Local against global masking for one class (the paper's local_global/pca_distance_compare figure): the global-masking
+    /// curve (mean |ΔPC1| of the class, the class-mean PC1 map as mask) in red, named <c>global</c>, and one grey curve per
+    /// reference sample of the local-masking check (mean Euclidean distance in the 2-D PCA, that sample's own PC1 map as mask),
+    /// named <c>local &lt;its dataset index&gt;</c>, over the same percentiles; then the local check's summary.
+    /// </summary>
+    public static KitView MaskingComparison(SanityCheckResult global, SanityCheckResult local, string? label = null)
+    {
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(local);
+        if (global.Check != "global-masking" || local.Check != "local-masking")
+            throw new ArgumentException($"Give a global-masking and a local-masking result; got {global.Check} and {local.Check}.");
+        var globalLabels = (StringDataFrameColumn)global.Rows["label"];
+        var localLabels = (StringDataFrameColumn)local.Rows["label"];
+        string chosen = label ?? globalLabels[0];
+        long[] globalRows = RowsWhere(globalLabels, chosen), localRows = RowsWhere(localLabels, chosen);
+        if (globalRows.Length == 0 || localRows.Length == 0)
+            throw new ArgumentException($"Both results need rows of label '{chosen}' (global: {globalRows.Length}, local: {localRows.Length}).", nameof(label));
+        var globalPercentile = (DoubleDataFrameColumn)global.Rows["percentile"];
+        var globalDistance = (DoubleDataFrameColumn)global.Rows["mean_abs_delta_pc1"];
+        double[] percentiles = globalRows.Select(r => globalPercentile[r] ?? double.NaN).ToArray();
+        double[] globalCurve = globalRows.Select(r => globalDistance[r] ?? double.NaN).ToArray();
+        var reference = (Int32DataFrameColumn)local.Rows["reference"];
+        var localPercentile = (DoubleDataFrameColumn)local.Rows["percentile"];
+        var localDistance = (DoubleDataFrameColumn)local.Rows["mean_pca_distance"];
+        var locals = localRows.GroupBy(r => reference[r] ?? -1).Select(group =>
+        {
+            var byPercentile = group.ToDictionary(r => localPercentile[r] ?? double.NaN, r => localDistance[r] ?? double.NaN);
+            return ($"local {group.Key}", percentiles.Select(p => byPercentile.GetValueOrDefault(p, double.NaN)).ToArray());
+        }).ToList();
+        string shown = LabelText.Display(chosen);
+        var chart = Charts.MaskingCurves(percentiles, globalCurve, locals,
+            $"{global.Dataset}, label {shown}: global mask (red) against {locals.Count} local masks (grey)", "threshold percentile p (steps kept: saliency above the p-th percentile)",
+            "distance from the original codes");
+        return new KitView($"Local against global masking, label {shown}")
+            .Note($"Red: global, the class-mean PC1 map as the mask of every {shown} sample, mean |ΔPC1|. Grey: local, one reference sample's own PC1 map as the mask of every {shown} sample, mean Euclidean distance in the 2-D PCA; one curve per reference sample, chosen at random with a fixed seed.")
+            .Add(Figure.FromChart(chart, $"{global.Dataset}-local-global-masking"))
+            .Add(FactTable(local.Summary.Where(pair => pair.Key.StartsWith(chosen + ".", StringComparison.Ordinal))
+                .Select(pair => ("local-masking: " + LabelText.Display(pair.Key), (object?)pair.Value)).ToList(), "summary", "value"));
+    }
+
+    private static long[] RowsWhere(StringDataFrameColumn column, string value) =>
+        Enumerable.Range(0, (int)column.Length).Where(i => column[i] == value).Select(i => (long)i).ToArray();
+
+    /// <summary>
     /// The closing summary of a notebook as a frame: the dataset, the model, the global-saliency run (device, GradCAM time,
     /// explained variance) and each sanity check's summary values.
     /// </summary>

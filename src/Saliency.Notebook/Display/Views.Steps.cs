@@ -124,8 +124,8 @@ public static partial class Views
             var chart = data.Info.PlotKind == PlotKind.TimeSeries
                 ? Charts.SampleSaliency(Series(data.X[sample].unsqueeze(0), 0)[0], weight, chartTitle, width: 560, height: 320, valueTitle: data.Info.YAxisTitle,
                     colourRange: colourRange)
-                : Charts.SampleSaliency(Trajectories(data.X[sample].unsqueeze(0))[0], weight, chartTitle, data.Info.InvertYAxis, width: 460, height: 420,
-                    xTitle: data.Info.XAxisTitle, yTitle: data.Info.YAxisTitle, colourRange: colourRange);
+                : Charts.SampleSaliency(Trajectories(data.Info, data.X[sample].unsqueeze(0))[0], weight, chartTitle, data.Info.InvertYAxis, width: 460, height: 420,
+                    xTitle: data.Info.XAxisTitle, yTitle: data.Info.YAxisTitle, colourRange: colourRange, frame: Frame(data.Info));
             panels.Add(new KitView(null).Add(Figure.FromChart(chart, $"{data.Info.Name}-sample-{sample}-pc{k + 1}-projection{Suffix(title)}")));
         }
         return view.Row(panels.ToArray());

@@ -51,10 +51,11 @@ public static class Charts
     /// <summary>
     /// Trajectory dataset: x against y for every trajectory (N, L, 2), coloured by label with opacity
     /// <paramref name="alpha"/>; <paramref name="invertY"/> for the symbols, which are drawn with y downwards; axis titles
-    /// <paramref name="xTitle"/> and <paramref name="yTitle"/> (e.g. longitude and latitude).
+    /// <paramref name="xTitle"/> and <paramref name="yTitle"/> (e.g. longitude and latitude); <paramref name="frame"/> fixes the
+    /// aspect and draws its lines (e.g. runways) over the trajectories.
     /// </summary>
     public static PlotlyFigure DatasetTrajectories(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
-        double alpha = 0.05, bool invertY = false, int width = 700, int height = 600, string xTitle = "x", string yTitle = "y")
+        double alpha = 0.05, bool invertY = false, int width = 700, int height = 600, string xTitle = "x", string yTitle = "y", AxisFrame? frame = null)
     {
         RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
         IReadOnlyDictionary<string, string> colours = LabelColors.For(Ordered(labels));
@@ -71,10 +72,15 @@ public static class Charts
         }
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis(xTitle);
-        layout["yaxis"] = Axis(yTitle, reversed: invertY);
+        var yAxis = Axis(yTitle, reversed: invertY);
+        Framed(frame, yAxis, "x", "y", traces, legend: true);
+        layout["yaxis"] = yAxis;
         layout["showlegend"] = true;
         return Chart(traces, layout);
     }
+
+    /// <summary>Black to red along time, the paper's flyover figure (aircraft-flyover/dataset_plot.ipynb cell 3).</summary>
+    public static readonly object[][] BlackToRed = [[0.0, "#000000"], [1.0, "#ff0000"]];
 
     /// <summary>matplotlib's coolwarm at nine stops (blue → grey → red), the paper's colours of a stroke along time.</summary>
     public static readonly object[][] Coolwarm = new[] { "#3b4cc0", "#6282ea", "#8db0fe", "#b9d0f9", "#dddcdc", "#f5c4ac", "#f4987a", "#dd5f4b", "#b40426" }
@@ -84,11 +90,13 @@ public static class Charts
     /// The symbols' dataset plot of the paper (symbols/plot_dataset.ipynb): one panel per label, every trajectory (N, L, 2)
     /// as points coloured by time step on coolwarm (blue at the pen's first point, red at its last), so the writing
     /// direction shows; equal aspect, <paramref name="invertY"/> for y downwards. Points stand in for the paper's coloured
-    /// segments (a plotly line has one colour); <paramref name="classSizes"/> as in <see cref="DatasetSeries"/>.
+    /// segments (a plotly line has one colour); <paramref name="classSizes"/> as in <see cref="DatasetSeries"/>. <paramref name="colourScale"/>
+    /// replaces coolwarm (e.g. <see cref="BlackToRed"/>, the flyover figure's); <paramref name="frame"/> replaces the equal aspect
+    /// and draws its lines (e.g. runways).
     /// </summary>
     public static PlotlyFigure DatasetTrajectoriesOverTime(double[][][] trajectories, IReadOnlyList<string> labels, string? title = "Dataset",
         double opacity = 0.25, bool invertY = false, int panelSize = 380, string xTitle = "x", string yTitle = "y",
-        IReadOnlyDictionary<string, int>? classSizes = null)
+        IReadOnlyDictionary<string, int>? classSizes = null, object[][]? colourScale = null, AxisFrame? frame = null)
     {
         RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
         List<string> order = Ordered(labels);
@@ -105,12 +113,13 @@ public static class Charts
             double[] ys = members.SelectMany(i => trajectories[i].Select(point => point[1])).ToArray();
             double[] steps = members.SelectMany(i => Enumerable.Range(0, trajectories[i].Length).Select(t => (double)t)).ToArray();
             traces.Add(Trace("scatter", ("mode", "markers"), ("x", xs), ("y", ys), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"), ("showlegend", false),
-                ("marker", Obj(("color", steps), ("colorscale", Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
+                ("marker", Obj(("color", steps), ("colorscale", colourScale ?? Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
                     ("showscale", column == order.Count - 1), ("colorbar", Obj(("title", Obj(("text", "time step"))), ("thickness", 12), ("x", 1.01)))))));
             int shown = members.Length;
             string count = classSizes != null && classSizes.TryGetValue(order[column], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} trajectories";
             var yAxis = Axis(column == 0 ? yTitle : null, reversed: invertY);
             yAxis["scaleanchor"] = x;                                   // equal aspect, as the paper's axis('equal')
+            Framed(frame, yAxis, x, y, traces, legend: column == 0);
             grid.AddPanel(layout, annotations, 0, column, $"label {LabelText.Display(order[column])} ({count})", Axis(xTitle), yAxis);
         }
         layout["annotations"] = annotations;
@@ -133,16 +142,22 @@ public static class Charts
         return Chart(SaliencyTraces(Polyline.FromSeries(series), saliency, colourRange), layout);
     }
 
-    /// <summary>One trajectory (L, 2) with each point coloured by its saliency (YlOrRd, with a colour bar); <paramref name="colourRange"/> as for a series.</summary>
+    /// <summary>
+    /// One trajectory (L, 2) with each point coloured by its saliency (YlOrRd, with a colour bar); <paramref name="colourRange"/> as
+    /// for a series; <paramref name="frame"/> fixes the aspect and draws its lines (e.g. runways).
+    /// </summary>
     public static PlotlyFigure SampleSaliency(double[][] trajectory, double[] saliency, string? title = "Saliency of one sample", bool invertY = false,
-        int width = 600, int height = 550, string xTitle = "x", string yTitle = "y", (double Min, double Max)? colourRange = null)
+        int width = 600, int height = 550, string xTitle = "x", string yTitle = "y", (double Min, double Max)? colourRange = null, AxisFrame? frame = null)
     {
         RequireSameCount(trajectory.Length, saliency.Length, "trajectory points", "saliency values");
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis(xTitle);
-        layout["yaxis"] = Axis(yTitle, reversed: invertY);
+        var yAxis = Axis(yTitle, reversed: invertY);
+        var traces = SaliencyTraces(Polyline.FromTrajectory(trajectory), saliency, colourRange).ToList();
+        Framed(frame, yAxis, "x", "y", traces, legend: false);
+        layout["yaxis"] = yAxis;
         layout["showlegend"] = false;
-        return Chart(SaliencyTraces(Polyline.FromTrajectory(trajectory), saliency, colourRange), layout);
+        return Chart(traces, layout);
     }
 
     /// <summary>
@@ -173,10 +188,11 @@ public static class Charts
                 bool showScale = l == labels.Count - 1;
                 traces.Add(HeatmapTrace(maps[c, l], style.TransparentBelow, zMin, zMax, x, y,
                     showScale ? ColourBar(grid, c) : null));
+                var yAxis = Axis(l == 0 ? style.YTitle : null, reversed: style.InvertY,
+                    range: style.InvertY ? new[] { maps[c, l].Y1, maps[c, l].Y0 } : new[] { maps[c, l].Y0, maps[c, l].Y1 });
+                Framed(style.Frame, yAxis, x, y, traces, legend: false);
                 grid.AddPanel(layout, annotations, c, l, $"PC{c + 1}, label {LabelText.Display(labels[l])}",
-                    Axis(c == components - 1 ? style.XTitle : null, range: new[] { maps[c, l].X0, maps[c, l].X1 }),
-                    Axis(l == 0 ? style.YTitle : null, reversed: style.InvertY,
-                        range: style.InvertY ? new[] { maps[c, l].Y1, maps[c, l].Y0 } : new[] { maps[c, l].Y0, maps[c, l].Y1 }));
+                    Axis(c == components - 1 ? style.XTitle : null, range: new[] { maps[c, l].X0, maps[c, l].X1 }), yAxis);
             }
         }
         layout["annotations"] = annotations;
@@ -215,18 +231,119 @@ public static class Charts
         double zMax = combinedByComponent.Count == 0 ? 1 : combinedByComponent.Max(m => m.Max);
         Dictionary<string, object> YAxis(MapPanel? map, string? title) => Axis(title, reversed: style.InvertY,
             range: map == null ? null : style.InvertY ? new[] { map.Y1, map.Y0 } : new[] { map.Y0, map.Y1 });
-        grid.AddPanel(layout, annotations, 0, 0, "all samples by label", Axis(style.XTitle), YAxis(null, style.YTitle));
+        var firstYAxis = YAxis(null, style.YTitle);
+        Framed(style.Frame, firstYAxis, "x", "y", traces, legend: true);
+        grid.AddPanel(layout, annotations, 0, 0, "all samples by label", Axis(style.XTitle), firstYAxis);
         for (int c = 0; c < combinedByComponent.Count; c++)
         {
             (string x, string y) = grid.AxisIds(0, c + 1);
             MapPanel map = combinedByComponent[c];
             traces.AddRange(curvesByLabel.SelectMany(curves => curves).Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
             traces.Add(HeatmapTrace(map, style.TransparentBelow, zMin, zMax, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null));
-            grid.AddPanel(layout, annotations, 0, c + 1, $"PC{c + 1}, all labels", Axis(style.XTitle, range: new[] { map.X0, map.X1 }), YAxis(map, null));
+            var yAxis = YAxis(map, null);
+            Framed(style.Frame, yAxis, x, y, traces, legend: false);
+            grid.AddPanel(layout, annotations, 0, c + 1, $"PC{c + 1}, all labels", Axis(style.XTitle, range: new[] { map.X0, map.X1 }), yAxis);
         }
         layout["annotations"] = annotations;
         layout["showlegend"] = true;
         layout["legend"] = Obj(("orientation", "h"), ("y", -0.2));
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
+    /// A time-series dataset with its saliency (the paper's eog/dataset_plot cell 4): one panel (row) per label, that label's
+    /// series in black with opacity <paramref name="curveAlpha"/> under that label's map, drawn from
+    /// <paramref name="colourFrom"/> (the map's 90th percentile in the paper: lower values transparent, the colour scale
+    /// starting there, matplotlib's <c>vmin</c> with <c>set_under</c> transparent) with opacity <paramref name="opacity"/>, over the
+    /// map's extent (time × the series' own value range).
+    /// </summary>
+    public static PlotlyFigure SeriesUnderMaps(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel, IReadOnlyList<MapPanel> maps,
+        IReadOnlyList<double> colourFrom, string? title = null, double curveAlpha = 0.02, double opacity = 0.9, string xTitle = "time step",
+        string yTitle = "value", int panelWidth = 900, int panelHeight = 220)
+    {
+        RequireSameCount(curvesByLabel.Count, labels.Count, "curve groups", "labels");
+        RequireSameCount(maps.Count, labels.Count, "maps", "labels");
+        RequireSameCount(colourFrom.Count, labels.Count, "colour thresholds", "labels");
+        var grid = new PanelGrid(labels.Count, 1, verticalGap: 0.12 / labels.Count + 0.04);
+        var layout = BaseLayout(title, panelWidth, panelHeight * labels.Count + 80);
+        var annotations = new List<object>();
+        var traces = new List<PlotlyTrace>();
+        for (int row = 0; row < labels.Count; row++)
+        {
+            (string x, string y) = grid.AxisIds(row, 0);
+            MapPanel map = maps[row];
+            traces.AddRange(curvesByLabel[row].Select(curve => CurveTrace(curve, Rgba("#000000", curveAlpha), x, y)));
+            PlotlyTrace heatmap = HeatmapTrace(map, colourFrom[row], colourFrom[row], map.Max, x, y, ColourBar(grid, row), opacity);
+            heatmap.Set("name", $"PC1 map, label {LabelText.Display(labels[row])}");
+            traces.Add(heatmap);
+            grid.AddPanel(layout, annotations, row, 0, $"label {LabelText.Display(labels[row])} ({curvesByLabel[row].Count} series)",
+                Axis(row == labels.Count - 1 ? xTitle : null, range: new[] { map.X0, map.X1 }), Axis(yTitle, range: new[] { map.Y0, map.Y1 }));
+        }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = false;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
+    /// One map over every trajectory (the paper's teaser, aircraft/dataset_plot cells 6 and 8): the trajectories coloured by
+    /// label with opacity <paramref name="alpha"/>, the map over them from <paramref name="colourFrom"/> up (lower values
+    /// transparent; the paper: the map's 90th percentile) with opacity <paramref name="opacity"/>, then <paramref name="frame"/>'s
+    /// lines (e.g. runways) on top.
+    /// </summary>
+    public static PlotlyFigure MapOverTrajectories(double[][][] trajectories, IReadOnlyList<string> labels, MapPanel map, double colourFrom,
+        string? title = null, double alpha = 0.05, double opacity = 0.5, string xTitle = "x", string yTitle = "y", AxisFrame? frame = null,
+        string mapName = "map", int width = 820, int height = 680)
+    {
+        RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
+        List<string> order = Ordered(labels);
+        IReadOnlyDictionary<string, string> colours = LabelColors.For(order);
+        var traces = new List<PlotlyTrace>();
+        for (int i = 0; i < trajectories.Length; i++)
+        {
+            PlotlyTrace trace = CurveTrace(Polyline.FromTrajectory(trajectories[i]), Rgba(colours[labels[i]], alpha), "x", "y");
+            trace.Set("legendgroup", labels[i]);
+            traces.Add(trace);
+        }
+        traces.AddRange(order.Select(label => LegendEntry(label, colours[label])));
+        PlotlyTrace heatmap = HeatmapTrace(map, colourFrom, colourFrom, map.Max, "x", "y",
+            Obj(("thickness", 12), ("x", 1.01), ("len", 0.8), ("title", Obj(("text", mapName)))), opacity);
+        heatmap.Set("name", mapName);
+        traces.Add(heatmap);
+        var layout = BaseLayout(title, width, height);
+        layout["xaxis"] = Axis(xTitle, range: new[] { map.X0, map.X1 });
+        var yAxis = Axis(yTitle, range: new[] { map.Y0, map.Y1 });
+        Framed(frame, yAxis, "x", "y", traces, legend: true);
+        layout["yaxis"] = yAxis;
+        layout["showlegend"] = true;
+        layout["legend"] = Obj(("orientation", "h"), ("y", -0.12));
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
+    /// Local against global masking (the paper's local_global/pca_distance_compare figure): one grey curve per reference sample
+    /// (<paramref name="locals"/>, each named as given, e.g. <c>local 417</c>) and the global curve in red on top, over the
+    /// percentiles <paramref name="percentiles"/>. The legend shows <c>global</c> and one entry for the grey family.
+    /// </summary>
+    public static PlotlyFigure MaskingCurves(double[] percentiles, double[] global, IReadOnlyList<(string Name, double[] Y)> locals, string? title = null,
+        string xTitle = "threshold percentile", string yTitle = "distance in the latent PCA", int width = 820, int height = 480)
+    {
+        foreach ((string name, double[] y) in locals.Append(("global", global)))
+            if (y.Length != percentiles.Length) throw new ArgumentException($"Curve '{name}' has {y.Length} values for {percentiles.Length} percentiles.", nameof(locals));
+        const string grey = "#8c8c8c", red = "#d62728";
+        var traces = locals.Select(local => Trace("scatter", ("mode", "lines+markers"), ("name", local.Name), ("x", percentiles), ("y", local.Y),
+            ("line", Obj(("color", Rgba(grey, 0.7)), ("width", 1.2))), ("marker", Obj(("color", Rgba(grey, 0.7)), ("size", 4))),
+            ("legendgroup", "local"), ("showlegend", false), ("hovertemplate", local.Name + ": %{y:.3g} at p = %{x}<extra></extra>"))).ToList();
+        traces.Add(Trace("scatter", ("mode", "lines"), ("x", new double?[] { null }), ("y", new double?[] { null }), ("name", $"local ({locals.Count} reference samples)"),
+            ("legendgroup", "local"), ("showlegend", true), ("line", Obj(("color", grey), ("width", 2))), ("hoverinfo", "skip")));
+        traces.Add(Trace("scatter", ("mode", "lines+markers"), ("name", "global"), ("x", percentiles), ("y", global),
+            ("line", Obj(("color", red), ("width", 3))), ("marker", Obj(("color", red), ("size", 7))),
+            ("hovertemplate", "global: %{y:.3g} at p = %{x}<extra></extra>")));
+        var layout = BaseLayout(title, width, height);
+        var xAxis = Axis(xTitle);
+        xAxis["tickvals"] = percentiles;
+        layout["xaxis"] = xAxis;
+        layout["yaxis"] = Axis(yTitle);
+        layout["showlegend"] = true;
         return Chart(traces, layout);
     }
 
@@ -395,7 +512,8 @@ public static class Charts
                 ("colorbar", Obj(("title", Obj(("text", "saliency")))))))),
     };
 
-    private static PlotlyTrace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis, object? colourBar)
+    private static PlotlyTrace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis, object? colourBar,
+        double opacity = 0.9)
     {
         int n1 = map.Map.GetLength(0), n2 = map.Map.GetLength(1);
         double[] x = Enumerable.Range(0, n1).Select(i => map.X0 + (i + 0.5) * (map.X1 - map.X0) / n1).ToArray();
@@ -412,9 +530,26 @@ public static class Charts
             }
         }
         return Trace("heatmap", ("x", x), ("y", y), ("z", z), ("xaxis", xAxis), ("yaxis", yAxis), ("colorscale", YlOrRd),
-            ("zmin", zMin), ("zmax", zMax), ("showscale", colourBar != null), ("colorbar", colourBar), ("opacity", 0.9),
+            ("zmin", zMin), ("zmax", zMax), ("showscale", colourBar != null), ("colorbar", colourBar), ("opacity", opacity),
             ("hoverongaps", false), ("zsmooth", false));
     }
+
+    /// <summary>
+    /// Fixes a panel's aspect to <paramref name="frame"/>'s ratio (its y axis anchored to <paramref name="xAxis"/>) and adds the
+    /// frame's lines over what is drawn so far; no frame: nothing changes.
+    /// </summary>
+    private static void Framed(AxisFrame? frame, Dictionary<string, object> yAxisLayout, string xAxis, string yAxis, List<PlotlyTrace> traces, bool legend)
+    {
+        if (frame == null) return;
+        yAxisLayout["scaleanchor"] = xAxis;
+        yAxisLayout["scaleratio"] = frame.ScaleRatio;
+        foreach (ReferenceLine line in frame.Lines)
+            traces.Add(Trace("scatter", ("mode", "lines+markers"), ("name", line.Name), ("x", line.Line.X), ("y", line.Line.Y), ("xaxis", xAxis), ("yaxis", yAxis),
+                ("line", Obj(("color", ReferenceLineColour), ("width", 3))), ("marker", Obj(("color", ReferenceLineColour), ("size", 4))),
+                ("legendgroup", line.Name), ("showlegend", legend), ("hoverinfo", "name")));
+    }
+
+    private const string ReferenceLineColour = "#1a1a1a";
 
     private static object ColourBar(PanelGrid grid, int row) => Obj(("len", 1.0 / grid.Rows * 0.8), ("y", 1 - (row + 0.5) / grid.Rows),
         ("yanchor", "middle"), ("thickness", 12), ("x", 1.01));

@@ -29,6 +29,27 @@ public sealed record Polyline(double[] X, double[] Y)
     public static IReadOnlyList<Polyline> FromTrajectories(double[][][] trajectories) => trajectories.Select(FromTrajectory).ToList();
 }
 
+/// <summary>
+/// A named line drawn over every panel of a map figure, e.g. a runway over the flights that land on it; its name shows in the
+/// legend and on hover.
+/// </summary>
+/// <param name="Name">Legend and hover text, e.g. <c>runway 16/34</c>.</param>
+/// <param name="Line">The line's points, in the panel's coordinates.</param>
+public sealed record ReferenceLine(string Name, Polyline Line);
+
+/// <summary>
+/// How the x and y axes of a trajectory figure relate: y spans <paramref name="ScaleRatio"/> times the pixels per unit of x
+/// (1 = equal aspect; 1/cos(latitude) keeps distances true for longitude × latitude), with <paramref name="Lines"/> drawn
+/// over every panel.
+/// </summary>
+/// <param name="ScaleRatio">Pixels per y unit over pixels per x unit (plotly's <c>scaleratio</c>).</param>
+/// <param name="Lines">Lines drawn over every panel (none by default).</param>
+public sealed record AxisFrame(double ScaleRatio, IReadOnlyList<ReferenceLine> Lines)
+{
+    /// <summary>Equal aspect, no lines.</summary>
+    public static AxisFrame Equal { get; } = new(1, []);
+}
+
 /// <summary>How the global map figures look; the defaults are the paper's time-series settings.</summary>
 public sealed record GlobalMapStyle
 {
@@ -61,4 +82,7 @@ public sealed record GlobalMapStyle
 
     /// <summary>y axis title of every panel (e.g. "value", "y").</summary>
     public string? YTitle { get; init; }
+
+    /// <summary>The aspect and the lines over every panel (e.g. degrees with runways); null: each axis fits its panel.</summary>
+    public AxisFrame? Frame { get; init; }
 }

@@ -5,7 +5,7 @@ namespace Saliency.Notebook.SanityChecks;
 
 /// <summary>One row of <see cref="LocalMaskingCheck"/>: one reference sample's mask at one percentile.</summary>
 /// <param name="Label">The class.</param>
-/// <param name="Reference">The reference sample (dataset index).</param>
+/// <param name="Reference">The reference sample: its row in the dataset (<see cref="SanityData.SourceRow"/>), also when the check ran on a sample of it.</param>
 /// <param name="Percentile">The percentile p of the reference's own PC1 map.</param>
 /// <param name="Threshold">percentile(map, p).</param>
 /// <param name="KeptSteps">Steps kept (map &gt; threshold).</param>
@@ -86,11 +86,11 @@ public sealed class LocalMaskingCheck : LatentPerturbationCheck
                 for (int p = 0; p < percentileCount; p++)
                 {
                     int row = r * percentileCount + p;
-                    rows.Add(new LocalMaskingRow(label, (int)references[r], Percentiles[p], thresholds[row], (int)kept[row], distances[row]));
+                    rows.Add(new LocalMaskingRow(label, (int)data.SourceRow(references[r]), Percentiles[p], thresholds[row], (int)kept[row], distances[row]));
                     curve[p] = distances[row];
                     meanCurve[p] += distances[row] / references.Length;
                 }
-                series.Add(new CurveSeries($"{label} / sample {references[r]}", curve));
+                series.Add(new CurveSeries($"{label} / sample {data.SourceRow(references[r])}", curve));
             }
             series.Add(new CurveSeries($"{label} (mean of {references.Length})", meanCurve));
             summary[$"{label}.references"] = references.Length;

@@ -42,8 +42,17 @@ public sealed record SanityData(Tensor X, IReadOnlyList<string> Labels, string D
         rows.Sort();
         Tensor sampled;
         using (NewDisposeScope()) sampled = X.index_select(0, tensor(rows.ToArray())).DetachFromDisposeScope();
-        return new SanityData(sampled, rows.Select(i => Labels[(int)i]).ToArray(), DatasetName);
+        return new SanityData(sampled, rows.Select(i => Labels[(int)i]).ToArray(), DatasetName) { SourceRows = rows.Select(SourceRow).ToArray() };
     }
+
+    /// <summary>
+    /// The dataset row of each sample when these data are a <see cref="Sample"/> of a dataset, so that a check names samples by
+    /// their index in the dataset; null: sample i is row i.
+    /// </summary>
+    public IReadOnlyList<long>? SourceRows { get; init; }
+
+    /// <summary>The dataset row of sample <paramref name="i"/> (see <see cref="SourceRows"/>).</summary>
+    public long SourceRow(long i) => SourceRows is { } rows ? rows[(int)i] : i;
 
     /// <summary>The distinct labels in numpy.unique order.</summary>
     public IReadOnlyList<string> ClassNames => LabelOrder.Distinct(Labels);

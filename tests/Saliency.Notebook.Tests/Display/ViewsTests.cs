@@ -309,5 +309,25 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         Assert.Equal(75, sampled.X.shape[0]);
         Assert.All(all.ClassNames, label => Assert.Equal(25, sampled.Labels.Count(l => l == label)));
         Assert.Same(all, all.Sample(1000));
+        var rows = Enumerable.Range(0, 75).Select(i => sampled.SourceRow(i)).ToList();       // each sample's row in the dataset
+        Assert.Equal(rows.Order(), rows);
+        Assert.All(Enumerable.Range(0, 75), i => Assert.Equal(all.Labels[(int)rows[i]], sampled.Labels[i]));
+        Assert.Equal(rows, Enumerable.Range(0, 75).Select(i => sampled.Sample(25).SourceRow(i)));   // a sample of a sample keeps the dataset rows
+    }
+
+    [Fact]
+    public void Local_against_global_masking_draws_one_red_global_curve_over_a_grey_curve_per_reference_named_by_its_dataset_row()
+    {
+        var inputs = new SanityCheckInputs { Model = fixture.SymbolsModel.Model, Data = SanityData.From(fixture.Symbols).Sample(25), Labels = new[] { "\\Omega" } };
+        SanityCheckResult global = SanityCheckRegistry.Get("global-masking").Run(inputs);
+        SanityCheckResult local = SanityCheckRegistry.Get("local-masking").Run(inputs);
+
+        FigureJson figure = Json(Views.MaskingComparison(global, local).Figures.Single());
+        var locals = figure.Data.Where(t => System.Text.RegularExpressions.Regex.IsMatch((string?)t["name"] ?? "", @"^local \d+$")).ToList();
+        Assert.Equal(20, locals.Count);
+        Assert.All(locals, t => Assert.Equal("\\Omega", fixture.Symbols.Labels[int.Parse(((string)t["name"]!)[6..])]));
+        JsonObject red = figure.Data.Single(t => (string?)t["name"] == "global");
+        Assert.Equal(global.Curves.Single().Series.Single().Y.Select(y => (float)y), red["y"]!.AsArray().Select(v => (float)(double)v!));   // written at float32 precision
+        Assert.Throws<ArgumentException>(() => Views.MaskingComparison(local, global));
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using Saliency.Notebook.Data.Geo;
 using Saliency.Notebook.IO;
 
 namespace Saliency.Notebook.Data.Datasets;
@@ -59,6 +60,15 @@ public sealed record DatasetInfo
     /// than all trajectories in one panel coloured by label (aircraft).
     /// </summary>
     public bool DatasetPlotAlongTime { get; init; }
+
+    /// <summary>
+    /// For flights stored as MinMax-scaled longitude and latitude (aircraft, aircraft-flyover): how to get degrees back, so
+    /// that figures draw them over the ground; null for data that are not positions on Earth.
+    /// </summary>
+    public DegreeScaling? Degrees { get; init; }
+
+    /// <summary>Runways to draw over the flights when they are drawn in <see cref="Degrees"/> (Zurich's for the paper's aircraft data); none by default.</summary>
+    public IReadOnlyList<Runway> Runways { get; init; } = [];
 
     /// <summary>The paper's colour per label (hex), from its plotting code.</summary>
     public required IReadOnlyDictionary<string, string> LabelColors { get; init; }
@@ -141,8 +151,10 @@ public static class DatasetRegistry
         ChannelNames = ["longitude", "latitude"],
         ClassNames = ["East", "South", "West"],
         PlotKind = PlotKind.Trajectory,
-        XAxisTitle = "longitude (scaled to [-1, 1])",
-        YAxisTitle = "latitude (scaled to [-1, 1])",
+        XAxisTitle = "longitude (°E)",
+        YAxisTitle = "latitude (°N)",
+        Degrees = DegreeScaling.Aircraft,
+        Runways = Geo.Runways.Zurich,
         LabelColors = DatasetInfo.Colors(("East", "#1f77b4"), ("West", "#e41a1c"), ("South", "#4daf4a"), ("Flyover", "#000000")),
         ExpectedCount = 900,
         SequenceLength = 200,
@@ -159,8 +171,10 @@ public static class DatasetRegistry
         ChannelNames = ["longitude", "latitude"],
         ClassNames = ["East", "Flyover", "South", "West"],
         PlotKind = PlotKind.Trajectory,
-        XAxisTitle = "longitude (scaled to [-1, 1])",
-        YAxisTitle = "latitude (scaled to [-1, 1])",
+        XAxisTitle = "longitude (°E)",
+        YAxisTitle = "latitude (°N)",
+        Degrees = DegreeScaling.Flyover,
+        Runways = Geo.Runways.Zurich,
         LabelColors = DatasetInfo.Colors(("East", "#1f77b4"), ("West", "#e41a1c"), ("South", "#4daf4a"), ("Flyover", "#000000")),
         ExpectedCount = 1183,
         SequenceLength = 200,
