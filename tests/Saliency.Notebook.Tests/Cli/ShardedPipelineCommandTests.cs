@@ -62,6 +62,42 @@ public class ShardedPipelineCommandTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Fact]
+    public async Task A_worker_stopped_by_the_schedulers_SIGTERM_leaves_no_partial()
+    {
+        // A scheduler's time limit or cancel sends SIGTERM: the pass stops between chunks, writes nothing and exits 143, so the
+        // shard is simply run again. 50,000 eog-shaped series keep the worker busy for seconds;
+        // the signal goes once the pass has started.
+        string dir = Directory.CreateTempSubdirectory("sharded-sigterm-").FullName;
+        try
+        {
+            string values = Path.Combine(dir, "series.npy"), labels = Path.Combine(dir, "labels.txt"), parts = Path.Combine(dir, "parts");
+            var random = new Random(3);
+            NpyWriter.Write(values, Enumerable.Range(0, 50_000 * 200).Select(_ => (float)random.NextDouble()).ToArray(), 50_000, 200, 1);
+            File.WriteAllLines(labels, Enumerable.Range(0, 50_000).Select(i => (i % 3).ToString()));
+            var start = new ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string arg in new[] { "pipeline", "moments", "--checkpoint", OriginalFiles.Checkpoint("eog"), "--data", values, "--labels", labels, "--shard", "1/1", "--out", parts })
+                start.ArgumentList.Add(arg);
+            using var worker = Process.Start(start)!;
+            Task<string> error = worker.StandardError.ReadToEndAsync(), output = worker.StandardOutput.ReadToEndAsync();
+            // The pass opens its latents file (a hidden temporary one until it completes) when it starts: then the signal.
+            var clock = Stopwatch.StartNew();
+            while (!worker.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3)
+                   && !(Directory.Exists(parts) && Directory.EnumerateFiles(parts).Any(f => Path.GetFileName(f).StartsWith(".latents-", StringComparison.Ordinal))))
+                await Task.Delay(20);
+            if (worker.HasExited) Assert.Fail($"the worker ended before the signal: {await error}");
+            Assert.Equal(0, Kill(worker.Id, 15));
+            await worker.WaitForExitAsync();
+            Assert.True(worker.ExitCode == 143, $"exit {worker.ExitCode}: {await error}\n{await output}");
+            Assert.Contains("saliency pipeline moments: stopped by SIGTERM; no partial was written; run the shard again.", await error);
+            Assert.Empty(Directory.GetFileSystemEntries(parts));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     private sealed record WorkerShard(string Text, Dictionary<string, string> Env);
 
     /// <summary>The four workers: shards 1 and 2 by number, 3 as a Kubernetes Indexed Job's pod, 4 as a Slurm array task.</summary>
