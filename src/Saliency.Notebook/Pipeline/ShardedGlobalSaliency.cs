@@ -67,7 +67,7 @@ public static class ShardedGlobalSaliency
         manifest["affine_residual"] = encoded.AffineResidual;
         manifest["latents"] = new JsonObject { ["file"] = latentsName, ["sha256"] = ShardFiles.Sha256(Path.Combine(partialsFolder, latentsName)) };
         manifest["device"] = device.ToString();
-        manifest["seconds"] = seconds;
+        manifest["seconds"] = new JsonObject { ["encode"] = encoded.Seconds, ["total"] = seconds };
         int d = model.LatentDim;
         var scatter = new double[d * d];
         Buffer.BlockCopy(moments.Scatter, 0, scatter, 0, scatter.Length * sizeof(double));
@@ -123,7 +123,7 @@ public static class ShardedGlobalSaliency
             {
                 ["index"] = m["shard"]!["index"]!.GetValue<int>(), ["first_row"] = m["rows"]!["first"]?.DeepClone(), ["rows"] = m["rows"]!["count"]!.GetValue<long>(),
                 ["content_sha256"] = (string?)m["content_sha256"], ["latents"] = m["latents"]!.DeepClone(), ["device"] = (string?)m["device"],
-                ["seconds"] = m["seconds"]!.GetValue<double>(),
+                ["encode_seconds"] = m["seconds"]!["encode"]!.GetValue<double>(),
             });
         }
         if (moments.Count < 2) throw new ArgumentException($"The shards hold {moments.Count} sample(s) together; the PCA needs at least 2.");
@@ -248,7 +248,7 @@ public static class ShardedGlobalSaliency
             gradCam += seconds["gradcam"]!.GetValue<double>();
             projection += seconds["projection"]!.GetValue<double>();
             binning += seconds["binning"]!.GetValue<double>();
-            encode += records[index]["seconds"]!.GetValue<double>();
+            encode += records[index]["encode_seconds"]!.GetValue<double>();
             affine &= (string?)m["gradcam_path"] == PathName(GradCamPath.AffineHead);
             devices.Add((string)m["device"]!);
         }

@@ -175,36 +175,32 @@ public static class StreamingGlobalSaliency
         var max = Enumerable.Repeat(double.NegativeInfinity, source.Channels).ToArray();
         double residual = 0;
         long samples = 0;
-        foreach (var chunk in source.Chunks())
-            using (chunk)
+        foreach (var chunk in CheckedChunks(source, onChunk, cancellation))
+        {
+            using var scope = NewDisposeScope();
+            var x = chunk.X.to(device);
+            Tensor latents;
+            if (affine is not null)
             {
-                cancellation.ThrowIfCancellationRequested();
-                CheckChunk(source, chunk);
-                onChunk?.Invoke(chunk);
-                using var scope = NewDisposeScope();
-                var x = chunk.X.to(device);
-                Tensor latents;
-                if (affine is not null)
-                {
-                    (latents, double chunkResidual) = affine.EncodeChecked(x);
-                    LatentEncoding.EnsureFinite(latents, samples);     // PosteriorMeans checks the general path's itself
-                    residual = Math.Max(residual, chunkResidual);
-                }
-                else latents = model.PosteriorMeans(x, device, batchSize, firstSampleIndex: samples);
-                var cpuLatents = latents.to(ScalarType.Float32).cpu();
-                moments.Add(cpuLatents);
-                latentsSink?.Invoke(cpuLatents);
-                foreach (var label in chunk.Labels) labels.Add(label);
-                var chunkMin = chunk.X.amin(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
-                var chunkMax = chunk.X.amax(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
-                for (int c = 0; c < source.Channels; c++)
-                {
-                    min[c] = Math.Min(min[c], chunkMin[c]);
-                    max[c] = Math.Max(max[c], chunkMax[c]);
-                }
-                samples += chunk.Count;
-                progress?.Report(new StreamingProgress("encode", samples, source.Count));
+                (latents, double chunkResidual) = affine.EncodeChecked(x);
+                LatentEncoding.EnsureFinite(latents, samples);     // PosteriorMeans checks the general path's itself
+                residual = Math.Max(residual, chunkResidual);
             }
+            else latents = model.PosteriorMeans(x, device, batchSize, firstSampleIndex: samples);
+            var cpuLatents = latents.to(ScalarType.Float32).cpu();
+            moments.Add(cpuLatents);
+            latentsSink?.Invoke(cpuLatents);
+            foreach (var label in chunk.Labels) labels.Add(label);
+            var chunkMin = chunk.X.amin(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
+            var chunkMax = chunk.X.amax(new long[] { 0, 2 }).to(ScalarType.Float64).data<double>().ToArray();
+            for (int c = 0; c < source.Channels; c++)
+            {
+                min[c] = Math.Min(min[c], chunkMin[c]);
+                max[c] = Math.Max(max[c], chunkMax[c]);
+            }
+            samples += chunk.Count;
+            progress?.Report(new StreamingProgress("encode", samples, source.Count));
+        }
         return new EncodedPass(moments, labels, min, max, samples, affine is null ? null : residual, Lap(clock, device));
     }
 
@@ -231,32 +227,41 @@ public static class StreamingGlobalSaliency
         GradCam? general = affine is null ? new GradCam(model, layer) : null;
         double gradCamSeconds = 0, projectionSeconds = 0, binningSeconds = 0;
         long seen = 0;
+        foreach (var chunk in CheckedChunks(source, onChunk, cancellation))
+        {
+            using var scope = NewDisposeScope();
+            var x = chunk.X.to(device);
+            var gradCam = affine is not null
+                ? affine.Maps(x)
+                : general!.Attribute(x, batchSize: batchSize).Values.to(ScalarType.Float32);
+            gradCamSeconds += Lap(clock, device);
+            var projections = pca.ProjectMaps(gradCam).to(ScalarType.Float32);
+            sinks?.GradCam?.Invoke(gradCam);
+            sinks?.Projections?.Invoke(projections);
+            projectionSeconds += Lap(clock, device);
+            var index = new int[chunk.Count];
+            for (int i = 0; i < index.Length; i++)
+                index[i] = labelIndex.TryGetValue(chunk.Labels[i], out int l) ? l
+                    : throw new InvalidOperationException($"Dataset '{source.Name}' gave label '{chunk.Labels[i]}' on its second pass only: a chunked source must give the same data on every pass.");
+            accumulator.Add(chunk.X.permute(0, 2, 1), projections, index);
+            seen += chunk.Count;
+            binningSeconds += Lap(clock, device);
+            progress?.Report(new StreamingProgress("maps", seen, total));
+        }
+        return new MappedPass(seen, gradCamSeconds, projectionSeconds, binningSeconds);
+    }
+
+    /// <summary>The source's chunks, each checked against its declared shape and shown to <paramref name="onChunk"/>, disposed once the caller moves on; the pass stops between chunks when cancelled.</summary>
+    private static IEnumerable<SeriesChunk> CheckedChunks(IChunkedSeries source, Action<SeriesChunk>? onChunk, CancellationToken cancellation)
+    {
         foreach (var chunk in source.Chunks())
             using (chunk)
             {
                 cancellation.ThrowIfCancellationRequested();
                 CheckChunk(source, chunk);
                 onChunk?.Invoke(chunk);
-                using var scope = NewDisposeScope();
-                var x = chunk.X.to(device);
-                var gradCam = affine is not null
-                    ? affine.Maps(x)
-                    : general!.Attribute(x, batchSize: batchSize).Values.to(ScalarType.Float32);
-                gradCamSeconds += Lap(clock, device);
-                var projections = pca.ProjectMaps(gradCam).to(ScalarType.Float32);
-                sinks?.GradCam?.Invoke(gradCam);
-                sinks?.Projections?.Invoke(projections);
-                projectionSeconds += Lap(clock, device);
-                var index = new int[chunk.Count];
-                for (int i = 0; i < index.Length; i++)
-                    index[i] = labelIndex.TryGetValue(chunk.Labels[i], out int l) ? l
-                        : throw new InvalidOperationException($"Dataset '{source.Name}' gave label '{chunk.Labels[i]}' on its second pass only: a chunked source must give the same data on every pass.");
-                accumulator.Add(chunk.X.permute(0, 2, 1), projections, index);
-                seen += chunk.Count;
-                binningSeconds += Lap(clock, device);
-                progress?.Report(new StreamingProgress("maps", seen, total));
+                yield return chunk;
             }
-        return new MappedPass(seen, gradCamSeconds, projectionSeconds, binningSeconds);
     }
 
     private static void CheckChunk(IChunkedSeries source, SeriesChunk chunk)
