@@ -231,6 +231,44 @@ public static class Charts
     }
 
     /// <summary>
+    /// Several methods' global maps of one component side by side: rows = labels, columns = methods, each panel as in
+    /// <see cref="GlobalMapGrid"/> (the label's curves in black under its map), all on one [0, 1] colour range with one colour bar.
+    /// A column flagged in <paramref name="frequencyColumns"/> holds maps over frequency bins (x) without curves under them.
+    /// <paramref name="maps"/> is [label, method].
+    /// </summary>
+    public static PlotlyFigure MethodMapGrid(IReadOnlyList<string> methods, IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel,
+        MapPanel[,] maps, IReadOnlyList<bool> frequencyColumns, GlobalMapStyle? style = null)
+    {
+        style ??= new GlobalMapStyle();
+        RequireSameCount(curvesByLabel.Count, labels.Count, "curve groups", "labels");
+        RequireSameCount(maps.GetLength(0), labels.Count, "map rows", "labels");
+        RequireSameCount(maps.GetLength(1), methods.Count, "map columns", "methods");
+        RequireSameCount(frequencyColumns.Count, methods.Count, "column kinds", "methods");
+        var grid = new PanelGrid(labels.Count, methods.Count, horizontalGap: 0.03, verticalGap: 0.1);
+        var layout = BaseLayout(style.Title, style.PanelWidth * methods.Count + 120, style.PanelHeight * labels.Count + 110);
+        var annotations = new List<object>();
+        var traces = new List<PlotlyTrace>();
+        for (int l = 0; l < labels.Count; l++)
+            for (int m = 0; m < methods.Count; m++)
+            {
+                (string x, string y) = grid.AxisIds(l, m);
+                MapPanel map = maps[l, m];
+                bool frequency = frequencyColumns[m];
+                if (!frequency) traces.AddRange(curvesByLabel[l].Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
+                traces.Add(HeatmapTrace(map, style.TransparentBelow, 0, 1, x, y, l == 0 && m == methods.Count - 1 ? ColourBar(new PanelGrid(1, 1), 0) : null));
+                bool invert = style.InvertY && !frequency;
+                string? xTitle = l == labels.Count - 1 ? frequency ? "frequency bin" : style.XTitle : null;
+                string? yTitle = m == 0 ? style.YTitle : null;
+                grid.AddPanel(layout, annotations, l, m, $"{methods[m]}, {LabelText.Display(labels[l])}",
+                    Axis(xTitle, range: new[] { map.X0, map.X1 }),
+                    Axis(yTitle, reversed: invert, range: invert ? new[] { map.Y1, map.Y0 } : new[] { map.Y0, map.Y1 }));
+            }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = false;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
     /// Latent PCA scatter: PC1 against PC2 scores (N, ≥2) coloured by label, with the explained variance ratio of
     /// each component in its axis title. <paramref name="reverseX"/> as in the brushing tool.
     /// </summary>
