@@ -25,9 +25,10 @@ public static partial class Views
         var table = new HtmlTable(new[] { "target", "max |Σ attr − (f(x) − f(x₀))|", "max |f(x) − f(x₀)|", "relative" },
             rows.Select(r => (IReadOnlyList<object?>)new object?[] { r.Target, E(r.MaxAbsError), E(r.MaxAbsChange), E(r.Relative) }).ToList());
         CompletenessRow worst = rows.MaxBy(r => double.IsNaN(r.Relative) ? -1 : r.Relative)!;
+        double overall = rows.Max(r => r.MaxAbsError) / rows.Max(r => r.MaxAbsChange);
         return new KitView($"Completeness of {attribution.Method}")
             .Note(string.Create(CultureInfo.InvariantCulture,
-                $"Over {attribution.Count} samples and {rows.Count} targets the attributions add up to the change of the target within {worst.Relative:P2} of the largest change (worst: {worst.Target}); the rest is the quadrature error of the {attribution.Settings}."))
+                $"Over {attribution.Count} samples and {rows.Count} targets the largest completeness error is {overall:P2} of the largest change of any target, and at most {worst.Relative:P2} of a target's own largest change (worst: {worst.Target}): the error of the quadrature ({attribution.Settings}) over a path with ReLU kinks."))
             .Add(table);
     }
 

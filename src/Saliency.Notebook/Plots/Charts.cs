@@ -259,9 +259,9 @@ public static class Charts
                 bool invert = style.InvertY && !frequency;
                 string? xTitle = l == labels.Count - 1 ? frequency ? "frequency bin" : style.XTitle : null;
                 string? yTitle = m == 0 ? style.YTitle : null;
-                grid.AddPanel(layout, annotations, l, m, $"{methods[m]}, {LabelText.Display(labels[l])}",
-                    Axis(xTitle, range: new[] { map.X0, map.X1 }),
-                    Axis(yTitle, reversed: invert, range: invert ? new[] { map.Y1, map.Y0 } : new[] { map.Y0, map.Y1 }));
+                var yAxis = Axis(frequency ? null : yTitle, reversed: invert, range: invert ? new[] { map.Y1, map.Y0 } : new[] { map.Y0, map.Y1 });
+                if (frequency) yAxis["showticklabels"] = false;                       // a strip over frequency bins: its height means nothing
+                grid.AddPanel(layout, annotations, l, m, $"{methods[m]}, {LabelText.Display(labels[l])}", Axis(xTitle, range: new[] { map.X0, map.X1 }), yAxis);
             }
         layout["annotations"] = annotations;
         layout["showlegend"] = false;
@@ -348,7 +348,7 @@ public static class Charts
     }
 
     /// <summary>
-    /// A plain heatmap of <paramref name="z"/> [row, column] (YlOrRd, colour bar), row 0 at the top, e.g. one sample's
+    /// A plain heatmap of <paramref name="z"/> [row, column] (YlOrRd, or coolwarm centred on 0 when it holds both signs; colour bar), row 0 at the top, e.g. one sample's
     /// |GradCAM| with a row per latent dimension and a column per time step.
     /// </summary>
     public static PlotlyFigure Heatmap(double[,] z, string? title = null, string? xTitle = null, string? yTitle = null,
@@ -362,8 +362,10 @@ public static class Charts
         layout["xaxis"] = Axis(xTitle, showGrid: false);
         layout["yaxis"] = Axis(yTitle, reversed: true, showGrid: false);
         layout["showlegend"] = false;
-        return Chart(new[] { Trace("heatmap", ("z", values), ("x", Steps(columns)), ("y", y), ("colorscale", YlOrRd), ("zsmooth", false),
-            ("colorbar", Obj(("thickness", 12)))) }, layout);
+        // Signed values (Grad-SLAM, input gradients) on a diverging scale centred on 0, so the sign reads at a glance; sign-free ones on YlOrRd.
+        bool signed = z.Cast<double>().Any(v => v < 0) && z.Cast<double>().Any(v => v > 0);
+        return Chart(new[] { Trace("heatmap", ("z", values), ("x", Steps(columns)), ("y", y), ("colorscale", signed ? Coolwarm : YlOrRd),
+            ("zmid", signed ? (object)0.0 : null), ("zsmooth", false), ("colorbar", Obj(("thickness", 12)))) }, layout);
     }
 
     /// <summary>
