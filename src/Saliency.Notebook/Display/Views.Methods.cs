@@ -65,10 +65,12 @@ public static partial class Views
             ?? throw new ArgumentException("At least one method over time steps is needed to draw the maps.", nameof(comparison));
         if (component < 0 || component >= reference.Maps.ComponentCount)
             throw new ArgumentOutOfRangeException(nameof(component), component, $"The maps have {reference.Maps.ComponentCount} components.");
+        double hidden = new GlobalMapStyle().TransparentBelow;
+        var frequencyBins = methods.Select(m => m.FrequencyProfiles is { } profiles ? ShownBins(profiles, component, hidden) : 0).ToArray();
         var panels = new MapPanel[labels.Count, methods.Count];
         for (int l = 0; l < labels.Count; l++)
             for (int m = 0; m < methods.Count; m++)
-                panels[l, m] = methods[m].Binned is { } binned ? Panel(binned.Maps, binned.Maps.Map(labels[l], component)) : FrequencyPanel(methods[m].FrequencyProfiles!, l, component);
+                panels[l, m] = methods[m].Binned is { } binned ? Panel(binned.Maps, binned.Maps.Map(labels[l], component)) : FrequencyPanel(methods[m].FrequencyProfiles!, l, component, frequencyBins[m]);
         bool series = reference.Variant == MapVariant.TimeSeries;
         (IReadOnlyList<IReadOnlyList<Polyline>> curves, _) = CurvesByLabel(reference.Variant, data, labels, DefaultMaxCurvesPerLabel);
         GlobalMapStyle style = Style(reference.Variant, data, FewCurvesAlpha) with
@@ -81,14 +83,24 @@ public static partial class Views
         var chart = Charts.MethodMapGrid(methods.Select(m => m.Method).ToArray(), labels, curves, panels, methods.Select(m => m.Axis == AttributionAxis.Frequency).ToArray(), style);
         return new KitView(null)
             .Note(string.Create(CultureInfo.InvariantCulture,
-                $"Each method's sign-free maps towards every latent dimension projected on PC{component + 1} and binned as step 5 ({reference.GridSize} bins, sigma {F(reference.Sigma)}), each panel scaled to [0, 1]; {string.Join(", ", methods.Where(m => m.Axis == AttributionAxis.Frequency).Select(m => m.Method).DefaultIfEmpty("no method"))} over rfft frequency bins. Projection and binning of all {methods.Count} methods: {comparison.Seconds:F2} s."))
+                $"Each method's sign-free maps towards every latent dimension projected on PC{component + 1} and binned as step 5 ({reference.GridSize} bins, sigma {F(reference.Sigma)}), each panel scaled to [0, 1]; {string.Join("; ", methods.Select((m, i) => (m, i)).Where(p => p.m.FrequencyProfiles is not null).Select(p => $"{p.m.Method} over rfft frequency bins 0 … {frequencyBins[p.i] - 1} of {p.m.FrequencyProfiles!.GetLength(2)} (each label's mean |projection| per bin; the higher bins stay below {hidden:0.##} of the peak)").DefaultIfEmpty("no method over frequency bins"))}. Projection and binning of all {methods.Count} methods: {comparison.Seconds:F2} s."))
             .Add(Figure.FromChart(chart, $"{comparison.Dataset}-method-maps-pc{component + 1}"));
     }
 
-    /// <summary>A label's frequency profile as a one-row map over bins 0 … F−1.</summary>
-    private static MapPanel FrequencyPanel(double[,,] profiles, int label, int component)
+    /// <summary>
+    /// How many of the lowest frequency bins to draw: up to the last bin that some label shows (≥ <paramref name="hidden"/> of its
+    /// peak) and a few more, at least 8, so a profile held by the first bins (an offset: eog's DC bin) is not a one-pixel line.
+    /// </summary>
+    private static int ShownBins(double[,,] profiles, int component, double hidden)
     {
         int bins = profiles.GetLength(2);
+        int last = Enumerable.Range(0, bins).LastOrDefault(f => Enumerable.Range(0, profiles.GetLength(0)).Any(l => profiles[l, component, f] >= hidden));
+        return Math.Min(bins, Math.Max(8, last + 4));
+    }
+
+    /// <summary>A label's frequency profile as a one-row map over bins 0 … <paramref name="bins"/>−1.</summary>
+    private static MapPanel FrequencyPanel(double[,,] profiles, int label, int component, int bins)
+    {
         var map = new double[bins, 1];
         for (int f = 0; f < bins; f++) map[f, 0] = Math.Round(profiles[label, component, f], 4);
         return new MapPanel(map, -0.5, bins - 0.5, 0, 1);

@@ -85,6 +85,15 @@ public sealed partial class MethodsNotebookTests : IDisposable
         Assert.DoesNotContain("System.Collections.Generic", randomisation);
     }
 
+    [Fact]
+    public void Reproduce_runs_the_methods_notebooks_with_each_datasets_paper_notebook_in_name_order()
+    {
+        var plan = Reproduction.Plan(Path.Combine(TestData.RepoRoot, "notebooks"), new[] { "symbols", "eog" });
+
+        Assert.Equal(new[] { "symbols/methods.ipynb", "symbols/symbols.ipynb", "eog/eog.ipynb", "eog/methods.ipynb" },
+            plan.Select(p => $"{p.Dataset}/{Path.GetFileName(p.Notebook)}"));
+    }
+
     [GeneratedRegex(@"largest completeness error is ([0-9.]+) %")]
     private static partial Regex CompletenessPercent();
 
