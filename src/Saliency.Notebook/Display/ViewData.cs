@@ -9,10 +9,15 @@ namespace Saliency.Notebook.Display;
 /// <summary>The conversions every view shares: tensors to managed series and rows, fact tables and number formatting.</summary>
 internal static class ViewData
 {
-    /// <summary>A two-column table of the facts that are known (null values left out).</summary>
+    /// <summary>A two-column table of the facts that are known (null values left out; lists of names joined by commas).</summary>
     internal static HtmlTable FactTable(IReadOnlyList<(string Name, object? Value)> facts, string nameColumn = "property", string valueColumn = "value") =>
         new(new[] { nameColumn, valueColumn },
-            facts.Where(f => f.Value != null).Select(f => (IReadOnlyList<object?>)new object?[] { f.Name, f.Value is double d ? F(d) : f.Value }).ToList());
+            facts.Where(f => f.Value != null).Select(f => (IReadOnlyList<object?>)new object?[] { f.Name, f.Value switch
+            {
+                double d => F(d),
+                IEnumerable<string> names => string.Join(", ", names),   // e.g. a check's passing methods, not the list's type name
+                var value => value,
+            } }).ToList());
 
     /// <summary>A value as invariant text (doubles to 5 significant digits).</summary>
     internal static string Format(object? value) => value switch

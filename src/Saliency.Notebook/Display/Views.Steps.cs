@@ -58,7 +58,8 @@ public static partial class Views
         facts.Add(("device", attribution.Device));
         facts.Add(($"values ({attribution.Layout})", $"({string.Join(", ", shape)})"));
         facts.Add(("seconds", Math.Round(attribution.Seconds, 3)));
-        facts.Add(("samples per second", Math.Round(n / Math.Max(attribution.Seconds, 1e-9))));
+        double rate = n / Math.Max(attribution.Seconds, 1e-9);
+        facts.Add(("samples per second", Math.Round(rate, rate < 10 ? 2 : 0)));             // the slow methods (IG, CSDA) explain a few per second
         if (attribution.CompletenessError is { } error)
             facts.Add(("largest |completeness error|", ToArray(error.abs().max().unsqueeze(0))[0].ToString("0.###e+0", CultureInfo.InvariantCulture)));
         var view = new KitView(title ?? (attribution.Method == "gradcam" ? "Step 2 · |GradCAM| towards every latent dimension" : $"{attribution.Method} towards the latent targets"))

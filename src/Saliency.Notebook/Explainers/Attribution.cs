@@ -102,6 +102,41 @@ public sealed class Attribution : IDisposable
     /// </summary>
     public Tensor PerInputCell() => Values.dim() == 4 ? Values.pow(2).sum(3).sqrt() : Values.alias();
 
+    /// <summary>
+    /// For a path method (<see cref="CompletenessError"/> set): per target, the largest |Σ attributions − (f(x) − f(baseline))| over
+    /// the samples, the largest |f(x) − f(baseline)| (Σ attributions − error) and their ratio: completeness holds when the ratio is small.
+    /// </summary>
+    public IReadOnlyList<CompletenessRow> CompletenessByTarget()
+    {
+        if (CompletenessError is null) throw new InvalidOperationException($"{Method} is not a path method: it has no completeness error.");
+        using var scope = torch.NewDisposeScope();
+        var error = CompletenessError.to(ScalarType.Float64).cpu();                                     // (N, T)
+        var total = Values.to(ScalarType.Float64).cpu();
+        var sums = total.dim() == 4 ? total.sum(new long[] { 1, 2 }) : total.sum(1);                      // (N, T)
+        double[] largestError = error.abs().amax(new long[] { 0 }).data<double>().ToArray();
+        double[] largestChange = (sums - error).abs().amax(new long[] { 0 }).data<double>().ToArray();
+        return TargetNames.Select((name, t) => new CompletenessRow(name, largestError[t], largestChange[t],
+            largestChange[t] > 0 ? largestError[t] / largestChange[t] : double.NaN)).ToArray();
+    }
+
+    /// <summary>
+    /// Per target, the largest |this − <paramref name="reference"/>| over every sample and position and the largest |reference|, for two
+    /// attributions of one layout (e.g. CSDA against the autograd input gradient).
+    /// </summary>
+    public IReadOnlyList<AgreementRow> DifferenceFrom(Attribution reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (!Values.shape.SequenceEqual(reference.Values.shape))
+            throw new ArgumentException($"{Method} is [{string.Join(", ", Values.shape)}] but {reference.Method} is [{string.Join(", ", reference.Values.shape)}]: compare attributions of one layout.", nameof(reference));
+        using var scope = torch.NewDisposeScope();
+        var mine = Values.to(ScalarType.Float64).cpu();
+        var theirs = reference.Values.to(ScalarType.Float64).cpu();
+        long targets = Values.shape[^1];
+        double[] difference = (mine - theirs).abs().reshape(-1, targets).amax(new long[] { 0 }).data<double>().ToArray();
+        double[] scale = theirs.abs().reshape(-1, targets).amax(new long[] { 0 }).data<double>().ToArray();
+        return TargetNames.Select((name, t) => new AgreementRow(name, difference[t], scale[t], scale[t] > 0 ? difference[t] / scale[t] : double.NaN)).ToArray();
+    }
+
     /// <summary>Moves the tensors to the dispose scope outside the current one (for an explainer that computed inside its own).</summary>
     internal Attribution MoveToOuterDisposeScope()
     {
@@ -121,3 +156,17 @@ public sealed class Attribution : IDisposable
         CompletenessError?.Dispose();
     }
 }
+
+/// <summary>One target's completeness of a path method (<see cref="Attribution.CompletenessByTarget"/>).</summary>
+/// <param name="Target">The target's name.</param>
+/// <param name="MaxAbsError">Largest |Σ attributions − (f(x) − f(baseline))| over the samples.</param>
+/// <param name="MaxAbsChange">Largest |f(x) − f(baseline)| over the samples.</param>
+/// <param name="Relative"><paramref name="MaxAbsError"/> / <paramref name="MaxAbsChange"/>.</param>
+public sealed record CompletenessRow(string Target, double MaxAbsError, double MaxAbsChange, double Relative);
+
+/// <summary>One target's agreement of two attributions (<see cref="Attribution.DifferenceFrom"/>).</summary>
+/// <param name="Target">The target's name.</param>
+/// <param name="MaxAbsDifference">Largest |a − b| over every sample and position.</param>
+/// <param name="MaxAbsReference">Largest |b|.</param>
+/// <param name="Relative"><paramref name="MaxAbsDifference"/> / <paramref name="MaxAbsReference"/>.</param>
+public sealed record AgreementRow(string Target, double MaxAbsDifference, double MaxAbsReference, double Relative);

@@ -285,6 +285,44 @@ public static class Charts
     }
 
     /// <summary>
+    /// Several methods' global maps of one component side by side: rows = labels, columns = methods, each panel as in
+    /// <see cref="GlobalMapGrid"/> (the label's curves in black under its map), all on one [0, 1] colour range with one colour bar.
+    /// A column flagged in <paramref name="frequencyColumns"/> holds maps over frequency bins (x) without curves under them.
+    /// <paramref name="maps"/> is [label, method].
+    /// </summary>
+    public static PlotlyFigure MethodMapGrid(IReadOnlyList<string> methods, IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel,
+        MapPanel[,] maps, IReadOnlyList<bool> frequencyColumns, GlobalMapStyle? style = null)
+    {
+        style ??= new GlobalMapStyle();
+        RequireSameCount(curvesByLabel.Count, labels.Count, "curve groups", "labels");
+        RequireSameCount(maps.GetLength(0), labels.Count, "map rows", "labels");
+        RequireSameCount(maps.GetLength(1), methods.Count, "map columns", "methods");
+        RequireSameCount(frequencyColumns.Count, methods.Count, "column kinds", "methods");
+        var grid = new PanelGrid(labels.Count, methods.Count, horizontalGap: 0.03, verticalGap: 0.1);
+        var layout = BaseLayout(style.Title, style.PanelWidth * methods.Count + 120, style.PanelHeight * labels.Count + 110);
+        var annotations = new List<object>();
+        var traces = new List<PlotlyTrace>();
+        for (int l = 0; l < labels.Count; l++)
+            for (int m = 0; m < methods.Count; m++)
+            {
+                (string x, string y) = grid.AxisIds(l, m);
+                MapPanel map = maps[l, m];
+                bool frequency = frequencyColumns[m];
+                if (!frequency) traces.AddRange(curvesByLabel[l].Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
+                traces.Add(HeatmapTrace(map, style.TransparentBelow, 0, 1, x, y, l == 0 && m == methods.Count - 1 ? ColourBar(new PanelGrid(1, 1), 0) : null));
+                bool invert = style.InvertY && !frequency;
+                string? xTitle = l == labels.Count - 1 ? frequency ? "frequency bin" : style.XTitle : null;
+                string? yTitle = m == 0 ? style.YTitle : null;
+                var yAxis = Axis(frequency ? null : yTitle, reversed: invert, range: invert ? new[] { map.Y1, map.Y0 } : new[] { map.Y0, map.Y1 });
+                if (frequency) yAxis["showticklabels"] = false;                       // a strip over frequency bins: its height means nothing
+                grid.AddPanel(layout, annotations, l, m, $"{methods[m]}, {LabelText.Display(labels[l])}", Axis(xTitle, range: new[] { map.X0, map.X1 }), yAxis);
+            }
+        layout["annotations"] = annotations;
+        layout["showlegend"] = false;
+        return Chart(traces, layout);
+    }
+
+    /// <summary>
     /// One map over every trajectory (the paper's teaser, aircraft/dataset_plot cells 6 and 8): the trajectories coloured by
     /// label with opacity <paramref name="alpha"/>, the map over them from <paramref name="colourFrom"/> up (lower values
     /// transparent; the paper: the map's 90th percentile) with opacity <paramref name="opacity"/>, then <paramref name="frame"/>'s
@@ -427,7 +465,7 @@ public static class Charts
     }
 
     /// <summary>
-    /// A plain heatmap of <paramref name="z"/> [row, column] (YlOrRd, colour bar), row 0 at the top, e.g. one sample's
+    /// A plain heatmap of <paramref name="z"/> [row, column] (YlOrRd, or coolwarm centred on 0 when it holds both signs; colour bar), row 0 at the top, e.g. one sample's
     /// |GradCAM| with a row per latent dimension and a column per time step.
     /// </summary>
     public static PlotlyFigure Heatmap(double[,] z, string? title = null, string? xTitle = null, string? yTitle = null,
@@ -441,8 +479,10 @@ public static class Charts
         layout["xaxis"] = Axis(xTitle, showGrid: false);
         layout["yaxis"] = Axis(yTitle, reversed: true, showGrid: false);
         layout["showlegend"] = false;
-        return Chart(new[] { Trace("heatmap", ("z", values), ("x", Steps(columns)), ("y", y), ("colorscale", YlOrRd), ("zsmooth", false),
-            ("colorbar", Obj(("thickness", 12)))) }, layout);
+        // Signed values (Grad-SLAM, input gradients) on a diverging scale centred on 0, so the sign reads at a glance; sign-free ones on YlOrRd.
+        bool signed = z.Cast<double>().Any(v => v < 0) && z.Cast<double>().Any(v => v > 0);
+        return Chart(new[] { Trace("heatmap", ("z", values), ("x", Steps(columns)), ("y", y), ("colorscale", signed ? Coolwarm : YlOrRd),
+            ("zmid", signed ? (object)0.0 : null), ("zsmooth", false), ("colorbar", Obj(("thickness", 12)))) }, layout);
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed class SingleClassCheck : MapComparisonCheck
     /// <summary>Training settings besides epochs and seed (the paper's defaults otherwise).</summary>
     public TrainingOptions Training { get; init; } = new();
 
-    /// <summary>Architecture of the trained CVAEs; null = the checkpoint's own when it is a CVAE, else the paper's default with its C, L, D.</summary>
+    /// <summary>Architecture of the trained CVAEs; null = the checkpoint's own when it is a CVAE or a loaded CVAE checkpoint, else the paper's default with its C, L, D.</summary>
     public CvaeConfig? Architecture { get; init; }
 
     /// <inheritdoc/>
@@ -48,7 +48,8 @@ public sealed class SingleClassCheck : MapComparisonCheck
     {
         var data = inputs.Data;
         var method = methods[0];
-        var config = Architecture ?? (inputs.Model as CVAE)?.Config
+        // A loaded checkpoint (what the notebooks and the tool pass) carries its CVAE's architecture as a CVAE does.
+        var config = Architecture ?? (inputs.Model switch { CVAE cvae => cvae.Config, LoadedModel loaded => loaded.Model.Config, _ => null })
             ?? new CvaeConfig { Channels = inputs.Model.Channels, Length = inputs.Model.Length, LatentDim = inputs.Model.LatentDim };
         var options = Training with { Epochs = TrainingEpochs, Seed = inputs.Seed, CheckpointPath = null, Resume = false };
         var labels = LabelsOf(inputs);

@@ -61,6 +61,21 @@ public class ComparisonChecksTests
     }
 
     [Fact]
+    public void Single_class_trains_a_loaded_checkpoints_own_architecture()
+    {
+        // Four convolutions, as the authors' checkpoints: the last is encoder.0.layers.6, which the default architecture (three) lacks.
+        var config = new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4, 4, 4], KernelSize = 5, SamplingFactor = 10 };
+        manual_seed(3);
+        using var loaded = new LoadedModel(new CVAE(config), new ModelCard { Config = config }, "(in memory)");
+        var check = new SingleClassCheck { TrainingEpochs = 1, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 10, Sigma = 1 };
+        var inputs = new SanityCheckInputs { Model = loaded, Data = SyntheticData.Uniform(60, 20, seed: 5), Settings = new MethodSettings { Layer = "encoder.0.layers.6" }, Labels = ["a"] };
+
+        var result = check.Run(inputs);
+
+        Assert.Equal(new[] { "single-class", "all-classes", "checkpoint" }, result.Rows["model"].Cast<string>());
+    }
+
+    [Fact]
     public void Single_class_covers_every_class_by_default_and_a_repeated_label_once()
     {
         var config = new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4], KernelSize = 5, SamplingFactor = 10 };

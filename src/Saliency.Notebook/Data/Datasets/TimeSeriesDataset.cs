@@ -76,6 +76,29 @@ public sealed class TimeSeriesDataset : IDisposable
 
     public void Dispose() => X.Dispose();
 
+    /// <summary>
+    /// At most <paramref name="maxPerLabel"/> series of each label, evenly spaced in dataset order (so the augmentations of every
+    /// original stay represented; the same choice as the sanity checks' <c>SanityData.Sample</c>), as a new dataset with the same
+    /// description and classes, for a cell whose method would be slow on every series. A copy; the caller disposes it.
+    /// </summary>
+    public TimeSeriesDataset Sample(int maxPerLabel)
+    {
+        if (maxPerLabel < 1) throw new ArgumentOutOfRangeException(nameof(maxPerLabel), maxPerLabel, "At least one series per label is needed.");
+        var rows = new List<long>();
+        foreach (var group in Enumerable.Range(0, N).GroupBy(i => Labels[i]))
+        {
+            int[] members = group.ToArray();
+            int kept = Math.Min(maxPerLabel, members.Length);
+            rows.AddRange(Enumerable.Range(0, kept).Select(k => (long)members[(int)((long)k * members.Length / kept)]));
+        }
+        rows.Sort();
+        float[] values;
+        using (torch.NewDisposeScope())
+            values = X.index_select(0, torch.tensor(rows.ToArray())).permute(0, 2, 1).contiguous().data<float>().ToArray();
+        string[] labels = rows.Select(i => Labels[(int)i]).ToArray();
+        return Create(values, rows.Count, L, C, labels, $"{Info.Name} (sample)", $"{Info.Name} labels (sample)", ClassNames, _ => Info);
+    }
+
     /// <summary>Reads positions and labels, checks them (finite values, 3-D shape, one label per sample) and builds the tensor.</summary>
     public static TimeSeriesDataset Load(DatasetInfo info, string dataDirectory)
     {
