@@ -5,7 +5,8 @@ A seeded (N, 200, 2) float32 .npy of random-walk trajectories with four labels i
 default: 3.2 GB), and mapped with the kit's aircraft model (models/aircraft, D = 64) three ways on this machine:
   1. one process:  saliency pipeline --data X.npy --labels Y.npy --out one
   2. S = 2 and S = 4 shards: S `pipeline moments` processes at once, `pipeline fit`, S `pipeline maps` processes at once, `pipeline merge`.
-The shards' workers get OMP_NUM_THREADS = max(1, cores / S) (one machine standing in for S; on a cluster each has its own).
+The shards' workers get OMP_NUM_THREADS = max(1, cores / S) (one machine standing in for S; on a cluster each has its own); the one
+process runs with libtorch's default threads and again with one thread.
 Reported: the wall seconds of each pass, the partials' sizes, and the largest difference of the merged maps from the one-process maps
 (relative to their largest value). Results go to OUT/shards.json and a markdown table on stdout.
 
@@ -57,9 +58,9 @@ def at_once(commands, threads):
     return time.perf_counter() - start
 
 
-def timed(args):
+def timed(args, threads=None):
     start = time.perf_counter()
-    out, err, code = run(args)
+    out, err, code = run(args, threads)
     if code != 0:
         sys.exit(f"failed: saliency {' '.join(args)}\n{err}")
     return time.perf_counter() - start
@@ -88,9 +89,14 @@ def main():
 
     one = os.path.join(a.out, "one")
     seconds = timed(["pipeline", "--checkpoint", model, *data, "--out", one])
-    results["runs"].append({"shards": 1, "total_s": seconds})
+    results["runs"].append({"shards": 1, "threads_per_worker": "libtorch's default", "total_s": seconds})
     print(f"one process: {seconds:.1f} s", file=sys.stderr)
     reference = np.load(os.path.join(one, "maps_norm.npy")).astype(np.float64)
+    # The same with one thread: on a loaded machine libtorch's threads wait on each other, so the shards' single-threaded workers
+    # are compared with a single-threaded process too.
+    seconds = timed(["pipeline", "--checkpoint", model, *data, "--out", one + "-1thread"], threads=1)
+    results["runs"].append({"shards": 1, "threads_per_worker": 1, "total_s": seconds})
+    print(f"one process, one thread: {seconds:.1f} s", file=sys.stderr)
 
     for s in a.shards:
         parts, fit, merged = (os.path.join(a.out, f"{name}-{s}") for name in ("parts", "fit", "merged"))
@@ -118,7 +124,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results["runs"]:
         if r["shards"] == 1:
-            print(f"| 1 (one process) | | | | | {r['total_s']:.1f} | | | |")
+            print(f"| 1 (one process, {r['threads_per_worker']} thread{'s' if r['threads_per_worker'] != 1 else ''}) | | | | | {r['total_s']:.1f} | | | |")
         else:
             print(f"| {r['shards']} | {r['moments_s']:.1f} | {r['fit_s']:.1f} | {r['maps_s']:.1f} | {r['merge_s']:.1f} | {r['total_s']:.1f} | "
                   f"{r['largest_moments_partial_bytes'] / 1e3:.0f} kB | {r['largest_maps_partial_bytes'] / 1e3:.0f} kB | {r['max_relative_difference_from_one_process']:.1e} |")
