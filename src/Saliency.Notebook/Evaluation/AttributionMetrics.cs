@@ -207,8 +207,8 @@ public static class AttributionMetrics
         var startsRun = cat([truthColumn, differs], 1);
         var endsRun = cat([differs, truthColumn], 1);
         var runStart = where(startsRun, position, 0L).cummax(1).values;
-        var runEndFromBack = where(endsRun.flip(1), (p - 1) - position, -1L).cummax(1).values.flip(1);   // reversed index of the run's end
-        var runEnd = (p - 1) - runEndFromBack;
+        var lastEndFromBack = where(endsRun.flip(1), position, -1L).cummax(1).values;          // the run's end, counted from the back
+        var runEnd = ((p - 1) - lastEndFromBack).flip(1);
         var average = (runStart + runEnd).to(ScalarType.Float64) / 2 + 1;
         return zeros(n, p, dtype: ScalarType.Float64, device: values.device).scatter_(1, order, average).MoveToOuterDisposeScope();
     }
