@@ -28,7 +28,7 @@ public static class EvaluateCommand
         var steps = new Option<int>("--fraction-steps") { Description = "points of the removal curves: fractions 0, 1/S, ..., 1", DefaultValueFactory = _ => defaults.FractionSteps };
         var radius = new Option<double>("--sensitivity-radius") { Description = "max-sensitivity: input noise uniform in ±radius, in the data's units", DefaultValueFactory = _ => defaults.SensitivityRadius };
         var perturbations = new Option<int>("--sensitivity-perturbations") { Description = "max-sensitivity: perturbations per sample", DefaultValueFactory = _ => defaults.SensitivityPerturbations };
-        var sensitivitySamples = new Option<int?>("--sensitivity-samples") { Description = $"max-sensitivity: a seeded subset of this many samples (default: {EvaluationOptions.DefaultSensitivitySamples}; 0 = all)" };
+        var subsetSamples = new Option<int?>("--subset-samples") { Description = $"max-sensitivity: a seeded subset of this many samples (default: {EvaluationOptions.DefaultSubsetSamples}; 0 = all)" };
         var resamples = new Option<int>("--resamples") { Description = "bootstrap resamples of the samples for each number's spread", DefaultValueFactory = _ => defaults.Resamples };
         var seed = new Option<long>("--seed") { Description = "the seed every random draw derives from", DefaultValueFactory = _ => defaults.Seed };
         var epochs = new Option<int>("--epochs") { Description = "--planted: epochs of the planted model's training", DefaultValueFactory = _ => PlantedEvaluation.DefaultEpochs };
@@ -36,7 +36,7 @@ public static class EvaluateCommand
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda or cuda:N" };
         var command = new Command("evaluate", "Evaluates the attribution methods towards a latent target (deletion/insertion AUC, max-sensitivity, randomisation distance; aup/aur/auprc on --planted data); writes evaluation.json.")
         {
-            checkpoint, planted, output, method, target, fill, noise, steps, radius, perturbations, sensitivitySamples, resamples, seed, epochs, batchSize, device,
+            checkpoint, planted, output, method, target, fill, noise, steps, radius, perturbations, subsetSamples, resamples, seed, epochs, batchSize, device,
         };
         var source = DataOptions.AddTo(command);
         command.SetAction(parse => CommandRunner.Run("evaluate", () =>
@@ -57,7 +57,7 @@ public static class EvaluateCommand
             if (removalFill.Kind == FillKind.Constant && parse.GetResult(noise) is { Implicit: false })
                 throw new ArgumentException("--imputation-noise applies to --fill road only.");
             var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
-            int? subset = parse.GetValue(sensitivitySamples) ?? EvaluationOptions.DefaultSensitivitySamples;
+            int? subset = parse.GetValue(subsetSamples) ?? EvaluationOptions.DefaultSubsetSamples;
             var options = new EvaluationOptions
             {
                 Methods = parse.GetValue(method) ?? [],
@@ -66,7 +66,7 @@ public static class EvaluateCommand
                 FractionSteps = parse.GetValue(steps),
                 SensitivityRadius = parse.GetValue(radius),
                 SensitivityPerturbations = parse.GetValue(perturbations),
-                SensitivitySamples = subset == 0 ? null : subset,
+                SubsetSamples = subset == 0 ? null : subset,
                 Resamples = parse.GetValue(resamples),
                 Seed = parse.GetValue(seed),
                 BatchSize = parse.GetValue(batchSize),

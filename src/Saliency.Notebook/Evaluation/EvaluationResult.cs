@@ -82,7 +82,7 @@ public sealed class EvaluationResult
     public const string FileName = "evaluation.json";
 
     internal EvaluationResult(string dataset, int samples, string target, EvaluationOptions options, string device, int batchSize,
-        IReadOnlyList<EvaluationRow> rows, IReadOnlyList<RemovalCurves> curves, int sensitivitySamples, double seconds)
+        IReadOnlyList<EvaluationRow> rows, IReadOnlyList<RemovalCurves> curves, int subsetSamples, double seconds)
     {
         Dataset = dataset;
         Samples = samples;
@@ -92,7 +92,7 @@ public sealed class EvaluationResult
         BatchSize = batchSize;
         Rows = rows;
         Curves = curves;
-        SensitivitySamples = sensitivitySamples;
+        SubsetSamples = subsetSamples;
         Seconds = seconds;
     }
 
@@ -120,8 +120,8 @@ public sealed class EvaluationResult
     /// <summary>The normalised mean removal curves, one per row.</summary>
     public IReadOnlyList<RemovalCurves> Curves { get; }
 
-    /// <summary>Samples max-sensitivity was computed on.</summary>
-    public int SensitivitySamples { get; }
+    /// <summary>Samples max-sensitivity and the randomisation distance were computed on.</summary>
+    public int SubsetSamples { get; }
 
     /// <summary>Wall time of the whole evaluation.</summary>
     public double Seconds { get; }
@@ -188,7 +188,7 @@ public sealed class EvaluationResult
             json.WriteNumber("fraction_steps", Options.FractionSteps);
             json.WriteNumber("sensitivity_radius", Options.SensitivityRadius);
             json.WriteNumber("sensitivity_perturbations", Options.SensitivityPerturbations);
-            json.WriteNumber("sensitivity_samples", SensitivitySamples);
+            json.WriteNumber("subset_samples", SubsetSamples);
             json.WriteNumber("resamples", Options.Resamples);
             json.WriteString("uncertainty", "bootstrap over samples: _std is the standard deviation, _ci the 2.5 and 97.5 percentiles of the resampled statistic");
             json.WriteString("device", Device);

@@ -50,32 +50,16 @@ public static class LatentEvaluation
             throw new ArgumentException($"The truth must be (N, L) = ({data.N}, {data.L}); got ({truth.GetLength(0)}, {truth.GetLength(1)}).", nameof(truth));
 
         var clock = Stopwatch.StartNew();
-        var device = options.Device ?? model.ParameterDevice();
-        int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
         var methods = (options.Methods.Count == 0 ? MethodRegistry.All : options.Methods.Select(MethodRegistry.Get).Distinct()).ToList();
         var rowNames = methods.Select(m => m.Name).Concat(options.IncludeRandom ? [RandomMethod] : []).ToList();
         long seed = options.Seed;
 
         using var scope = NewDisposeScope();
-        var x = data.X.to(device);
-        long n = data.N, c = data.C, l = data.L;
-        var (target, targetName, direction) = ResolveTarget(model, x, options.Target, device, batchSize);
-
-        // One draw of imputation noise for every method: (N, K + 1, C, L) for the curves, (N, C, L) for the fully imputed series.
-        var noiseGenerator = new Generator((ulong)seed);
-        var noise = options.Fill.Kind == FillKind.NoisyLinear
-            ? randn(new[] { n, options.FractionSteps + 1, c, l }, generator: noiseGenerator).to(device) : null;
-        var fullNoise = randn(new[] { n, c, l }, generator: noiseGenerator).to(device);
-        var fullyImputed = options.Fill.Apply(x, zeros(n, l, dtype: ScalarType.Bool, device: device), fullNoise);
-        double[] fullDisplacement;
-        using (no_grad())
-        {
-            var v = direction.to(ScalarType.Float32, device).reshape(-1, 1);
-            fullDisplacement = (model.PosteriorMeans(fullyImputed, device, batchSize).to(device).matmul(v)
-                                - model.PosteriorMeans(x, device, batchSize).to(device).matmul(v)).abs().to(ScalarType.Float64).cpu().data<double>().ToArray();
-        }
-        var sensitivityRows = SensitivitySubset(n, options.SensitivitySamples, seed);
-        var sensitivityX = sensitivityRows is null ? x : x.index_select(0, tensor(sensitivityRows, device: device));
+        var inputs = Prepare(model, data, options);
+        var (x, target, direction, noise, fullyImputed, fullDisplacement, subsetX) =
+            (inputs.X, inputs.Target, inputs.Direction, inputs.Noise, inputs.FullyImputed, inputs.FullDisplacement, inputs.SubsetX);
+        var (device, batchSize, targetName) = (inputs.Device, inputs.BatchSize, inputs.TargetName);
+        long n = data.N, l = data.L;
 
         var rows = new List<EvaluationRow>();
         var curves = new List<RemovalCurves>();
@@ -115,13 +99,14 @@ public static class LatentEvaluation
 
             Report("max-sensitivity");
             using var sensitivityGenerator = new Generator((ulong)(seed + 2));
-            var sensitivity = AttributionMetrics.MaxSensitivity(explain, sensitivityX, options.SensitivityRadius, options.SensitivityPerturbations,
+            var sensitivity = AttributionMetrics.MaxSensitivity(explain, subsetX, options.SensitivityRadius, options.SensitivityPerturbations,
                 sensitivityGenerator).data<double>().ToArray();
 
             Report("randomisation");
             Tensor randomisedScores;
-            using (LayerInitialisation.RandomiseAll(model.Root, seed + 3)) randomisedScores = SignFreeScores(explain(x), method);
-            var distance = (1 - AttributionMetrics.RowSpearman(scores, randomisedScores)).data<double>().ToArray();
+            using (LayerInitialisation.RandomiseAll(model.Root, seed + 3)) randomisedScores = SignFreeScores(explain(subsetX), method);
+            var subsetScores = inputs.SubsetRows is { } chosen ? scores.index_select(0, chosen.to(scores.device)) : scores;
+            var distance = (1 - AttributionMetrics.RowSpearman(subsetScores, randomisedScores)).data<double>().ToArray();
 
             int bootstrapSeed = (int)((seed + 4) & int.MaxValue);
             var metrics = new Dictionary<string, MetricEstimate?>
@@ -129,7 +114,7 @@ public static class LatentEvaluation
                 [EvaluationMetrics.DeletionAuc] = Bootstrap.Estimate((int)n, w => AttributionMetrics.Trapezoid(fractions, AttributionMetrics.NormalisedCurve(deletion, fullDisplacement, w)), options.Resamples, bootstrapSeed),
                 [EvaluationMetrics.InsertionAuc] = Bootstrap.Estimate((int)n, w => AttributionMetrics.Trapezoid(fractions, AttributionMetrics.NormalisedCurve(insertion, fullDisplacement, w)), options.Resamples, bootstrapSeed),
                 [EvaluationMetrics.MaxSensitivity] = Bootstrap.Estimate(sensitivity.Length, w => Bootstrap.WeightedMean(sensitivity, w), options.Resamples, bootstrapSeed),
-                [EvaluationMetrics.RandomisationDistance] = Bootstrap.Estimate((int)n, w => Bootstrap.WeightedMean(distance, w), options.Resamples, bootstrapSeed),
+                [EvaluationMetrics.RandomisationDistance] = Bootstrap.Estimate(distance.Length, w => Bootstrap.WeightedMean(distance, w), options.Resamples, bootstrapSeed),
             };
             if (truth is not null)
             {
@@ -137,9 +122,8 @@ public static class LatentEvaluation
                 if (axis == AttributionAxis.Time)
                 {
                     var curve = new WhiteBoxCurve(ToArray(AttributionMetrics.TintNormalise(scores)), truth);
-                    metrics[EvaluationMetrics.Aup] = Bootstrap.Estimate((int)n, w => curve.Evaluate(w).Aup, options.Resamples, bootstrapSeed);
-                    metrics[EvaluationMetrics.Aur] = Bootstrap.Estimate((int)n, w => curve.Evaluate(w).Aur, options.Resamples, bootstrapSeed);
-                    metrics[EvaluationMetrics.Auprc] = Bootstrap.Estimate((int)n, w => curve.Evaluate(w).Auprc, options.Resamples, bootstrapSeed);
+                    var whiteBox = Bootstrap.EstimateMany((int)n, w => curve.Evaluate(w) is var s ? [s.Aup, s.Aur, s.Auprc] : [], options.Resamples, bootstrapSeed);
+                    (metrics[EvaluationMetrics.Aup], metrics[EvaluationMetrics.Aur], metrics[EvaluationMetrics.Auprc]) = (whiteBox[0], whiteBox[1], whiteBox[2]);
                 }
                 else
                 {
@@ -154,7 +138,40 @@ public static class LatentEvaluation
         }
 
         return new EvaluationResult(data.Info.Name, (int)n, targetName, options, device.ToString(), batchSize, rows, curves,
-            sensitivityRows?.Length ?? (int)n, clock.Elapsed.TotalSeconds);
+            (int)subsetX.shape[0], clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// What every row shares, drawn once from the seed: the data on the device, the target and its (1, D) direction, the imputation
+    /// noise (N, K + 1, C, L) (null for a constant fill), the fully imputed series and their displacement (N), and the subset of
+    /// max-sensitivity and randomisation (its rows, null for all, and its series). Its tensors belong to the caller's dispose scope.
+    /// </summary>
+    internal static EvaluationInputs Prepare(ILatentEncoder model, TimeSeriesDataset data, EvaluationOptions options)
+    {
+        var device = options.Device ?? model.ParameterDevice();
+        int batchSize = options.BatchSize ?? LatentExplainer.DefaultBatchSizeFor(device);
+        long seed = options.Seed;
+        var x = data.X.to(device);
+        long n = data.N, c = data.C, l = data.L;
+        var (target, targetName, direction) = ResolveTarget(model, x, options.Target, device, batchSize);
+
+        // One draw of imputation noise for every method: (N, K + 1, C, L) for the curves, (N, C, L) for the fully imputed series.
+        using var noiseGenerator = new Generator((ulong)seed);
+        var noise = options.Fill.Kind == FillKind.NoisyLinear
+            ? randn(new[] { n, options.FractionSteps + 1, c, l }, generator: noiseGenerator).to(device) : null;
+        var fullNoise = randn(new[] { n, c, l }, generator: noiseGenerator).to(device);
+        var fullyImputed = options.Fill.Apply(x, zeros(n, l, dtype: ScalarType.Bool, device: device), fullNoise);
+        double[] fullDisplacement;
+        using (no_grad())
+        {
+            var v = direction.to(ScalarType.Float32, device).reshape(-1, 1);
+            fullDisplacement = (model.PosteriorMeans(fullyImputed, device, batchSize).to(device).matmul(v)
+                                - model.PosteriorMeans(x, device, batchSize).to(device).matmul(v)).abs().to(ScalarType.Float64).cpu().data<double>().ToArray();
+        }
+        var subsetRows = SubsetRows(n, options.SubsetSamples, seed);
+        var chosenRows = subsetRows is null ? null : tensor(subsetRows, device: device);
+        var subsetX = chosenRows is null ? x : x.index_select(0, chosenRows);
+        return new EvaluationInputs(x, device, batchSize, target, targetName, direction, noise, fullyImputed, fullDisplacement, chosenRows, subsetX);
     }
 
     /// <summary>
@@ -186,11 +203,11 @@ public static class LatentEvaluation
     /// The sign-free saliency per position (N, P) of a method's raw attribution towards one target: |map| for the per-latent maps
     /// (GradCAM's ReLU/abs mode already applied), Σ_c |attribution| for input attributions, the scores themselves for <c>random</c>.
     /// </summary>
-    private static Tensor SignFreeScores(Tensor raw, SaliencyMethod? method) =>
+    internal static Tensor SignFreeScores(Tensor raw, SaliencyMethod? method) =>
         method is null ? raw : method.Kind == AttributionKind.PerLatent ? raw.abs() : raw.abs().sum(2);
 
     /// <summary>A seeded sorted choice of <paramref name="count"/> of n samples, or null for all.</summary>
-    private static long[]? SensitivitySubset(long n, int? count, long seed)
+    private static long[]? SubsetRows(long n, int? count, long seed)
     {
         if (count is not int k || k >= n) return null;
         using var generator = new Generator((ulong)(seed + 5));
@@ -208,3 +225,7 @@ public static class LatentEvaluation
         return result;
     }
 }
+
+/// <summary>What <see cref="LatentEvaluation.Prepare"/> draws once for all rows (and the benchmark's per-sample loop reuses).</summary>
+internal sealed record EvaluationInputs(Tensor X, Device Device, int BatchSize, LatentTarget Target, string TargetName, Tensor Direction, Tensor? Noise,
+    Tensor FullyImputed, double[] FullDisplacement, Tensor? SubsetRows, Tensor SubsetX);

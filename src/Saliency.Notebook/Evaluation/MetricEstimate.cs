@@ -28,19 +28,35 @@ public static class Bootstrap
     public static MetricEstimate Estimate(int samples, Func<double[], double> statistic, int resamples, int seed)
     {
         ArgumentNullException.ThrowIfNull(statistic);
+        return EstimateMany(samples, w => [statistic(w)], resamples, seed)[0];
+    }
+
+    /// <summary>
+    /// Several statistics computed together from the same weights (one pass where they share work, e.g. the three white-box scores),
+    /// each with its spread as <see cref="Estimate"/> gives it.
+    /// </summary>
+    public static MetricEstimate[] EstimateMany(int samples, Func<double[], double[]> statistics, int resamples, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
         if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "The bootstrap needs at least one sample.");
         if (resamples < 0) throw new ArgumentOutOfRangeException(nameof(resamples), resamples, "The number of resamples cannot be negative.");
-        double value = statistic(Enumerable.Repeat(1.0, samples).ToArray());
+        double[] values = statistics(Enumerable.Repeat(1.0, samples).ToArray());
         var random = new Random(seed);
-        var spread = new List<double>(resamples);
+        var spreads = values.Select(_ => new List<double>(resamples)).ToArray();
         var weights = new double[samples];
         for (int r = 0; r < resamples; r++)
         {
             Array.Clear(weights);
             for (int i = 0; i < samples; i++) weights[random.Next(samples)]++;
-            double s = statistic(weights);
-            if (!double.IsNaN(s)) spread.Add(s);
+            double[] resampled = statistics(weights);
+            for (int k = 0; k < values.Length; k++)
+                if (!double.IsNaN(resampled[k])) spreads[k].Add(resampled[k]);
         }
+        return values.Select((value, k) => Summarise(value, spreads[k])).ToArray();
+    }
+
+    private static MetricEstimate Summarise(double value, List<double> spread)
+    {
         if (spread.Count == 0) return new MetricEstimate(value, double.NaN, double.NaN, double.NaN);
         double mean = spread.Average();
         double std = Math.Sqrt(spread.Sum(s => (s - mean) * (s - mean)) / spread.Count);

@@ -99,7 +99,7 @@ public static class PlantedEvaluation
         using var model = training.Model;
         var result = LatentEvaluation.Run(model, data, options, progress, planted.Truth());
         return new EvaluationResult(result.Dataset, result.Samples, result.Target, result.Options, result.Device, result.BatchSize, result.Rows,
-            result.Curves, result.SensitivitySamples, result.Seconds)
+            result.Curves, result.SubsetSamples, result.Seconds)
         {
             Planted = new PlantedSetup(planted.WindowStart, planted.WindowLength, planted.Seed, trainingSeed, training.EpochsRun,
                 training.BestValidationLogMse, trainingSeconds),
