@@ -39,8 +39,10 @@ public static class EvaluationBenchmark
     /// <summary>
     /// Runs both paths for each method of <paramref name="options"/> on the first <paramref name="samples"/> series of
     /// <paramref name="data"/> (the loop is slow; the batched path's time grows about linearly with N). No bootstrap, no random row.
+    /// <paramref name="progress"/> hears each method's row as soon as it is measured.
     /// </summary>
-    public static EvaluationBenchmarkResult Run(ILatentEncoder model, TimeSeriesDataset data, EvaluationOptions options, int samples)
+    public static EvaluationBenchmarkResult Run(ILatentEncoder model, TimeSeriesDataset data, EvaluationOptions options, int samples,
+        IProgress<EvaluationBenchmarkRow>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -61,6 +63,7 @@ public static class EvaluationBenchmark
             double loopSeconds = clock.Elapsed.TotalSeconds;
             var worst = loop.MaxBy(m => Math.Abs(m.Value - batched[m.Key]));
             rows.Add(new EvaluationBenchmarkRow(name, batchedSeconds, loopSeconds, Math.Abs(worst.Value - batched[worst.Key]), worst.Key));
+            progress?.Report(rows[^1]);
         }
         return new EvaluationBenchmarkResult(subset.Info.Name, subset.N, (options.Device ?? model.ParameterDevice()).ToString(), rows);
     }
