@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Saliency.Notebook.Evaluation;
 using Saliency.Notebook.Explainers;
+using Saliency.Notebook.IO;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Native;
 using Saliency.Notebook.Training;
@@ -28,7 +29,7 @@ public static class EvaluateCommand
         var steps = new Option<int>("--fraction-steps") { Description = "points of the removal curves: fractions 0, 1/S, ..., 1", DefaultValueFactory = _ => defaults.FractionSteps };
         var radius = new Option<double>("--sensitivity-radius") { Description = "max-sensitivity: input noise uniform in ±radius, in the data's units", DefaultValueFactory = _ => defaults.SensitivityRadius };
         var perturbations = new Option<int>("--sensitivity-perturbations") { Description = "max-sensitivity: perturbations per sample", DefaultValueFactory = _ => defaults.SensitivityPerturbations };
-        var subsetSamples = new Option<int?>("--subset-samples") { Description = $"max-sensitivity: a seeded subset of this many samples (default: {EvaluationOptions.DefaultSubsetSamples}; 0 = all)" };
+        var subsetSamples = new Option<int?>("--subset-samples") { Description = $"max-sensitivity and the randomisation distance on a seeded subset of this many samples (default: {EvaluationOptions.DefaultSubsetSamples}; 0 = all); the curves always use all" };
         var resamples = new Option<int>("--resamples") { Description = "bootstrap resamples of the samples for each number's spread", DefaultValueFactory = _ => defaults.Resamples };
         var seed = new Option<long>("--seed") { Description = "the seed every random draw derives from", DefaultValueFactory = _ => defaults.Seed };
         var epochs = new Option<int>("--epochs") { Description = "--planted: epochs of the planted model's training", DefaultValueFactory = _ => PlantedEvaluation.DefaultEpochs };
@@ -73,7 +74,7 @@ public static class EvaluateCommand
                 Device = dev,
             };
             options.Validate();
-            var progress = new Saliency.Notebook.IO.SynchronousProgress<EvaluationProgress>(p =>
+            var progress = new SynchronousProgress<EvaluationProgress>(p =>
             {
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{p.Row}/{p.Rows}] {p.Method,-10} {p.Stage,-15} at {p.Elapsed.TotalSeconds:F1} s"));
             });
@@ -82,7 +83,7 @@ public static class EvaluateCommand
             {
                 int epochCount = parse.GetValue(epochs);
                 Console.Error.WriteLine($"planted data: training a small CVAE for {epochCount} epochs ...");
-                var trainingProgress = new Saliency.Notebook.IO.SynchronousProgress<TrainingProgress>(p =>
+                var trainingProgress = new SynchronousProgress<TrainingProgress>(p =>
                 {
                     if (p.Epoch % 10 == 0 || p.Epoch == p.Epochs)
                         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  epoch {p.Epoch}/{p.Epochs}  validation log-MSE {p.ValidationLogMse:F3}  {p.Elapsed.TotalSeconds:F1} s"));

@@ -204,7 +204,7 @@ public sealed class EvaluationResult
             json.WriteNumber("sensitivity_perturbations", Options.Seed + 2);
             json.WriteNumber("randomised_model", Options.Seed + 3);
             json.WriteNumber("bootstrap", (Options.Seed + 4) & int.MaxValue);
-            json.WriteNumber("sensitivity_subset", Options.Seed + 5);
+            json.WriteNumber("subset", Options.Seed + 5);
             if (Planted is { } planted)
             {
                 json.WriteNumber("planted_data", planted.DataSeed);
