@@ -12,6 +12,7 @@ var root = new RootCommand("Saliency.Notebook: global saliency maps for time-ser
     PipelineCommand.Create(),
     ExplainCommand.Create(),
     SanityCommand.Create(),
+    EvaluateCommand.Create(),
     BenchCommand.Create(),
     RunCommand.Create(),
     ReproduceCommand.Create(),

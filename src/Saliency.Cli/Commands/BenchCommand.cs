@@ -24,9 +24,9 @@ namespace Saliency.Cli.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks: GradCAM per dataset (gradcam), the streaming pipeline at scale (scale), a device against the CPU (against-cpu).")
+    public static Command Create() => new("bench", "Benchmarks: GradCAM per dataset (gradcam), the streaming pipeline at scale (scale), a device against the CPU (against-cpu), the evaluation against a per-sample loop (evaluate).")
     {
-        GradCam(), Scale(), AgainstCpu(),
+        GradCam(), Scale(), AgainstCpu(), Evaluate(),
     };
 
     private static Option<string?> Device() => new("--device") { Description = "auto, cpu, cuda or cuda:N" };
@@ -241,6 +241,39 @@ public static class BenchCommand
         if (output is not null) WriteJson(output, results.Select(r => new { r.Dataset, r.Model, r.Samples, r.Length, r.LatentDim, r.Repeats, r.Tf32, r.Reference, r.Device, r.Difference, r.Difference.MaxRelative, r.Speedup }));
         if (failures > 0) Console.Error.WriteLine($"saliency bench: the maps on {device} differ from the CPU's beyond the tolerance for {failures} of {names.Count} datasets.");
         return failures > 0 ? 1 : 0;
+    }
+
+    /// <summary><c>bench evaluate</c>: the evaluation's batched path against a straightforward per-sample loop of the same metrics, per method.</summary>
+    private static Command Evaluate()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "a kit model folder or an original Lightning .ckpt", Required = true };
+        var samples = new Option<int>("--samples") { Description = "the first N series (the per-sample loop is slow)", DefaultValueFactory = _ => 50 };
+        var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", Saliency.Notebook.Explainers.MethodRegistry.Names)} (default: all)", AllowMultipleArgumentsPerToken = true };
+        var device = Device();
+        var output = Output();
+        var command = new Command("evaluate", "The evaluation (deletion/insertion AUC, max-sensitivity, randomisation distance) batched against a per-sample loop of the same metrics, side by side, per method.")
+        {
+            checkpoint, samples, method, device, output,
+        };
+        var source = DataOptions.AddTo(command);
+        command.SetAction(parse => CommandRunner.Run("bench evaluate", () =>
+        {
+            CheckOutput(parse.GetValue(output));
+            var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
+            using var ds = source.Load(parse);
+            using var loaded = ModelStore.Load(parse.GetValue(checkpoint)!, ds.C, ds.L, ds.Info.Name, dev);
+            var options = new Saliency.Notebook.Evaluation.EvaluationOptions { Methods = parse.GetValue(method) ?? [], Device = dev };
+            options.Validate();
+            Console.WriteLine($"device {dev}, {torch.get_num_threads()} threads; {ds.Info.Name}, first {Math.Min(parse.GetValue(samples), ds.N)} series, target {options.Target}");
+            Console.WriteLine($"{"method",-11} {"batched s",10} {"loop s",10} {"speed-up",9} {"max |Δmetric|",14}");
+            var result = EvaluationBenchmark.Run(loaded, ds, options, parse.GetValue(samples), new SynchronousProgress<EvaluationBenchmarkRow>(r =>
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Method,-11} {r.BatchedSeconds,10:F2} {r.LoopSeconds,10:F2} {r.Speedup,8:F1}× {r.MaxDifference,14:E1} ({r.WorstMetric})"))));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"all",-11} {result.Rows.Sum(r => r.BatchedSeconds),10:F2} {result.Rows.Sum(r => r.LoopSeconds),10:F2} {result.Speedup,8:F1}×"));
+            if (parse.GetValue(output) is { } file)
+                WriteJson(file, new { result.Dataset, result.Samples, result.Device, result.Speedup, Rows = result.Rows.Select(r => new { r.Method, r.BatchedSeconds, r.LoopSeconds, r.Speedup, r.MaxDifference, r.WorstMetric }) });
+            return 0;
+        }));
+        return command;
     }
 
     private static void WriteJson(string file, object value) =>

@@ -55,24 +55,8 @@ public sealed class RandomisationCheck : MapComparisonCheck
     /// <inheritdoc/>
     public override IReadOnlyList<string> DefaultMethods => ApplicableMethods;
 
-    /// <summary>
-    /// PyTorch's default initialisation of Conv1d and Linear (kaiming_uniform_ with a = √5 and the matching bias rule): every
-    /// parameter of the module uniform in ±1/√fan_in, fan_in = weight elements per output unit.
-    /// </summary>
-    public static void PyTorchDefaultInit(nn.Module layer, Generator generator)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        var parameters = layer.named_parameters(recurse: false).ToList();
-        var weight = parameters.FirstOrDefault(p => p.name == "weight").parameter
-                     ?? throw new ArgumentException($"{layer.GetType().Name} has no weight to derive fan_in from.", nameof(layer));
-        double bound = 1 / Math.Sqrt(weight.numel() / weight.shape[0]);
-        using var noGrad = no_grad();
-        foreach (var (_, parameter) in parameters)
-        {
-            using var scope = NewDisposeScope();
-            parameter.copy_((rand(parameter.shape, dtype: ScalarType.Float64, generator: generator) * 2 - 1) * bound);
-        }
-    }
+    /// <summary>PyTorch's default initialisation of Conv1d and Linear (<see cref="LayerInitialisation.PyTorchDefault"/>).</summary>
+    public static void PyTorchDefaultInit(nn.Module layer, Generator generator) => LayerInitialisation.PyTorchDefault(layer, generator);
 
     /// <summary>
     /// The parameterised layers PosteriorMean runs, from the output down (the order of a cascade): traced with forward hooks
