@@ -9,7 +9,7 @@ public sealed record ExportedFigure(string HtmlPath, string Name, int Width, int
 
 /// <summary>
 /// Finds the kit's figures in an executed notebook's HTML outputs (<see cref="FigureFiles.Find"/>) and writes each as a
-/// standalone page that loads plotly.js from one shared <see cref="PlotlyHtml.PlotlyJsFileName"/> in the same folder.
+/// standalone page (the body between its markers, so <see cref="FigureFiles.Find"/> finds it there too) that loads plotly.js from one shared <see cref="PlotlyHtml.PlotlyJsFileName"/> in the same folder.
 /// </summary>
 public static class FigureExport
 {
@@ -32,7 +32,7 @@ public static class FigureExport
                 {
                     k++;
                     string path = Path.GetFullPath(Path.Combine(directory, FigureFiles.FileName(notebookName, index + 1, k, name)));
-                    AtomicFile.WriteAllText(path, PlotlyHtml.Page(name, new[] { body }, PlotlyJsSource.File));
+                    AtomicFile.WriteAllText(path, PlotlyHtml.Page(name, new[] { PlotlyHtml.Marked(name, width, height, body) }, PlotlyJsSource.File));
                     exported.Add(new ExportedFigure(path, name, width, height));
                 }
             }
