@@ -312,7 +312,7 @@ public static class Charts
     {
         foreach ((string name, double[] y) in locals.Append(("global", global)))
             if (y.Length != percentiles.Length) throw new ArgumentException($"Curve '{name}' has {y.Length} values for {percentiles.Length} percentiles.", nameof(locals));
-        const string grey = "#8c8c8c", red = "#d62728";
+        const string grey = "#8c8c8c", red = LabelColors.Vermillion;
         var traces = locals.Select(local => Trace("scatter", ("mode", "lines+markers"), ("name", local.Name), ("x", percentiles), ("y", local.Y),
             ("line", Obj(("color", Rgba(grey, 0.7)), ("width", 1.2))), ("marker", Obj(("color", Rgba(grey, 0.7)), ("size", 4))),
             ("legendgroup", "local"), ("showlegend", false), ("hovertemplate", local.Name + ": %{y:.3g} at p = %{x}<extra></extra>"))).ToList();

@@ -117,7 +117,7 @@ public static class DatasetRegistry
         YAxisTitle = "y",
         InvertYAxis = true,
         DatasetPlotAlongTime = true,
-        LabelColors = DatasetInfo.Colors(("(", "#1f77b4"), (")", "#e41a1c"), ("\\Omega", "#4daf4a")),
+        LabelColors = DatasetInfo.Colors(("(", "#0072B2"), (")", "#D55E00"), ("\\Omega", "#009E73")),
         ExpectedCount = 1100,
         SequenceLength = 60,
     };
@@ -135,7 +135,7 @@ public static class DatasetRegistry
         PlotKind = PlotKind.TimeSeries,
         XAxisTitle = "time",
         YAxisTitle = "value",
-        LabelColors = DatasetInfo.Colors(("3", "#4daf4a"), ("6", "#1f77b4"), ("7", "#e41a1c")),
+        LabelColors = DatasetInfo.Colors(("3", "#009E73"), ("6", "#0072B2"), ("7", "#D55E00")),
         ExpectedCount = 990,
         SequenceLength = 200,
     };
@@ -155,7 +155,7 @@ public static class DatasetRegistry
         YAxisTitle = "latitude (°N)",
         Degrees = DegreeScaling.Aircraft,
         Runways = Geo.Runways.Zurich,
-        LabelColors = DatasetInfo.Colors(("East", "#1f77b4"), ("West", "#e41a1c"), ("South", "#4daf4a"), ("Flyover", "#000000")),
+        LabelColors = DatasetInfo.Colors(("East", "#0072B2"), ("West", "#D55E00"), ("South", "#009E73"), ("Flyover", "#000000")),
         ExpectedCount = 900,
         SequenceLength = 200,
     };
@@ -175,7 +175,7 @@ public static class DatasetRegistry
         YAxisTitle = "latitude (°N)",
         Degrees = DegreeScaling.Flyover,
         Runways = Geo.Runways.Zurich,
-        LabelColors = DatasetInfo.Colors(("East", "#1f77b4"), ("West", "#e41a1c"), ("South", "#4daf4a"), ("Flyover", "#000000")),
+        LabelColors = DatasetInfo.Colors(("East", "#0072B2"), ("West", "#D55E00"), ("South", "#009E73"), ("Flyover", "#000000")),
         ExpectedCount = 1183,
         SequenceLength = 200,
     };
