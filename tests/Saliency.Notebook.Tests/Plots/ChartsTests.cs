@@ -328,4 +328,11 @@ public class ChartsTests
         foreach (DatasetInfo info in DatasetRegistry.All)
             Assert.All(info.ClassNames, label => Assert.Equal(LabelColors.Known(label), info.LabelColors[label]));
     }
+
+    [Fact]
+    public void Every_paper_dataset_titles_its_axes_with_their_units()
+    {
+        foreach (DatasetInfo info in DatasetRegistry.All)
+            Assert.All(new[] { info.XAxisTitle, info.YAxisTitle }, title => Assert.Matches(@"^time step$|\(.+\)$", title));   // degrees, normalised, arbitrary units
+    }
 }
