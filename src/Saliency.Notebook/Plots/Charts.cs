@@ -1,4 +1,6 @@
 using System.Globalization;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Simplify;
 using Saliency.Notebook.Data.Datasets;
 using static Saliency.Notebook.Plots.PlotlyObjects;
 
@@ -36,7 +38,7 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(row, 0);
             traces.Add(CurvesTrace(Enumerable.Range(0, series.Length).Where(i => labels[i] == order[row]).Select(i => Polyline.FromSeries(series[i])).ToList(),
-                Rgba("#000000", alpha), x, y, order[row]));
+                Rgba("#000000", alpha), x, y, (panelWidth, panelHeight), order[row]));
             int shown = labels.Count(l => l == order[row]);
             string count = classSizes != null && classSizes.TryGetValue(order[row], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} series";
             grid.AddPanel(layout, annotations, row, 0, $"label {LabelText.Display(order[row])} ({count})",
@@ -61,7 +63,7 @@ public static class Charts
         var traces = new List<PlotlyTrace>();
         foreach (string label in Ordered(labels))
             traces.Add(CurvesTrace(Enumerable.Range(0, trajectories.Length).Where(i => labels[i] == label).Select(i => Polyline.FromTrajectory(trajectories[i])).ToList(),
-                Rgba(colours[label], alpha), "x", "y", label).Set("showlegend", true));
+                Rgba(colours[label], alpha), "x", "y", (width, height), label).Set("showlegend", true));
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis(xTitle);
         var yAxis = Axis(yTitle, reversed: invertY);
@@ -175,7 +177,7 @@ public static class Charts
             for (int l = 0; l < labels.Count; l++)
             {
                 (string x, string y) = grid.AxisIds(c, l);
-                traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, labels[l]));
+                traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), labels[l]));
                 (double? zMin, double? zMax) = style.SharedComponentScale ? (componentMin, componentMax) : ((double?)null, (double?)null);
                 bool showScale = l == labels.Count - 1;
                 traces.Add(HeatmapTrace(maps[c, l], style.TransparentBelow, zMin, zMax, x, y,
@@ -209,7 +211,7 @@ public static class Charts
         IReadOnlyDictionary<string, string> colours = LabelColors.For(labels);
         for (int l = 0; l < labels.Count; l++)
         {
-            traces.Add(CurvesTrace(curvesByLabel[l], Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y", labels[l]));
+            traces.Add(CurvesTrace(curvesByLabel[l], Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y", (style.PanelWidth, style.PanelHeight), labels[l]));
             traces.Add(LegendEntry(labels[l], colours[labels[l]]));   // the curves are faint; the legend shows the label's colour
         }
         // One colour range for every component's panel, so the one colour bar reads true for all of them.
@@ -224,7 +226,7 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(0, c + 1);
             MapPanel map = combinedByComponent[c];
-            traces.AddRange(labels.Select((label, l) => CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, label)));
+            traces.AddRange(labels.Select((label, l) => CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), label)));
             traces.Add(HeatmapTrace(map, style.TransparentBelow, zMin, zMax, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null));
             var yAxis = YAxis(map, null);
             Framed(style.Frame, yAxis, x, y, traces, legend: false);
@@ -258,7 +260,7 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(row, 0);
             MapPanel map = maps[row];
-            traces.Add(CurvesTrace(curvesByLabel[row], Rgba("#000000", curveAlpha), x, y, labels[row]));
+            traces.Add(CurvesTrace(curvesByLabel[row], Rgba("#000000", curveAlpha), x, y, (panelWidth, panelHeight), labels[row]));
             PlotlyTrace heatmap = HeatmapTrace(map, colourFrom[row], colourFrom[row], map.Max, x, y, ColourBar(grid, row), opacity);
             heatmap.Set("name", $"PC1 map, label {LabelText.Display(labels[row])}");
             traces.Add(heatmap);
@@ -286,7 +288,7 @@ public static class Charts
         var traces = new List<PlotlyTrace>();
         foreach (string label in order)
             traces.Add(CurvesTrace(Enumerable.Range(0, trajectories.Length).Where(i => labels[i] == label).Select(i => Polyline.FromTrajectory(trajectories[i])).ToList(),
-                Rgba(colours[label], alpha), "x", "y", label));
+                Rgba(colours[label], alpha), "x", "y", (width, height), label));
         traces.AddRange(order.Select(label => LegendEntry(label, colours[label])));
         PlotlyTrace heatmap = HeatmapTrace(map, colourFrom, colourFrom, map.Max, "x", "y",
             Obj(("thickness", 12), ("x", 1.01), ("len", 0.8), ("title", Obj(("text", mapName)))), opacity);
@@ -475,14 +477,22 @@ public static class Charts
         return new[] { min - pad, max + pad };
     }
 
+    /// <summary>How far, in screen pixels, a drawn curve may stray from its data: less than a 1-pixel line can show.</summary>
+    public const double CurveTolerancePixels = 0.25;
+
     /// <summary>
     /// Every curve of one label in one panel as ONE trace, the curves one after another with a gap (NaN) between them, in
-    /// typed arrays (<see cref="PlotlyArrays"/>): a thousand curves cost one trace, not a thousand. Series (x = their time steps)
-    /// carry their steps as bytes. Hovering names <paramref name="label"/> when given.
+    /// typed arrays (<see cref="PlotlyArrays"/>): a thousand curves cost one trace, not a thousand. Each curve keeps only the
+    /// points a panel of <paramref name="panel"/> pixels can show (<see cref="Visible"/>); series (x = their time steps) carry
+    /// their kept steps as bytes. Hovering names <paramref name="label"/> when given.
     /// </summary>
-    private static PlotlyTrace CurvesTrace(IReadOnlyCollection<Polyline> curves, string colour, string xAxis, string yAxis, string? label = null)
+    private static PlotlyTrace CurvesTrace(IReadOnlyCollection<Polyline> curves, string colour, string xAxis, string yAxis, (double Width, double Height) panel,
+        string? label = null)
     {
         bool series = curves.All(curve => IsTimeSteps(curve.X));
+        double[] allX = curves.SelectMany(curve => curve.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double[] allY = curves.SelectMany(curve => curve.Y).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double xScale = panel.Width / Math.Max(allX.Max() - allX.Min(), 1e-12), yScale = panel.Height / Math.Max(allY.Max() - allY.Min(), 1e-12);
         var ys = new List<double>();
         var xs = new List<double>();
         var steps = new List<int>();
@@ -494,14 +504,31 @@ public static class Charts
                 xs.Add(double.NaN);
                 steps.Add(0);
             }
-            ys.AddRange(curve.Y);
-            if (series) steps.AddRange(Enumerable.Range(0, curve.X.Length));
-            else xs.AddRange(curve.X);
+            foreach (int i in Visible(curve, xScale, yScale))
+            {
+                ys.Add(curve.Y[i]);
+                if (series) steps.Add(i);
+                else xs.Add(curve.X[i]);
+            }
         }
         return Trace("scatter", ("mode", "lines"), ("x", series ? PlotlyArrays.Integers(steps) : PlotlyArrays.Float32(xs)), ("y", PlotlyArrays.Float32(ys)),
             ("xaxis", xAxis), ("yaxis", yAxis), ("line", Obj(("color", colour), ("width", 1))),
             ("name", label == null ? null : LabelText.Display(label)), ("legendgroup", label),
             ("hoverinfo", label == null ? "skip" : "name"), ("showlegend", false));
+    }
+
+    /// <summary>
+    /// The indices of the points of <paramref name="curve"/> that a panel drawn at <paramref name="xScale"/> × <paramref name="yScale"/>
+    /// pixels per unit can show: Douglas–Peucker (NetTopologySuite) in pixels at <see cref="CurveTolerancePixels"/>, so the line
+    /// drawn through them strays less than that from every dropped point. A curve with a gap (a non-finite value) keeps every point.
+    /// </summary>
+    private static IEnumerable<int> Visible(Polyline curve, double xScale, double yScale)
+    {
+        int n = curve.Y.Length;
+        if (n < 3 || curve.X.Any(v => !double.IsFinite(v)) || curve.Y.Any(v => !double.IsFinite(v))) return Enumerable.Range(0, n);
+        var pixels = new Coordinate[n];
+        for (int i = 0; i < n; i++) pixels[i] = new CoordinateZ(curve.X[i] * xScale, curve.Y[i] * yScale, i);   // z: the point's index
+        return DouglasPeuckerLineSimplifier.Simplify(pixels, CurveTolerancePixels).Select(point => (int)point.Z);
     }
 
     private static bool IsTimeSteps(double[] x)

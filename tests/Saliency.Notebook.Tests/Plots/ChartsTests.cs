@@ -27,11 +27,13 @@ public class ChartsTests
         Assert.Equal(new[] { "3", "6", "7" }, figure.Data.Select(trace => (string?)trace["name"]).ToArray());
         Assert.Equal(new[] { "y", "y2", "y3" }, figure.Data.Select(trace => (string?)trace["yaxis"]).ToArray());
         Assert.Equal(new[] { 3, 2, 1 }, figure.Data.Select(trace => FigureJson.Segments(trace).Count).ToArray());
-        double[][] series = Series(6, 20);
-        Assert.Equal(new[] { series[1], series[3], series[5] }.Select(s => s.Select(v => (double)(float)v)), FigureJson.Segments(figure.Data[0]));
-        // x: each series' time steps again, as bytes (with the gap's own place).
+        // x: each series' kept time steps, as bytes (with the gap's own place); y: the series' own values at those steps.
         Assert.Equal("u1", (string?)figure.Data[0]["x"]!["dtype"]);
-        Assert.Equal(Enumerable.Range(0, 20).Select(t => (double)t), FigureJson.Numbers(figure.Data[0]["x"]).Skip(21).Take(20));
+        double[][] series = Series(6, 20);
+        double[] x = FigureJson.Numbers(figure.Data[0]["x"]), y = FigureJson.Numbers(figure.Data[0]["y"]);
+        int gap = Array.FindIndex(y, double.IsNaN);
+        Assert.Equal((0.0, 19.0), (x[0], x[gap - 1]));                                     // each curve keeps its ends
+        for (int i = 0; i < gap; i++) Assert.Equal((float)series[1][(int)x[i]], (float)y[i]);
         Assert.NotNull(figure.Layout["yaxis3"]);
         Assert.Null(figure.Layout["yaxis4"]);
         // One value range for every panel (sin spans −1…1, padded by 3 %), as the paper's shared y limits.
@@ -42,6 +44,20 @@ public class ChartsTests
             Assert.Equal(1, range[1], 0.1);
             Assert.Equal(range, figure.Layout["yaxis"]!["range"]!.AsArray().Select(v => (double)v!).ToArray());
         }
+    }
+
+    [Fact]
+    public void Curves_keep_only_the_points_a_panel_can_show_and_stray_less_than_a_quarter_pixel()
+    {
+        // A straight ramp of 200 steps needs its two ends; a wiggle of 0.001 of its range on a 220-pixel panel is under a quarter pixel.
+        double[] ramp = Enumerable.Range(0, 200).Select(t => t / 199.0 + (t % 2 == 0 ? 0 : 0.001)).ToArray();
+        double[] bend = Enumerable.Range(0, 200).Select(t => t < 100 ? 0.0 : 1.0).ToArray();
+        var figure = new FigureJson(Charts.DatasetSeries(new[] { ramp, bend }, new[] { "3", "6" }, panelWidth: 900, panelHeight: 220));
+
+        double[] rampSteps = FigureJson.Numbers(figure.Data[0]["x"]), bendSteps = FigureJson.Numbers(figure.Data[1]["x"]);
+        Assert.Equal(new[] { 0.0, 199 }, rampSteps);
+        Assert.Equal(new[] { 0.0, 99, 100, 199 }, bendSteps);                               // the step itself stays
+        Assert.Equal(new[] { ramp[0], ramp[199] }.Select(v => (double)(float)v), FigureJson.Numbers(figure.Data[0]["y"]));
     }
 
     [Fact]
@@ -80,7 +96,7 @@ public class ChartsTests
         Assert.Equal("rgba(0,158,115,0.05)", (string?)figure.Data[2]["line"]!["color"]);
         Assert.Equal(new[] { true, true, true }, figure.Data.Select(trace => (bool)trace["showlegend"]!).ToArray());
         Assert.Equal(2, FigureJson.Segments(figure.Data[0]).Count);                   // both "(" trajectories
-        Assert.Equal(new[] { 0.0, 0.1 }, FigureJson.Numbers(figure.Data[0]["x"]).Take(2).Select(v => Math.Round(v, 6)));
+        Assert.Equal(new[] { 0.0, 0.9 }, FigureJson.Numbers(figure.Data[0]["x"]).Take(2).Select(v => Math.Round(v, 6)));   // a straight stroke: its two ends
         Assert.Equal("reversed", (string?)figure.Layout["yaxis"]!["autorange"]);
         Assert.Null(figure.Layout["xaxis"]!["autorange"]);
     }
