@@ -105,9 +105,9 @@ public static class Charts
             var members = Enumerable.Range(0, labels.Count).Where(i => labels[i] == order[column]).ToArray();
             double[] xs = members.SelectMany(i => trajectories[i].Select(point => point[0])).ToArray();
             double[] ys = members.SelectMany(i => trajectories[i].Select(point => point[1])).ToArray();
-            double[] steps = members.SelectMany(i => Enumerable.Range(0, trajectories[i].Length).Select(t => (double)t)).ToArray();
-            traces.Add(Trace("scatter", ("mode", "markers"), ("x", xs), ("y", ys), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"), ("showlegend", false),
-                ("marker", Obj(("color", steps), ("colorscale", colourScale ?? Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
+            int[] steps = members.SelectMany(i => Enumerable.Range(0, trajectories[i].Length)).ToArray();
+            traces.Add(Trace("scatter", ("mode", "markers"), ("x", PlotlyArrays.Float32(xs)), ("y", PlotlyArrays.Float32(ys)), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"), ("showlegend", false),
+                ("marker", Obj(("color", PlotlyArrays.Integers(steps)), ("colorscale", colourScale ?? Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
                     ("showscale", column == order.Count - 1), ("colorbar", Obj(("title", Obj(("text", "time step"))), ("thickness", 12), ("x", 1.01)))))));
             int shown = members.Length;
             string count = classSizes != null && classSizes.TryGetValue(order[column], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} trajectories";

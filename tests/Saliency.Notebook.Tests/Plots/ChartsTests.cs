@@ -227,8 +227,8 @@ public class ChartsTests
         Assert.Equal(3, figure.Data.Count);                                           // one trace per label, in label order
         Assert.Equal(new[] { "x", "x2", "x3" }, figure.Data.Select(t => (string?)t["xaxis"]).ToArray());
         var first = figure.Data[0];
-        Assert.Equal(20, first["x"]!.AsArray().Count);                                // both "(" trajectories, 10 points each
-        var steps = first["marker"]!["color"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(20, FigureJson.Numbers(first["x"]).Length);                       // both "(" trajectories, 10 points each, as typed arrays
+        var steps = FigureJson.Numbers(first["marker"]!["color"]);
         Assert.Equal(Enumerable.Range(0, 10).Concat(Enumerable.Range(0, 10)).Select(t => (double)t), steps);
         Assert.Equal((0.0, 9.0), ((double)first["marker"]!["cmin"]!, (double)first["marker"]!["cmax"]!));
         Assert.Equal("#3b4cc0", (string?)first["marker"]!["colorscale"]![0]![1]);     // coolwarm: blue first, red last
