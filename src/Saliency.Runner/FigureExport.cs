@@ -9,7 +9,7 @@ public sealed record ExportedFigure(string HtmlPath, string Name, int Width, int
 
 /// <summary>
 /// Finds the kit's figures in an executed notebook's HTML outputs (<see cref="FigureFiles.Find"/>) and writes each as a
-/// standalone page (the body between its markers, so <see cref="FigureFiles.Find"/> finds it there too) that loads plotly.js from one shared <see cref="PlotlyHtml.PlotlyJsFileName"/> in the same folder.
+/// standalone page (<see cref="FigureFiles.Page"/>) that loads plotly.js from one shared <see cref="PlotlyHtml.PlotlyJsFileName"/> in the same folder.
 /// </summary>
 public static class FigureExport
 {
@@ -32,12 +32,12 @@ public static class FigureExport
                 {
                     k++;
                     string path = Path.GetFullPath(Path.Combine(directory, FigureFiles.FileName(notebookName, index + 1, k, name)));
-                    AtomicFile.WriteAllText(path, PlotlyHtml.Page(name, new[] { PlotlyHtml.Marked(name, width, height, body) }, PlotlyJsSource.File));
+                    AtomicFile.WriteAllText(path, FigureFiles.Page(name, width, height, body));
                     exported.Add(new ExportedFigure(path, name, width, height));
                 }
             }
         }
-        if (exported.Count > 0) AtomicFile.WriteAllText(Path.Combine(directory, PlotlyHtml.PlotlyJsFileName), PlotlyHtml.PlotlyJs);
+        if (exported.Count > 0) FigureFiles.WritePlotlyJs(directory);
         return exported;
     }
 }
