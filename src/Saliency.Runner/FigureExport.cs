@@ -9,13 +9,13 @@ public sealed record ExportedFigure(string HtmlPath, string Name, int Width, int
 
 /// <summary>
 /// Finds the kit's figures in an executed notebook's HTML outputs (<see cref="FigureFiles.Find"/>) and writes each as a
-/// standalone page with plotly.js inlined.
+/// standalone page (<see cref="FigureFiles.Page"/>) that loads plotly.js from one shared <see cref="PlotlyHtml.PlotlyJsFileName"/> in the same folder.
 /// </summary>
 public static class FigureExport
 {
     /// <summary>
     /// Writes every figure of the executed notebook's cells as
-    /// <c>&lt;notebook&gt;-cell&lt;NN&gt;-&lt;k&gt;-&lt;name&gt;.html</c> under <paramref name="directory"/>.
+    /// <c>&lt;notebook&gt;-cell&lt;NN&gt;-&lt;k&gt;-&lt;name&gt;.html</c> under <paramref name="directory"/>, and plotly.js once beside them.
     /// </summary>
     public static IReadOnlyList<ExportedFigure> Write(NotebookDocument notebook, string directory, string notebookName)
     {
@@ -32,11 +32,12 @@ public static class FigureExport
                 {
                     k++;
                     string path = Path.GetFullPath(Path.Combine(directory, FigureFiles.FileName(notebookName, index + 1, k, name)));
-                    AtomicFile.WriteAllText(path, PlotlyHtml.Page(name, new[] { body }));
+                    AtomicFile.WriteAllText(path, FigureFiles.Page(name, width, height, body));
                     exported.Add(new ExportedFigure(path, name, width, height));
                 }
             }
         }
+        if (exported.Count > 0) FigureFiles.WritePlotlyJs(directory);
         return exported;
     }
 }

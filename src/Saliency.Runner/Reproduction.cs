@@ -57,58 +57,82 @@ public static class Reproduction
     {
         if (png) ChromiumScreenshot.FindChromium();
         var results = new List<ReproducedNotebook>();
-        foreach ((string dataset, string notebook) in plan)
+        // One chromium exports every figure of the run, started with the first notebook that has figures to export.
+        FigureBrowser? browser = null;
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            progress?.Invoke($"running {dataset}/{Path.GetFileName(notebook)}");
-            string folder = Path.Combine(outputRoot, dataset);
-            NotebookRunResult? result = null;
-            var pngs = new List<string>();
-            // HTML, PNG and SVG figures are written aside and swapped in together once the notebook ran and all were
-            // exported: a failed run leaves the previous run's figures as they were, never a mix of old and new.
-            using var figures = new StagedFigures(Path.Combine(folder, "figures"), Path.GetFileNameWithoutExtension(notebook));
-            try
-            {
-                result = await NotebookRunner.RunAsync(new NotebookRunOptions
-                {
-                    NotebookPath = notebook,
-                    OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
-                    FigureDirectory = figures.Staging,
-                    KitVersion = kitVersion,
-                    CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
-                }, cancellation);
-                progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");
-                if (result.KernelWarning != null) progress?.Invoke($"  warning: {result.KernelWarning}");
-                if (png)
-                    foreach (ExportedFigure figure in result.Figures)
-                    {
-                        cancellation.ThrowIfCancellationRequested();
-                        string path = Path.ChangeExtension(figure.HtmlPath, ".png");
-                        ChromiumScreenshot.Capture(figure.HtmlPath, path, figure.Width + 40, figure.Height + 40, scale: 2);
-                        pngs.Add(path);
-                        ChromiumScreenshot.CaptureSvg(figure.HtmlPath, Path.ChangeExtension(figure.HtmlPath, ".svg"));
-                    }
-                if (result.Succeeded)
-                {
-                    figures.Commit();
-                    result = result with { Figures = result.Figures.Select(figure => figure with { HtmlPath = figures.Committed(figure.HtmlPath) }).ToList() };
-                    pngs = pngs.Select(figures.Committed).ToList();
-                }
-                results.Add(new ReproducedNotebook(dataset, notebook, result, pngs));
-            }
-            catch (Exception e) when (e is KernelException or NotebookFormatException or NotebookParameterException or FileNotFoundException
-                                          or InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException)
-            {
-                // One notebook that cannot run (or whose figures chromium cannot export) does not stop the others; its staged
-                // figures are dropped with the staging folder, so it reports none.
-                string error = e.Message.ReplaceLineEndings(" ");
-                progress?.Invoke($"  {Path.GetFileName(notebook)} failed: {error}");
-                results.Add(new ReproducedNotebook(dataset, notebook, result == null ? null : result with { Figures = Array.Empty<ExportedFigure>() }, Array.Empty<string>())
-                {
-                    Error = error,
-                });
-            }
+            await RunPlanAsync();
+        }
+        finally
+        {
+            if (browser != null) await browser.DisposeAsync();
         }
         return results;
+
+        async Task RunPlanAsync()
+        {
+            foreach ((string dataset, string notebook) in plan)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                progress?.Invoke($"running {dataset}/{Path.GetFileName(notebook)}");
+                string folder = Path.Combine(outputRoot, dataset);
+                NotebookRunResult? result = null;
+                var pngs = new List<string>();
+                // HTML, PNG and SVG figures are written aside and swapped in together once the notebook ran and all were
+                // exported: a failed run leaves the previous run's figures as they were, never a mix of old and new.
+                using var figures = new StagedFigures(Path.Combine(folder, "figures"), Path.GetFileNameWithoutExtension(notebook));
+                try
+                {
+                    result = await NotebookRunner.RunAsync(new NotebookRunOptions
+                    {
+                        NotebookPath = notebook,
+                        OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
+                        FigureDirectory = figures.Staging,
+                        KitVersion = kitVersion,
+                        CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
+                    }, cancellation);
+                    progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");
+                    if (result.KernelWarning != null) progress?.Invoke($"  warning: {result.KernelWarning}");
+                    if (png && result.Figures.Count > 0)
+                    {
+                        browser ??= await FigureBrowser.StartAsync();
+                        var embedded = new Dictionary<string, byte[]>();
+                        var exportClock = System.Diagnostics.Stopwatch.StartNew();
+                        foreach (ExportedFigure figure in result.Figures)
+                        {
+                            cancellation.ThrowIfCancellationRequested();
+                            FigureImages images = await browser.ExportAsync(figure);
+                            pngs.Add(images.PngPath);
+                            embedded[Path.GetFileName(figure.HtmlPath)] = images.EmbeddedPng;
+                        }
+                        progress?.Invoke($"  {result.Figures.Count} figures exported (PNG, SVG) in {exportClock.Elapsed.TotalSeconds:0.0} s");
+                        // The executed notebook carries each figure's image, for viewers without JavaScript.
+                        NotebookDocument executed = NotebookDocument.Load(result.OutputNotebook);
+                        StaticFallback.Embed(executed, Path.GetFileNameWithoutExtension(notebook), embedded);
+                        executed.Save(result.OutputNotebook);
+                    }
+                    if (result.Succeeded)
+                    {
+                        figures.Commit();
+                        result = result with { Figures = result.Figures.Select(figure => figure with { HtmlPath = figures.Committed(figure.HtmlPath) }).ToList() };
+                        pngs = pngs.Select(figures.Committed).ToList();
+                    }
+                    results.Add(new ReproducedNotebook(dataset, notebook, result, pngs));
+                }
+                catch (Exception e) when (e is KernelException or NotebookFormatException or NotebookParameterException or FileNotFoundException
+                                              or InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException
+                                              or Microsoft.Playwright.PlaywrightException)
+                {
+                    // One notebook that cannot run (or whose figures chromium cannot export) does not stop the others; its staged
+                    // figures are dropped with the staging folder, so it reports none.
+                    string error = e.Message.ReplaceLineEndings(" ");
+                    progress?.Invoke($"  {Path.GetFileName(notebook)} failed: {error}");
+                    results.Add(new ReproducedNotebook(dataset, notebook, result == null ? null : result with { Figures = Array.Empty<ExportedFigure>() }, Array.Empty<string>())
+                    {
+                        Error = error,
+                    });
+                }
+            }
+        }
     }
 }

@@ -66,8 +66,11 @@ public static class NotebookApp
         if (_notebook is null || _figures is null) throw new InvalidOperationException("Call NotebookApp.Start first.");
         if (restart) _figuresOfCell = 0;
         string html = value.ToDisplayString("text/html");
-        foreach (var (name, _, _, body) in FigureFiles.Find(html))
-            AtomicFile.WriteAllText(Path.Combine(_figures, FigureFiles.FileName(_notebook, cell, ++_figuresOfCell, name)), PlotlyHtml.Page(name, [body]));
+        foreach (var (name, width, height, body) in FigureFiles.Find(html))
+        {
+            FigureFiles.WritePlotlyJs(_figures);
+            AtomicFile.WriteAllText(Path.Combine(_figures, FigureFiles.FileName(_notebook, cell, ++_figuresOfCell, name)), FigureFiles.Page(name, width, height, body));
+        }
         AtomicFile.WriteAllText(Path.Combine(_figures, $"{FigureFiles.FilePrefix(_notebook)}{cell:D2}-output.html"),
             PlotlyHtml.Page($"{_notebook}, cell {cell}", [html]));
     }

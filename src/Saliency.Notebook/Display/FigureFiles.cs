@@ -25,6 +25,22 @@ public static partial class FigureFiles
     public static string FileName(string notebookName, int cellNumber, int k, string figureName) =>
         $"{FilePrefix(notebookName)}{cellNumber:D2}-{k}-{Slug(figureName)}.html";
 
+    /// <summary>
+    /// The page of one figure in a figures folder, as the runner and an exported app write it: the figure between its markers
+    /// (so <see cref="Find"/> finds it there too), plotly.js from the folder's one <see cref="PlotlyHtml.PlotlyJsFileName"/>
+    /// (<see cref="WritePlotlyJs"/>).
+    /// </summary>
+    public static string Page(string name, int width, int height, string body) =>
+        PlotlyHtml.Page(name, new[] { PlotlyHtml.Marked(name, width, height, body) }, PlotlyJsSource.File);
+
+    /// <summary>Writes plotly.js once into <paramref name="folder"/>, where the pages of <see cref="Page"/> load it from.</summary>
+    public static void WritePlotlyJs(string folder)
+    {
+        string path = Path.Combine(folder, PlotlyHtml.PlotlyJsFileName);
+        if (!File.Exists(path) || new FileInfo(path).Length != System.Text.Encoding.UTF8.GetByteCount(PlotlyHtml.PlotlyJs))
+            IO.AtomicFile.WriteAllText(path, PlotlyHtml.PlotlyJs);
+    }
+
     private static string Slug(string name) => Regex.Replace(name.ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-') is { Length: > 0 } slug ? slug : "figure";
 
     [GeneratedRegex(@"<!--saliency-figure name=""(?<name>[^""]*)"" width=""(?<width>\d+)"" height=""(?<height>\d+)""-->\n(?<body>.*?)\n<!--/saliency-figure-->", RegexOptions.Singleline)]

@@ -25,6 +25,15 @@ public static class PlotlyHtml
     /// <summary>Closing comment of a figure body.</summary>
     public const string FigureEndMarker = "<!--/saliency-figure-->";
 
+    /// <summary>The name of the shared plotly.js file that pages of <see cref="PlotlyJsSource.File"/> load from their own folder.</summary>
+    public const string PlotlyJsFileName = "plotly.min.js";
+
+    /// <summary>
+    /// The class of a static image of a figure placed inside its plot div (<c>&lt;img class="saliency-static"&gt;</c>): viewers
+    /// without JavaScript show it, and the figure's script replaces it once plotly.js draws.
+    /// </summary>
+    public const string StaticImageClass = "saliency-static";
+
     private const string EmbeddedResourceName = "Saliency.Notebook.plotly.min.js";
 
     private static readonly Lazy<string> InlineSource = new(ReadEmbeddedPlotlyJs);
@@ -62,6 +71,7 @@ public static class PlotlyHtml
     {
         PlotlyJsSource.Inline => "<script type=\"text/javascript\">(function(define,module,exports){" + EscapeForScript(PlotlyJs) + "\n}).call(window);</script>",
         PlotlyJsSource.Cdn => $"<script src=\"{CdnUrl}\" charset=\"utf-8\"></script>",
+        PlotlyJsSource.File => $"<script src=\"{PlotlyJsFileName}\" charset=\"utf-8\"></script>",
         _ => throw new ArgumentOutOfRangeException(nameof(source), source, "Unknown plotly.js source."),
     };
 
@@ -107,9 +117,10 @@ public static class PlotlyHtml
             $"{FigureStartMarker}name=\"{WebUtility.HtmlEncode(name)}\" width=\"{width}\" height=\"{height}\"-->\n{body}\n{FigureEndMarker}");
 
     /// <summary>
-    /// The div and script that draw <paramref name="figure"/> with an already loaded plotly.js (no mode bar: the
-    /// figures are meant for reading and for papers). When plotly.js is missing from the page the div says so instead
-    /// of staying blank.
+    /// The div and script that draw <paramref name="figure"/> with plotly.js (no mode bar: the figures are meant for reading
+    /// and for papers). plotly.js loaded from a script tag may arrive after the figure's script runs (a front end that loads
+    /// <c>&lt;script src&gt;</c> asynchronously), so the script waits for it up to 20 s; then, without plotly.js, the div keeps
+    /// its static image (<see cref="StaticImageClass"/>) when it has one, and says why it is blank when it has none.
     /// </summary>
     public static string FigureBody(PlotlyFigure figure, int width, int height)
     {
@@ -117,11 +128,12 @@ public static class PlotlyHtml
         string figureJson = EscapeForScript(figure.ToJson());
         return $"<div id=\"{id}\" class=\"saliency-plot\" style=\"width:{width}px;height:{height}px\"></div>\n" +
                "<script type=\"text/javascript\">(function(){" +
-               $"var el=document.getElementById('{id}');" +
-               "if(typeof Plotly==='undefined'){el.textContent='plotly.js is not loaded in this page: re-run the cell that references Saliency.Notebook (it loads plotly.js once per session).';return;}" +
-               $"var fig={figureJson};" +
-               "Plotly.newPlot(el,fig.data,fig.layout,{displayModeBar:false,displaylogo:false});" +
-               "})();</script>";
+               $"var el=document.getElementById('{id}'),tries=0;" +
+               "function draw(){if(typeof Plotly==='undefined'){if(++tries<200){setTimeout(draw,100);return;}" +
+               $"if(!el.querySelector('img.{StaticImageClass}'))el.textContent='plotly.js is not loaded in this page: re-run the cell that references Saliency.Notebook (it loads plotly.js once per session).';return;}}" +
+               $"el.innerHTML='';var fig={figureJson};" +
+               "Plotly.newPlot(el,fig.data,fig.layout,{displayModeBar:false,displaylogo:false});}" +
+               "draw();})();</script>";
     }
 
     /// <summary>Makes text safe inside a &lt;script&gt; element: no "&lt;/" can close it early.</summary>

@@ -8,4 +8,10 @@ public enum PlotlyJsSource
 
     /// <summary>One <c>&lt;script src&gt;</c> tag pointing at the plotly CDN, once per notebook or page.</summary>
     Cdn,
+
+    /// <summary>
+    /// One <c>&lt;script src="plotly.min.js"&gt;</c> tag: the file <see cref="PlotlyHtml.PlotlyJsFileName"/> next to the page, shared by
+    /// every page of a figures folder instead of 4.5 MB inlined in each.
+    /// </summary>
+    File,
 }

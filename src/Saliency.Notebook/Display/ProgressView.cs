@@ -87,7 +87,7 @@ public sealed class ProgressView
         double fraction = (double)Completed / Total;
         var html = new StringBuilder("<div class=\"saliency-progress\" style=\"font-family:sans-serif;font-size:13px;max-width:640px\">");
         html.Append("<div>").Append(WebUtility.HtmlEncode(ToString())).Append("</div>");
-        html.Append(CultureInfo.InvariantCulture, $"<div style=\"background:#e5e5e5;height:12px;border-radius:3px;margin:4px 0\"><div style=\"background:#1f77b4;height:12px;border-radius:3px;width:{fraction * 100:F1}%\"></div></div>");
+        html.Append(CultureInfo.InvariantCulture, $"<div style=\"background:#e5e5e5;height:12px;border-radius:3px;margin:4px 0\"><div style=\"background:#0072B2;height:12px;border-radius:3px;width:{fraction * 100:F1}%\"></div></div>");
         if (curves.Values.Any(values => values.Count > 0)) html.Append(CurvesSvg(curves));
         return html.Append("</div>").ToString();
     }

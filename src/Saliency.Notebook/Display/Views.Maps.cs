@@ -181,8 +181,8 @@ public static partial class Views
             }
             return (IReadOnlyList<(string, string, Polyline)>)new[]
             {
-                ("kept (salient)", "#1f77b4", new Polyline(kept.Select(p => p.Item1).ToArray(), kept.Select(p => p.Item2).ToArray())),
-                ("removed (non-salient)", "#e41a1c", new Polyline(removed.Select(p => p.Item1).ToArray(), removed.Select(p => p.Item2).ToArray())),
+                ("kept (salient)", LabelColors.Blue, new Polyline(kept.Select(p => p.Item1).ToArray(), kept.Select(p => p.Item2).ToArray())),
+                ("removed (non-salient)", LabelColors.Vermillion, new Polyline(removed.Select(p => p.Item1).ToArray(), removed.Select(p => p.Item2).ToArray())),
             };
         }).ToList();
         double keptShare = mask.Count(m => m) / (double)mask.Length;

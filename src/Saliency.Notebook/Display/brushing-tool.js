@@ -74,8 +74,13 @@
   }
   function nanify(rows) { return rows.map(function (row) { return row.map(function (v) { return v === null ? NaN : v; }); }); }
 
-  B.mount = function (id) {
+  // plotly.js loaded by a script tag may arrive after this script runs (a front end that loads <script src> asynchronously):
+  // wait for it up to 20 s; the static image a runner put in the tool (img.saliency-static) stays until the tool draws.
+  B.mount = function (id, tries) {
     var root = document.getElementById(id);
+    if (typeof Plotly === 'undefined' && (tries || 0) < 200) { setTimeout(function () { B.mount(id, (tries || 0) + 1); }, 100); return; }
+    var still = root.querySelector('img.saliency-static');
+    if (still && typeof Plotly !== 'undefined') still.remove();
     var d = JSON.parse(document.getElementById(id + '-data').textContent);
     d.weights = nanify(d.weights);
     if (d.kind === 'series') { d.values = nanify(d.values); } else { d.xs = nanify(d.xs); d.ys = nanify(d.ys); }
@@ -85,7 +90,7 @@
     d.labels.forEach(function (l, i) { byLabel[l].push(i); });
     var status = root.querySelector('.saliency-brushing-status');
     var left = root.querySelector('.saliency-brushing-curves'), middle = root.querySelector('.saliency-brushing-scores'), right = root.querySelector('.saliency-brushing-map');
-    if (typeof Plotly === 'undefined') { status.textContent = 'plotly.js is not loaded in this page: re-run the cell that references Saliency.Notebook.'; return; }
+    if (typeof Plotly === 'undefined') { if (!still) status.textContent = 'plotly.js is not loaded in this page: re-run the cell that references Saliency.Notebook.'; return; }
 
     var leftLayout = grid(rows, d.invertY), leftBase = [];
     d.labelOrder.forEach(function (l, r) {

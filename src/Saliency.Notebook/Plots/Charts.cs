@@ -1,4 +1,6 @@
 using System.Globalization;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Simplify;
 using Saliency.Notebook.Data.Datasets;
 using static Saliency.Notebook.Plots.PlotlyObjects;
 
@@ -35,9 +37,8 @@ public static class Charts
         for (int row = 0; row < order.Count; row++)
         {
             (string x, string y) = grid.AxisIds(row, 0);
-            for (int i = 0; i < series.Length; i++)
-                if (labels[i] == order[row])
-                    traces.Add(CurveTrace(Polyline.FromSeries(series[i]), Rgba("#000000", alpha), x, y));
+            traces.Add(CurvesTrace(Enumerable.Range(0, series.Length).Where(i => labels[i] == order[row]).Select(i => Polyline.FromSeries(series[i])).ToList(),
+                Rgba("#000000", alpha), x, y, (panelWidth, panelHeight), order[row]));
             int shown = labels.Count(l => l == order[row]);
             string count = classSizes != null && classSizes.TryGetValue(order[row], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} series";
             grid.AddPanel(layout, annotations, row, 0, $"label {LabelText.Display(order[row])} ({count})",
@@ -60,16 +61,9 @@ public static class Charts
         RequireSameCount(trajectories.Length, labels.Count, "trajectories", "labels");
         IReadOnlyDictionary<string, string> colours = LabelColors.For(Ordered(labels));
         var traces = new List<PlotlyTrace>();
-        var legendShown = new HashSet<string>();
-        for (int i = 0; i < trajectories.Length; i++)
-        {
-            string label = labels[i];
-            PlotlyTrace trace = CurveTrace(Polyline.FromTrajectory(trajectories[i]), Rgba(colours[label], alpha), "x", "y");
-            trace.Set("name", LabelText.Display(label));
-            trace.Set("legendgroup", label);
-            trace.Set("showlegend", legendShown.Add(label));
-            traces.Add(trace);
-        }
+        foreach (string label in Ordered(labels))
+            traces.Add(CurvesTrace(Enumerable.Range(0, trajectories.Length).Where(i => labels[i] == label).Select(i => Polyline.FromTrajectory(trajectories[i])).ToList(),
+                Rgba(colours[label], alpha), "x", "y", (width, height), label).Set("showlegend", true));
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis(xTitle);
         var yAxis = Axis(yTitle, reversed: invertY);
@@ -111,9 +105,9 @@ public static class Charts
             var members = Enumerable.Range(0, labels.Count).Where(i => labels[i] == order[column]).ToArray();
             double[] xs = members.SelectMany(i => trajectories[i].Select(point => point[0])).ToArray();
             double[] ys = members.SelectMany(i => trajectories[i].Select(point => point[1])).ToArray();
-            double[] steps = members.SelectMany(i => Enumerable.Range(0, trajectories[i].Length).Select(t => (double)t)).ToArray();
-            traces.Add(Trace("scatter", ("mode", "markers"), ("x", xs), ("y", ys), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"), ("showlegend", false),
-                ("marker", Obj(("color", steps), ("colorscale", colourScale ?? Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
+            int[] steps = members.SelectMany(i => Enumerable.Range(0, trajectories[i].Length)).ToArray();
+            traces.Add(Trace("scatter", ("mode", "markers"), ("x", PlotlyArrays.Float32(xs)), ("y", PlotlyArrays.Float32(ys)), ("xaxis", x), ("yaxis", y), ("hoverinfo", "skip"), ("showlegend", false),
+                ("marker", Obj(("color", PlotlyArrays.Integers(steps)), ("colorscale", colourScale ?? Coolwarm), ("cmin", 0), ("cmax", Math.Max(length - 1, 1)), ("size", 2.5), ("opacity", opacity),
                     ("showscale", column == order.Count - 1), ("colorbar", Obj(("title", Obj(("text", "time step"))), ("thickness", 12), ("x", 1.01)))))));
             int shown = members.Length;
             string count = classSizes != null && classSizes.TryGetValue(order[column], out int all) && all > shown ? $"{shown} of {all} shown" : $"{shown} trajectories";
@@ -183,7 +177,7 @@ public static class Charts
             for (int l = 0; l < labels.Count; l++)
             {
                 (string x, string y) = grid.AxisIds(c, l);
-                traces.AddRange(curvesByLabel[l].Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
+                traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), labels[l]));
                 (double? zMin, double? zMax) = style.SharedComponentScale ? (componentMin, componentMax) : ((double?)null, (double?)null);
                 bool showScale = l == labels.Count - 1;
                 traces.Add(HeatmapTrace(maps[c, l], style.TransparentBelow, zMin, zMax, x, y,
@@ -217,13 +211,7 @@ public static class Charts
         IReadOnlyDictionary<string, string> colours = LabelColors.For(labels);
         for (int l = 0; l < labels.Count; l++)
         {
-            foreach (Polyline curve in curvesByLabel[l])
-            {
-                PlotlyTrace trace = CurveTrace(curve, Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y");
-                trace.Set("name", LabelText.Display(labels[l]));
-                trace.Set("legendgroup", labels[l]);
-                traces.Add(trace);
-            }
+            traces.Add(CurvesTrace(curvesByLabel[l], Rgba(colours[labels[l]], labelledCurveAlpha), "x", "y", (style.PanelWidth, style.PanelHeight), labels[l]));
             traces.Add(LegendEntry(labels[l], colours[labels[l]]));   // the curves are faint; the legend shows the label's colour
         }
         // One colour range for every component's panel, so the one colour bar reads true for all of them.
@@ -238,7 +226,7 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(0, c + 1);
             MapPanel map = combinedByComponent[c];
-            traces.AddRange(curvesByLabel.SelectMany(curves => curves).Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
+            traces.AddRange(labels.Select((label, l) => CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), label)));
             traces.Add(HeatmapTrace(map, style.TransparentBelow, zMin, zMax, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null));
             var yAxis = YAxis(map, null);
             Framed(style.Frame, yAxis, x, y, traces, legend: false);
@@ -272,7 +260,7 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(row, 0);
             MapPanel map = maps[row];
-            traces.AddRange(curvesByLabel[row].Select(curve => CurveTrace(curve, Rgba("#000000", curveAlpha), x, y)));
+            traces.Add(CurvesTrace(curvesByLabel[row], Rgba("#000000", curveAlpha), x, y, (panelWidth, panelHeight), labels[row]));
             PlotlyTrace heatmap = HeatmapTrace(map, colourFrom[row], colourFrom[row], map.Max, x, y, ColourBar(grid, row), opacity);
             heatmap.Set("name", $"PC1 map, label {LabelText.Display(labels[row])}");
             traces.Add(heatmap);
@@ -336,12 +324,9 @@ public static class Charts
         List<string> order = Ordered(labels);
         IReadOnlyDictionary<string, string> colours = LabelColors.For(order);
         var traces = new List<PlotlyTrace>();
-        for (int i = 0; i < trajectories.Length; i++)
-        {
-            PlotlyTrace trace = CurveTrace(Polyline.FromTrajectory(trajectories[i]), Rgba(colours[labels[i]], alpha), "x", "y");
-            trace.Set("legendgroup", labels[i]);
-            traces.Add(trace);
-        }
+        foreach (string label in order)
+            traces.Add(CurvesTrace(Enumerable.Range(0, trajectories.Length).Where(i => labels[i] == label).Select(i => Polyline.FromTrajectory(trajectories[i])).ToList(),
+                Rgba(colours[label], alpha), "x", "y", (width, height), label));
         traces.AddRange(order.Select(label => LegendEntry(label, colours[label])));
         PlotlyTrace heatmap = HeatmapTrace(map, colourFrom, colourFrom, map.Max, "x", "y",
             Obj(("thickness", 12), ("x", 1.01), ("len", 0.8), ("title", Obj(("text", mapName)))), opacity);
@@ -367,7 +352,7 @@ public static class Charts
     {
         foreach ((string name, double[] y) in locals.Append(("global", global)))
             if (y.Length != percentiles.Length) throw new ArgumentException($"Curve '{name}' has {y.Length} values for {percentiles.Length} percentiles.", nameof(locals));
-        const string grey = "#8c8c8c", red = "#d62728";
+        const string grey = "#8c8c8c", red = LabelColors.Vermillion;
         var traces = locals.Select(local => Trace("scatter", ("mode", "lines+markers"), ("name", local.Name), ("x", percentiles), ("y", local.Y),
             ("line", Obj(("color", Rgba(grey, 0.7)), ("width", 1.2))), ("marker", Obj(("color", Rgba(grey, 0.7)), ("size", 4))),
             ("legendgroup", "local"), ("showlegend", false), ("hovertemplate", local.Name + ": %{y:.3g} at p = %{x}<extra></extra>"))).ToList();
@@ -532,10 +517,59 @@ public static class Charts
         return new[] { min - pad, max + pad };
     }
 
-    /// <summary>One curve; a series' x (its time steps 0…L−1) is left out, as plotly.js draws a trace without x over 0, 1, 2, … itself.</summary>
-    private static PlotlyTrace CurveTrace(Polyline curve, string colour, string xAxis, string yAxis) =>
-        Trace("scatter", ("mode", "lines"), ("x", IsTimeSteps(curve.X) ? null : curve.X), ("y", curve.Y), ("xaxis", xAxis), ("yaxis", yAxis),
-            ("line", Obj(("color", colour), ("width", 1))), ("hoverinfo", "skip"), ("showlegend", false));
+    /// <summary>How far, in screen pixels, a drawn curve may stray from its data: less than a 1-pixel line can show.</summary>
+    public const double CurveTolerancePixels = 0.25;
+
+    /// <summary>
+    /// Every curve of one label in one panel as ONE trace, the curves one after another with a gap (NaN) between them, in
+    /// typed arrays (<see cref="PlotlyArrays"/>): a thousand curves cost one trace, not a thousand. Each curve keeps only the
+    /// points a panel of <paramref name="panel"/> pixels can show (<see cref="Visible"/>); series (x = their time steps) carry
+    /// their kept steps as bytes. Hovering names <paramref name="label"/> when given.
+    /// </summary>
+    private static PlotlyTrace CurvesTrace(IReadOnlyCollection<Polyline> curves, string colour, string xAxis, string yAxis, (double Width, double Height) panel,
+        string? label = null)
+    {
+        bool series = curves.All(curve => IsTimeSteps(curve.X));
+        double[] allX = curves.SelectMany(curve => curve.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double[] allY = curves.SelectMany(curve => curve.Y).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double xScale = panel.Width / Math.Max(allX.Max() - allX.Min(), 1e-12), yScale = panel.Height / Math.Max(allY.Max() - allY.Min(), 1e-12);
+        var ys = new List<double>();
+        var xs = new List<double>();
+        var steps = new List<int>();
+        foreach (Polyline curve in curves)
+        {
+            if (ys.Count > 0)
+            {
+                ys.Add(double.NaN);                                     // the gap: y is not a number, so no line joins two curves
+                xs.Add(double.NaN);
+                steps.Add(0);
+            }
+            foreach (int i in Visible(curve, xScale, yScale))
+            {
+                ys.Add(curve.Y[i]);
+                if (series) steps.Add(i);
+                else xs.Add(curve.X[i]);
+            }
+        }
+        return Trace("scatter", ("mode", "lines"), ("x", series ? PlotlyArrays.Integers(steps) : PlotlyArrays.Float32(xs)), ("y", PlotlyArrays.Float32(ys)),
+            ("xaxis", xAxis), ("yaxis", yAxis), ("line", Obj(("color", colour), ("width", 1))),
+            ("name", label == null ? null : LabelText.Display(label)), ("legendgroup", label),
+            ("hoverinfo", label == null ? "skip" : "name"), ("showlegend", false));
+    }
+
+    /// <summary>
+    /// The indices of the points of <paramref name="curve"/> that a panel drawn at <paramref name="xScale"/> × <paramref name="yScale"/>
+    /// pixels per unit can show: Douglas–Peucker (NetTopologySuite) in pixels at <see cref="CurveTolerancePixels"/>, so the line
+    /// drawn through them strays less than that from every dropped point. A curve with a gap (a non-finite value) keeps every point.
+    /// </summary>
+    private static IEnumerable<int> Visible(Polyline curve, double xScale, double yScale)
+    {
+        int n = curve.Y.Length;
+        if (n < 3 || curve.X.Any(v => !double.IsFinite(v)) || curve.Y.Any(v => !double.IsFinite(v))) return Enumerable.Range(0, n);
+        var pixels = new Coordinate[n];
+        for (int i = 0; i < n; i++) pixels[i] = new CoordinateZ(curve.X[i] * xScale, curve.Y[i] * yScale, i);   // z: the point's index
+        return DouglasPeuckerLineSimplifier.Simplify(pixels, CurveTolerancePixels).Select(point => (int)point.Z);
+    }
 
     private static bool IsTimeSteps(double[] x)
     {
@@ -552,26 +586,48 @@ public static class Charts
                 ("colorbar", Obj(("title", Obj(("text", "saliency")))))))),
     };
 
-    private static PlotlyTrace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis, object? colourBar,
-        double opacity = 0.9)
+    /// <summary>How many colour levels a map's z keeps (plus level 0, transparent): more than a colour scale of nine stops can show.</summary>
+    public const int MapLevels = 255;
+
+    /// <summary>
+    /// A binned map as a heatmap whose z is one byte per bin (<see cref="PlotlyArrays.Bytes"/>): level 0 for a value under
+    /// <paramref name="transparentBelow"/> (drawn transparent, the colour scale's first stop), levels 1…<see cref="MapLevels"/> for
+    /// <paramref name="zMin"/>…<paramref name="zMax"/> (default: the drawn values' own range) in equal steps, so a 200 × 200 map
+    /// costs 53 kB, not 230. The colour bar's ticks read in the map's own units, and the trace's <c>meta</c> keeps the range
+    /// (<c>value = zmin + (level − 1) / (levels − 1) × (zmax − zmin)</c>).
+    /// </summary>
+    private static PlotlyTrace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis,
+        Dictionary<string, object>? colourBar, double opacity = 0.9)
     {
         int n1 = map.Map.GetLength(0), n2 = map.Map.GetLength(1);
         double[] x = Enumerable.Range(0, n1).Select(i => map.X0 + (i + 0.5) * (map.X1 - map.X0) / n1).ToArray();
         double[] y = Enumerable.Range(0, n2).Select(j => map.Y0 + (j + 0.5) * (map.Y1 - map.Y0) / n2).ToArray();
+        double[] drawn = map.Map.Cast<double>().Where(value => value >= transparentBelow && double.IsFinite(value)).ToArray();
+        double low = zMin ?? (drawn.Length == 0 ? 0 : drawn.Min()), high = zMax ?? (drawn.Length == 0 ? 1 : drawn.Max());
+        double span = high > low ? high - low : 1;
         // Plotly's z is [row = y][column = x]: the transpose of [bin1, bin2], i.e. imshow(h.T, origin='lower').
-        var z = new double?[n2][];
+        var levels = new byte[n2 * n1];
         for (int j = 0; j < n2; j++)
-        {
-            z[j] = new double?[n1];
             for (int i = 0; i < n1; i++)
             {
                 double value = map.Map[i, j];
-                z[j][i] = value < transparentBelow ? null : value;
+                levels[j * n1 + i] = value >= transparentBelow && double.IsFinite(value)
+                    ? (byte)(1 + Math.Round(Math.Clamp((value - low) / span, 0, 1) * (MapLevels - 1)))
+                    : (byte)0;
             }
+        var colourScale = new List<object[]> { new object[] { 0.0, "rgba(0,0,0,0)" }, new object[] { 0.5 / MapLevels, "rgba(0,0,0,0)" } };
+        colourScale.AddRange(YlOrRd.Select(stop => new object[] { (1 + (double)stop[0] * (MapLevels - 1)) / MapLevels, stop[1] }));
+        if (colourBar != null)
+        {
+            colourBar = new Dictionary<string, object>(colourBar)
+            {
+                ["tickvals"] = Enumerable.Range(0, 5).Select(k => 1 + k / 4.0 * (MapLevels - 1)).ToArray(),
+                ["ticktext"] = Enumerable.Range(0, 5).Select(k => (low + k / 4.0 * (high - low)).ToString("G3", CultureInfo.InvariantCulture)).ToArray(),
+            };
         }
-        return Trace("heatmap", ("x", x), ("y", y), ("z", z), ("xaxis", xAxis), ("yaxis", yAxis), ("colorscale", YlOrRd),
-            ("zmin", zMin), ("zmax", zMax), ("showscale", colourBar != null), ("colorbar", colourBar), ("opacity", opacity),
-            ("hoverongaps", false), ("zsmooth", false));
+        return Trace("heatmap", ("x", x), ("y", y), ("z", PlotlyArrays.Bytes(levels, n2, n1)), ("xaxis", xAxis), ("yaxis", yAxis), ("colorscale", colourScale),
+            ("zmin", 0), ("zmax", MapLevels), ("zauto", false), ("showscale", colourBar != null), ("colorbar", colourBar), ("opacity", opacity),
+            ("meta", Obj(("zmin", low), ("zmax", high), ("levels", MapLevels))), ("hoverinfo", "x+y"), ("zsmooth", false));
     }
 
     /// <summary>
@@ -591,7 +647,7 @@ public static class Charts
 
     private const string ReferenceLineColour = "#1a1a1a";
 
-    private static object ColourBar(PanelGrid grid, int row) => Obj(("len", 1.0 / grid.Rows * 0.8), ("y", 1 - (row + 0.5) / grid.Rows),
+    private static Dictionary<string, object> ColourBar(PanelGrid grid, int row) => Obj(("len", 1.0 / grid.Rows * 0.8), ("y", 1 - (row + 0.5) / grid.Rows),
         ("yanchor", "middle"), ("thickness", 12), ("x", 1.01));
 
     private static List<string> Ordered(IEnumerable<string> labels) => LabelOrder.Distinct(labels).ToList();

@@ -70,7 +70,7 @@ public class DatasetErrorTests
         Assert.Same(DatasetRegistry.AircraftFlyover, DatasetRegistry.Get("Aircraft_Flyover"));
         Assert.Contains("known: symbols", Assert.Throws<ArgumentException>(() => DatasetRegistry.Get("mnist")).Message);
         Assert.Equal(PlotKind.TimeSeries, DatasetRegistry.Eog.PlotKind);
-        Assert.Equal("#4daf4a", DatasetRegistry.Eog.LabelColors["3"]);
+        Assert.Equal("#009E73", DatasetRegistry.Eog.LabelColors["3"]);
         Assert.Equal("#000000", DatasetRegistry.AircraftFlyover.LabelColors["Flyover"]);
         Assert.True(DatasetRegistry.Symbols.InvertYAxis);
         foreach (DatasetInfo info in DatasetRegistry.All)

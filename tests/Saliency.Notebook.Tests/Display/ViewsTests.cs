@@ -6,6 +6,7 @@ using Saliency.Notebook.Display;
 using Saliency.Notebook.Interactive;
 using Saliency.Notebook.Models;
 using Saliency.Notebook.Pipeline;
+using Saliency.Notebook.Plots;
 using Saliency.Notebook.SanityChecks;
 using Saliency.Notebook.Tests.Plots;
 using static TorchSharp.torch;
@@ -64,10 +65,11 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         Assert.Equal("reversed", (string?)trajectories.Layout["yaxis"]!["autorange"]);      // the symbols are drawn with y downwards
         // The paper's symbols plot: one panel per symbol, the points of its sampled trajectories coloured along time.
         Assert.Equal(3, trajectories.OfType("scatter").Count());
-        Assert.All(trajectories.OfType("scatter"), panel => Assert.Equal(Views.DefaultMaxCurvesPerLabel * 60, panel["x"]!.AsArray().Count));
+        Assert.All(trajectories.OfType("scatter"), panel => Assert.Equal(Views.DefaultMaxCurvesPerLabel * 60, FigureJson.Numbers(panel["x"]).Length));
         FigureJson series = Json(eog.Figures.Single());
         Assert.Equal(3, series.Layout["annotations"]!.AsArray().Count);                      // one panel per digit
-        Assert.Equal(3 * Views.DefaultMaxCurvesPerLabel, series.OfType("scatter").Count());
+        Assert.Equal(3, series.OfType("scatter").Count());                                    // one trace per digit ...
+        Assert.All(series.OfType("scatter"), digit => Assert.Equal(Views.DefaultMaxCurvesPerLabel, FigureJson.Segments(digit).Count));   // ... of its sampled series
     }
 
     [Fact]
@@ -111,13 +113,15 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         FigureJson firstComponent = Json(Views.GlobalMaps(fixture.EogResult, fixture.Eog, components: 1).Figures.Single());
 
         Assert.Equal(2 * 3, symbols.OfType("heatmap").Count());
-        Assert.Equal(2 * 3 * Views.DefaultMaxCurvesPerLabel, symbols.OfType("scatter").Count());
+        Assert.Equal(2 * 3, symbols.OfType("scatter").Count());                              // one curves trace per panel
+        Assert.All(symbols.OfType("scatter"), panel => Assert.Equal(Views.DefaultMaxCurvesPerLabel, FigureJson.Segments(panel).Count));
         JsonArray yRange = symbols.Layout["yaxis"]!["range"]!.AsArray();
         Assert.True((double)yRange[0]! > (double)yRange[1]!);                                 // y inverted for the symbols
-        Assert.All(symbols.OfType("heatmap"), map => Assert.Null(map["zmax"]));              // trajectories: each panel on its own scale
+        // Trajectories: each panel on its own scale (its own largest value at the top level); time series: one range per component.
+        Assert.All(symbols.OfType("heatmap"), map => Assert.Equal(Charts.MapLevels, FigureJson.Numbers(map["z"]).Max()));
         Assert.Equal(6, eog.OfType("heatmap").Count());
-        Assert.All(eog.OfType("heatmap"), map => Assert.NotNull(map["zmax"]));               // time series: one range per component
-        Assert.Equal(200, eog.OfType("heatmap").First()["z"]!.AsArray()[0]!.AsArray().Count); // one column per time step
+        Assert.Single(eog.OfType("heatmap").Take(3).Select(map => (double)map["meta"]!["zmax"]!).Distinct());
+        Assert.Equal(200, FigureJson.Shape(eog.OfType("heatmap").First()["z"]!).Columns);     // one column per time step
         Assert.Equal(3, firstComponent.OfType("heatmap").Count());
     }
 

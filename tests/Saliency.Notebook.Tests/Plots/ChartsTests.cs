@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Plots;
 
 namespace Saliency.Notebook.Tests.Plots;
@@ -11,18 +12,28 @@ public class ChartsTests
         Enumerable.Range(0, n).Select(i => Enumerable.Range(0, length).Select(t => Math.Sin(t * 0.3 + i)).ToArray()).ToArray();
 
     [Fact]
-    public void DatasetSeries_draws_each_series_in_translucent_black_on_its_labels_panel()
+    public void DatasetSeries_draws_each_labels_series_as_one_translucent_black_trace_on_its_panel()
     {
         var figure = new FigureJson(Charts.DatasetSeries(Series(6, 20), SeriesLabels, alpha: 0.02));
 
-        Assert.Equal(6, figure.Data.Count);
+        // One trace per label (panels in label order 3, 6, 7, one row each), its series one after another with gaps.
+        Assert.Equal(3, figure.Data.Count);
         Assert.All(figure.Data, trace =>
         {
             Assert.Equal("scatter", (string?)trace["type"]);
             Assert.Equal("rgba(0,0,0,0.02)", (string?)trace["line"]!["color"]);
+            Assert.Equal("name", (string?)trace["hoverinfo"]);                    // hovering names the label
         });
-        // Panels in label order 3, 6, 7 (one row each): three series of 3, two of 6, one of 7.
-        Assert.Equal(new[] { "y", "y", "y", "y2", "y2", "y3" }, figure.Data.Select(trace => (string?)trace["yaxis"]).ToArray());
+        Assert.Equal(new[] { "3", "6", "7" }, figure.Data.Select(trace => (string?)trace["name"]).ToArray());
+        Assert.Equal(new[] { "y", "y2", "y3" }, figure.Data.Select(trace => (string?)trace["yaxis"]).ToArray());
+        Assert.Equal(new[] { 3, 2, 1 }, figure.Data.Select(trace => FigureJson.Segments(trace).Count).ToArray());
+        // x: each series' kept time steps, as bytes (with the gap's own place); y: the series' own values at those steps.
+        Assert.Equal("u1", (string?)figure.Data[0]["x"]!["dtype"]);
+        double[][] series = Series(6, 20);
+        double[] x = FigureJson.Numbers(figure.Data[0]["x"]), y = FigureJson.Numbers(figure.Data[0]["y"]);
+        int gap = Array.FindIndex(y, double.IsNaN);
+        Assert.Equal((0.0, 19.0), (x[0], x[gap - 1]));                                     // each curve keeps its ends
+        for (int i = 0; i < gap; i++) Assert.Equal((float)series[1][(int)x[i]], (float)y[i]);
         Assert.NotNull(figure.Layout["yaxis3"]);
         Assert.Null(figure.Layout["yaxis4"]);
         // One value range for every panel (sin spans −1…1, padded by 3 %), as the paper's shared y limits.
@@ -33,6 +44,20 @@ public class ChartsTests
             Assert.Equal(1, range[1], 0.1);
             Assert.Equal(range, figure.Layout["yaxis"]!["range"]!.AsArray().Select(v => (double)v!).ToArray());
         }
+    }
+
+    [Fact]
+    public void Curves_keep_only_the_points_a_panel_can_show_and_stray_less_than_a_quarter_pixel()
+    {
+        // A straight ramp of 200 steps needs its two ends; a wiggle of 0.001 of its range on a 220-pixel panel is under a quarter pixel.
+        double[] ramp = Enumerable.Range(0, 200).Select(t => t / 199.0 + (t % 2 == 0 ? 0 : 0.001)).ToArray();
+        double[] bend = Enumerable.Range(0, 200).Select(t => t < 100 ? 0.0 : 1.0).ToArray();
+        var figure = new FigureJson(Charts.DatasetSeries(new[] { ramp, bend }, new[] { "3", "6" }, panelWidth: 900, panelHeight: 220));
+
+        double[] rampSteps = FigureJson.Numbers(figure.Data[0]["x"]), bendSteps = FigureJson.Numbers(figure.Data[1]["x"]);
+        Assert.Equal(new[] { 0.0, 199 }, rampSteps);
+        Assert.Equal(new[] { 0.0, 99, 100, 199 }, bendSteps);                               // the step itself stays
+        Assert.Equal(new[] { ramp[0], ramp[199] }.Select(v => (double)(float)v), FigureJson.Numbers(figure.Data[0]["y"]));
     }
 
     [Fact]
@@ -65,11 +90,13 @@ public class ChartsTests
         double[][][] trajectories = Enumerable.Range(0, 4).Select(i => Enumerable.Range(0, 10).Select(t => new[] { t * 0.1, i + t * 0.05 }).ToArray()).ToArray();
         var figure = new FigureJson(Charts.DatasetTrajectories(trajectories, new[] { "(", ")", "\\Omega", "(" }, alpha: 0.05, invertY: true));
 
-        Assert.Equal(4, figure.Data.Count);
-        Assert.Equal("rgba(31,119,180,0.05)", (string?)figure.Data[0]["line"]!["color"]);
-        Assert.Equal("rgba(228,26,28,0.05)", (string?)figure.Data[1]["line"]!["color"]);
-        Assert.Equal("rgba(77,175,74,0.05)", (string?)figure.Data[2]["line"]!["color"]);
-        Assert.Equal(new[] { true, true, true, false }, figure.Data.Select(trace => (bool)trace["showlegend"]!).ToArray());
+        Assert.Equal(3, figure.Data.Count);                                           // one trace per label
+        Assert.Equal("rgba(0,114,178,0.05)", (string?)figure.Data[0]["line"]!["color"]);   // Okabe–Ito blue, vermillion, bluish green
+        Assert.Equal("rgba(213,94,0,0.05)", (string?)figure.Data[1]["line"]!["color"]);
+        Assert.Equal("rgba(0,158,115,0.05)", (string?)figure.Data[2]["line"]!["color"]);
+        Assert.Equal(new[] { true, true, true }, figure.Data.Select(trace => (bool)trace["showlegend"]!).ToArray());
+        Assert.Equal(2, FigureJson.Segments(figure.Data[0]).Count);                   // both "(" trajectories
+        Assert.Equal(new[] { 0.0, 0.9 }, FigureJson.Numbers(figure.Data[0]["x"]).Take(2).Select(v => Math.Round(v, 6)));   // a straight stroke: its two ends
         Assert.Equal("reversed", (string?)figure.Layout["yaxis"]!["autorange"]);
         Assert.Null(figure.Layout["xaxis"]!["autorange"]);
     }
@@ -141,24 +168,29 @@ public class ChartsTests
 
         var heatmaps = figure.OfType("heatmap").ToList();
         Assert.Equal(6, heatmaps.Count);
-        Assert.Equal(12, figure.OfType("scatter").Count());
+        Assert.Equal(6, figure.OfType("scatter").Count());                            // one curves trace per panel
         Assert.All(figure.OfType("scatter"), trace => Assert.Equal("rgba(0,0,0,0.01)", (string?)trace["line"]!["color"]));
+        Assert.All(figure.OfType("scatter"), trace => Assert.Equal(2, FigureJson.Segments(trace).Count));
         JsonObject first = heatmaps[0];
-        Assert.Equal("#ffffcc", (string?)first["colorscale"]![0]![1]);
-        Assert.Equal("#800026", (string?)first["colorscale"]![8]![1]);
-        // z is the transpose of [bin1, bin2] (origin lower): z[j][i] = map[i, j]; values under the threshold are gaps.
-        JsonArray z = first["z"]!.AsArray();
-        Assert.Equal(4, z.Count);
-        Assert.Equal(8, z[0]!.AsArray().Count);
-        Assert.Null(z[0]![0]);
-        Assert.Equal((float)maps[0, 0].Map[7, 3], (float)(double)z[3]![7]!);   // traces are written at float32 precision
-        Assert.Equal((float)maps[0, 0].Map[5, 1], (float)(double)z[1]![5]!);
+        Assert.Equal("rgba(0,0,0,0)", (string?)first["colorscale"]![0]![1]);        // level 0: under the threshold, transparent
+        Assert.Equal("#ffffcc", (string?)first["colorscale"]![2]![1]);
+        Assert.Equal("#800026", (string?)first["colorscale"]![10]![1]);
+        // z is one byte per bin, the transpose of [bin1, bin2] (origin lower): z[j][i] = map[i, j]; values under the threshold are level 0.
+        Assert.Equal("u1", (string?)first["z"]!["dtype"]);
+        Assert.Equal((4, 8), FigureJson.Shape(first["z"]!));
+        double[] z = FigureJson.MapValues(first);
+        Assert.True(double.IsNaN(z[0]));
+        double step = (maps[0, 2].Max - maps[0, 0].Min) / (Charts.MapLevels - 1);   // the component's range in 254 steps
+        Assert.Equal(maps[0, 0].Map[7, 3], z[3 * 8 + 7], step / 2);
+        Assert.Equal(maps[0, 0].Map[5, 1], z[1 * 8 + 5], step / 2);
+        // The colour bar reads in the map's units.
+        Assert.Equal("0", (string?)heatmaps[2]["colorbar"]!["ticktext"]![0]);
         // Bin centres span the binning extent.
         Assert.Equal(0.5, (double)first["x"]![0]!, 12);
         Assert.Equal(-0.75, (double)first["y"]![0]!, 12);
         // Shared colour range per component: row 1 spans the min/max over its three labels.
-        Assert.Equal(maps[0, 2].Max, (double)heatmaps[0]["zmax"]!, 12);
-        Assert.Equal(maps[1, 2].Max, (double)heatmaps[3]["zmax"]!, 12);
+        Assert.Equal(maps[0, 2].Max, (double)heatmaps[0]["meta"]!["zmax"]!, 12);
+        Assert.Equal(maps[1, 2].Max, (double)heatmaps[3]["meta"]!["zmax"]!, 12);
         // y drawn downwards: range from the top of the extent to the bottom.
         Assert.Equal(1.0, (double)figure.Layout["yaxis"]!["range"]![0]!, 12);
         Assert.NotNull(figure.Layout["xaxis6"]);
@@ -174,7 +206,7 @@ public class ChartsTests
 
         var figure = new FigureJson(Charts.GlobalMapGrid(new[] { "East", "West" }, curves, maps, new GlobalMapStyle { SharedComponentScale = false }));
 
-        Assert.All(figure.OfType("heatmap"), heatmap => Assert.Null(heatmap["zmax"]));
+        Assert.Equal(new[] { 3.0, 9.0 }, figure.OfType("heatmap").Select(heatmap => (double)heatmap["meta"]!["zmax"]!).ToArray());
     }
 
     [Fact]
@@ -195,8 +227,8 @@ public class ChartsTests
         Assert.Equal(3, figure.Data.Count);                                           // one trace per label, in label order
         Assert.Equal(new[] { "x", "x2", "x3" }, figure.Data.Select(t => (string?)t["xaxis"]).ToArray());
         var first = figure.Data[0];
-        Assert.Equal(20, first["x"]!.AsArray().Count);                                // both "(" trajectories, 10 points each
-        var steps = first["marker"]!["color"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(20, FigureJson.Numbers(first["x"]).Length);                       // both "(" trajectories, 10 points each, as typed arrays
+        var steps = FigureJson.Numbers(first["marker"]!["color"]);
         Assert.Equal(Enumerable.Range(0, 10).Concat(Enumerable.Range(0, 10)).Select(t => (double)t), steps);
         Assert.Equal((0.0, 9.0), ((double)first["marker"]!["cmin"]!, (double)first["marker"]!["cmax"]!));
         Assert.Equal("#3b4cc0", (string?)first["marker"]!["colorscale"]![0]![1]);     // coolwarm: blue first, red last
@@ -223,16 +255,16 @@ public class ChartsTests
         Assert.Equal(2, figure.OfType("heatmap").Count());
         var labelled = figure.Data.Where(trace => (string?)trace["xaxis"] == "x").ToList();
         Assert.Equal(new[] { "East", "East", "West", "West", "South", "South" }, labelled.Select(trace => (string?)trace["name"]).ToArray());
-        Assert.Equal("rgba(31,119,180,0.1)", (string?)labelled[0]["line"]!["color"]);
+        Assert.Equal("rgba(0,114,178,0.1)", (string?)labelled[0]["line"]!["color"]);
         // The legend shows each label once, in its colour at full opacity, from an entry that draws nothing.
         var legend = figure.Data.Where(trace => (bool?)trace["showlegend"] == true).ToList();
         Assert.Equal(labels, legend.Select(trace => (string?)trace["name"]).ToArray());
-        Assert.Equal(new[] { "#1f77b4", "#e41a1c", "#4daf4a" }, legend.Select(entry => (string?)entry["line"]!["color"]).ToArray());
+        Assert.Equal(new[] { LabelColors.Blue, LabelColors.Vermillion, LabelColors.Green }, legend.Select(entry => (string?)entry["line"]!["color"]).ToArray());
         Assert.All(legend, entry => Assert.Null(entry["x"]!.AsArray().Single()));
         Assert.Equal(3 + 3 + 2 * 3, figure.OfType("scatter").Count());
         // One colour range over both components' panels (the first map spans 0…1, the second 0…1 too; make them differ below).
         var uneven = new FigureJson(Charts.CombinedMaps(labels, curves, new[] { combined[0], new MapPanel(new double[,] { { 0, 3 }, { 1, 0 } }, 0, 1, 0, 1) }));
-        Assert.All(uneven.OfType("heatmap"), map => Assert.Equal((0.0, 3.0), ((double)map["zmin"]!, (double)map["zmax"]!)));
+        Assert.All(uneven.OfType("heatmap"), map => Assert.Equal((0.0, 3.0), ((double)map["meta"]!["zmin"]!, (double)map["meta"]!["zmax"]!)));
     }
 
     [Fact]
@@ -242,8 +274,8 @@ public class ChartsTests
         var figure = new FigureJson(Charts.LatentPca(scores, new[] { "7", "3", "7" }, new[] { 0.24593, 0.23677 }, reverseX: true));
 
         Assert.Equal(new[] { "3", "7" }, figure.Data.Select(trace => (string?)trace["name"]).ToArray());
-        Assert.Equal("#4daf4a", (string?)figure.Data[0]["marker"]!["color"]);
-        Assert.Equal("#e41a1c", (string?)figure.Data[1]["marker"]!["color"]);
+        Assert.Equal(LabelColors.Green, (string?)figure.Data[0]["marker"]!["color"]);
+        Assert.Equal(LabelColors.Vermillion, (string?)figure.Data[1]["marker"]!["color"]);
         Assert.Equal(new[] { 1.0, 5.0 }, figure.Data[1]["x"]!.AsArray().Select(v => (double)v!).ToArray());
         Assert.Equal("markers", (string?)figure.Data[0]["mode"]);
         Assert.Contains("24.6%", (string?)figure.Layout["xaxis"]!["title"]!["text"]);
@@ -280,7 +312,7 @@ public class ChartsTests
 
         var bars = new FigureJson(Charts.Bars(new[] { "East", "West" }, new[] { 1.0, 2.0 }));
         Assert.Equal("bar", (string?)bars.Data.Single()["type"]);
-        Assert.Equal(new[] { "#1f77b4", "#e41a1c" }, bars.Data[0]["marker"]!["color"]!.AsArray().Select(v => (string?)v).ToArray());
+        Assert.Equal(new[] { LabelColors.Blue, LabelColors.Vermillion }, bars.Data[0]["marker"]!["color"]!.AsArray().Select(v => (string?)v).ToArray());
         var oneColour = new FigureJson(Charts.Bars(new[] { "z0", "z1" }, new[] { 1.0, 2.0 }, colour: "#4c72b0"));
         Assert.Equal(new[] { "#4c72b0", "#4c72b0" }, oneColour.Data[0]["marker"]!["color"]!.AsArray().Select(v => (string?)v).ToArray());
     }
@@ -294,12 +326,29 @@ public class ChartsTests
     }
 
     [Fact]
-    public void LabelColors_follow_the_paper_and_give_unknown_labels_unused_colours()
+    public void LabelColors_are_Okabe_Ito_keep_the_papers_hues_and_give_unknown_labels_unused_colours()
     {
         IReadOnlyDictionary<string, string> colours = LabelColors.For(new[] { "Flyover", "South", "other", "Ω" });
         Assert.Equal("#000000", colours["Flyover"]);
-        Assert.Equal("#4daf4a", colours["South"]);
-        Assert.Equal("#4daf4a", colours["Ω"]);
-        Assert.Equal("#1f77b4", colours["other"]);
+        Assert.Equal("#009E73", colours["South"]);
+        Assert.Equal("#009E73", colours["Ω"]);
+        Assert.Equal("#E69F00", colours["other"]);                                     // the palette's first unused colour
+        string[] okabeIto = { "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000" };
+        Assert.Equal(okabeIto, LabelColors.OkabeIto);
+        Assert.All(LabelColors.TimeSeries.Values.Concat(LabelColors.Aircraft.Values).Concat(LabelColors.Symbols.Values), colour => Assert.Contains(colour, okabeIto));
+    }
+
+    [Fact]
+    public void Every_dataset_colours_each_label_as_every_figure_does()
+    {
+        foreach (DatasetInfo info in DatasetRegistry.All)
+            Assert.All(info.ClassNames, label => Assert.Equal(LabelColors.Known(label), info.LabelColors[label]));
+    }
+
+    [Fact]
+    public void Every_paper_dataset_titles_its_axes_with_their_units()
+    {
+        foreach (DatasetInfo info in DatasetRegistry.All)
+            Assert.All(new[] { info.XAxisTitle, info.YAxisTitle }, title => Assert.Matches(@"^time step$|\(.+\)$", title));   // degrees, normalised, arbitrary units
     }
 }

@@ -1,10 +1,13 @@
 using System.IO.Compression;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Saliency.Notebook.Display;
 using Saliency.Notebook.Plots;
 using Saliency.Runner;
 
 namespace Saliency.Notebook.Tests.Runner;
 
+[Collection(NotebookSessionCollection.Name)] // the export test starts a plotly.js session
 public sealed class ExportTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "saliency-export-" + Guid.NewGuid().ToString("N")[..8]);
@@ -60,24 +63,82 @@ public sealed class ExportTests : IDisposable
         Assert.DoesNotContain("Microsoft.DotNet.Interactive.PackageManagement", manifest);
     }
 
-    [Fact]
-    public void A_chart_page_becomes_a_png_through_headless_chromium()
+    /// <summary>An executed notebook as the runner writes it: cell 1 shows one chart (with plotly.js inline, the session's first), cell 2 a view of two.</summary>
+    private string ExecutedNotebook(out Figure[] figures)
     {
-        var chart = Charts.Bars(new[] { "East", "West", "South" }, new[] { 3.0, 1.0, 2.0 }, "runways");
-        Figure figure = Figure.FromChart(chart, "runways");
-        string html = Path.Combine(_folder, "runways.html");
-        File.WriteAllText(html, figure.ToStandaloneHtml());
-
-        string png = Path.Combine(_folder, "runways.png");
-        ChromiumScreenshot.Capture(html, png, figure.Width + 40, figure.Height + 40);
-
-        byte[] bytes = File.ReadAllBytes(png);
-        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, bytes[..4]);
-        Assert.True(bytes.Length > 5_000, $"the screenshot is as small as a blank page ({bytes.Length} bytes; blank: about 2.3 KB): nothing drawn?");
-        // Width and height are in the IHDR chunk (big-endian) at bytes 16..23.
-        Assert.Equal(figure.Width + 40, (bytes[16] << 24) | (bytes[17] << 16) | (bytes[18] << 8) | bytes[19]);
-        Assert.Empty(Directory.GetFiles(_folder, "*.tmp-*"));
+        PlotlyHtml.StartNotebookSession(PlotlyJsSource.Inline);
+        figures = new[]
+        {
+            Figure.FromChart(Charts.Bars(new[] { "East", "West", "South" }, new[] { 3.0, 1.0, 2.0 }, "runways", yTitle: "landings"), "runways"),
+            Figure.FromChart(Charts.Lines(new[] { 1.0, 2, 3 }, new Dictionary<string, double[]> { ["loss"] = new[] { 3.0, 2, 1 } }, "loss", "epoch", "loss"), "loss"),
+            Figure.FromChart(Charts.DatasetSeries(new[] { new[] { 0.0, 1, 0 }, new[] { 1.0, 0, 1 } }, new[] { "3", "6" }), "series"),
+        };
+        JsonObject Output(string html) => new()
+        {
+            ["output_type"] = "display_data", ["metadata"] = new JsonObject(), ["data"] = new JsonObject { ["text/html"] = html, ["text/plain"] = "figure" },
+        };
+        JsonObject Cell(params JsonObject[] outputs) => new()
+        {
+            ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["source"] = "", ["execution_count"] = 1, ["outputs"] = new JsonArray(outputs),
+        };
+        var notebook = new JsonObject
+        {
+            ["nbformat"] = 4, ["nbformat_minor"] = 5, ["metadata"] = new JsonObject(),
+            ["cells"] = new JsonArray(Cell(Output(PlotlyHtml.NotebookFragment(figures[0]))), Cell(Output(PlotlyHtml.NotebookFragment(figures[1]) + "\n" + PlotlyHtml.NotebookFragment(figures[2])))),
+        };
+        string path = Path.Combine(_folder, "nb.ipynb");
+        File.WriteAllText(path, notebook.ToJsonString());
+        return path;
     }
+
+    [Fact]
+    public async Task One_browser_exports_every_figure_of_a_notebook_and_the_notebook_then_carries_their_images()
+    {
+        string path = ExecutedNotebook(out Figure[] figures);
+        string folder = Path.Combine(_folder, "figures");
+
+        IReadOnlyList<ExportedFigure> pages = FigureExport.Write(NotebookDocument.Load(path), folder, "nb");
+
+        // Three pages that share one plotly.js file beside them.
+        Assert.Equal(new[] { "nb-cell01-1-runways.html", "nb-cell02-1-loss.html", "nb-cell02-2-series.html" }, pages.Select(page => Path.GetFileName(page.HtmlPath)));
+        Assert.Equal(PlotlyHtml.PlotlyJs, File.ReadAllText(Path.Combine(folder, PlotlyHtml.PlotlyJsFileName)));
+        Assert.All(pages, page =>
+        {
+            string html = File.ReadAllText(page.HtmlPath);
+            Assert.Contains("<script src=\"plotly.min.js\"", html);
+            Assert.True(html.Length < 20_000, $"{page.Name}: {html.Length} characters; plotly.js inlined?");
+        });
+
+        var embedded = new Dictionary<string, byte[]>();
+        await using (FigureBrowser browser = await FigureBrowser.StartAsync())
+            foreach (ExportedFigure page in pages)
+            {
+                FigureImages images = await browser.ExportAsync(page);
+                byte[] png = File.ReadAllBytes(images.PngPath);
+                Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);
+                Assert.True(png.Length > 5_000, $"the screenshot is as small as a blank page ({png.Length} bytes): nothing drawn?");
+                Assert.Equal((page.Width + 40) * 2, PngWidth(png));                                      // 2× the page's window
+                Assert.Equal(page.Width, PngWidth(images.EmbeddedPng));                                  // the figure alone, 1×
+                Assert.StartsWith("<svg", File.ReadAllText(images.SvgPath!));
+                Assert.Contains("class=\"main-svg\"", File.ReadAllText(images.SvgPath!));
+                embedded[Path.GetFileName(page.HtmlPath)] = images.EmbeddedPng;
+            }
+
+        NotebookDocument notebook = NotebookDocument.Load(path);
+        Assert.Equal(3, StaticFallback.Embed(notebook, "nb", embedded));
+        var outputs = notebook.Cells.Select(cell => cell!["outputs"]![0]!["data"]!.AsObject()).ToList();
+        // Every figure's div holds its image; an output of one figure carries it as image/png too.
+        Assert.Equal(Convert.ToBase64String(embedded["nb-cell01-1-runways.html"]), (string?)outputs[0]["image/png"]);
+        Assert.Null(outputs[1]["image/png"]);
+        Assert.All(outputs.Zip(new[] { 1, 2 }), pair => Assert.Equal(pair.Second, Regex.Matches((string)pair.First["text/html"]!,
+            @"class=""saliency-plot""[^>]*><img class=""saliency-static"" alt=""[^""]+"" src=""data:image/png;base64,").Count));
+        // plotly.js comes from the CDN, once: the notebook is light, and offline its images show.
+        string all = string.Concat(outputs.Select(data => (string)data["text/html"]!));
+        Assert.DoesNotContain(PlotlyHtml.EscapeForScript(PlotlyHtml.PlotlyJs)[..400], all);
+        Assert.Equal(1, all.Split(PlotlyHtml.CdnUrl).Length - 1);
+    }
+
+    private static int PngWidth(byte[] png) => (png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19];   // IHDR, big-endian
 
     [Fact]
     public void Reproduce_refuses_missing_dataset_folders_and_empty_ones()

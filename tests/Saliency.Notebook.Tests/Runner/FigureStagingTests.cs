@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Saliency.Notebook.Display;
 using Saliency.Runner;
 
 namespace Saliency.Notebook.Tests.Runner;
@@ -69,9 +70,10 @@ public sealed class FigureStagingTests : IDisposable
 
         Assert.True(code == 0, error);
         string[] names = Names(figures);
-        Assert.Equal(2, names.Length);
+        Assert.Equal(3, names.Length);
         Assert.Matches("^figs-cell\\d\\d-1-second\\.html$", names[0]);
         Assert.Equal("other-cell01-1-kept.html", names[1]);
+        Assert.Equal(PlotlyHtml.PlotlyJsFileName, names[2]);
         Assert.Equal(new[] { "figs.ipynb", "figures" }, Names(output));
     }
 
@@ -117,7 +119,7 @@ public sealed class FigureStagingTests : IDisposable
         ReproducedNotebook result = ran.Single();
         Assert.True(result.Succeeded, result.Failure);
         Assert.Equal(new[] { Path.Combine(figures, "figs-cell02-1-first.html") }, result.Result!.Figures.Select(figure => figure.HtmlPath).ToArray());
-        Assert.Equal(new[] { "figs-cell02-1-first.html", "other-cell01-1-kept.html" }, Names(figures));
+        Assert.Equal(new[] { "figs-cell02-1-first.html", "other-cell01-1-kept.html", PlotlyHtml.PlotlyJsFileName }, Names(figures));   // plotly.js once, shared
         Assert.Equal(new[] { "figs.ipynb", "figures" }, Names(Path.Combine(output, "symbols")));
     }
 }

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.DotNet.Interactive.Formatting;
 using Saliency.Notebook.Data.Datasets;
 using Saliency.Notebook.Display;
+using Saliency.Notebook.Plots;
+using Saliency.Notebook.Tests.Plots;
 using Saliency.Runner;
 
 namespace Saliency.Notebook.Tests.Runner;
@@ -86,7 +88,7 @@ public sealed class PaperNotebookTests : IDisposable
         JsonObject global = Assert.Single(traces, t => Name(t) == "global");
         Assert.Equal(percentiles, Numbers(global["x"]));
         Assert.Equal(10, Numbers(global["y"]).Count(double.IsFinite));
-        Assert.Equal("#d62728", (string?)global["line"]!["color"]);
+        Assert.Equal(LabelColors.Vermillion, (string?)global["line"]!["color"]);
         var locals = traces.Where(t => Regex.IsMatch(Name(t), @"^local \d+$")).ToList();
         Assert.InRange(locals.Count, 20, int.MaxValue);
         using TimeSeriesDataset symbols = DatasetRegistry.Load("symbols", TestData.DataDirectory);
@@ -115,23 +117,28 @@ public sealed class PaperNotebookTests : IDisposable
         {
             string x = (string?)heatmap["xaxis"] ?? "x", y = (string?)heatmap["yaxis"] ?? "y";
             var curves = traces.Where(t => (string?)t["type"] == "scatter" && ((string?)t["xaxis"] ?? "x") == x && ((string?)t["yaxis"] ?? "y") == y).ToList();
-            Assert.Equal(330, curves.Count);                                                    // every series of the digit under its map
-            series += curves.Count;
+            Assert.Equal(330, curves.Sum(c => FigureJson.Segments(c).Count));                   // every series of the digit under its map
+            series += curves.Sum(c => FigureJson.Segments(c).Count);
             Assert.Equal(0.9, (double)heatmap["opacity"]!);
-            double from = (double)heatmap["zmin"]!;
-            double[] z = heatmap["z"]!.AsArray().SelectMany(row => Numbers(row)).ToArray();
+            double from = (double)heatmap["meta"]!["zmin"]!;
+            double[] z = FigureJson.MapValues(heatmap);
             Assert.InRange(from, 1e-6, 1);
             Assert.All(z.Where(double.IsFinite), value => Assert.True(value >= from));          // under the 90th percentile: not drawn
             Assert.InRange(z.Count(double.IsFinite) / (double)z.Length, 0.05, 0.15);           // about the top tenth
-            values.AddRange(curves.SelectMany(c => Numbers(c["y"])));
+            values.AddRange(curves.SelectMany(c => Numbers(c["y"])).Where(double.IsFinite));
             ranges.Add(Numbers(figure["layout"]!["yaxis" + y[1..]]!["range"]));
         }
         Assert.Equal(990, series);
+        // The series' own value range (all digits'), as the paper's extent; the drawn curves keep what a panel can show, within it.
+        using TimeSeriesDataset eog = DatasetRegistry.Load("eog", TestData.DataDirectory);
+        double low = eog.X.min().to(TorchSharp.torch.float64).item<double>(), high = eog.X.max().to(TorchSharp.torch.float64).item<double>();
         Assert.All(ranges, range =>
         {
-            Assert.Equal(values.Min(), range[0], 4);                                            // the series' own value range (all digits'), as the paper's extent
-            Assert.Equal(values.Max(), range[1], 4);
+            Assert.Equal(low, range[0], 4);
+            Assert.Equal(high, range[1], 4);
         });
+        Assert.InRange(values.Min(), low, high);
+        Assert.InRange(values.Max(), low, high);
     }
 
     /// <summary>Flights and maps in degrees around Zurich, on axes that keep distances true at 47° N, with the three runways named.</summary>
@@ -167,9 +174,7 @@ public sealed class PaperNotebookTests : IDisposable
 
     private static string Name(JsonObject trace) => (string?)trace["name"] ?? "";
 
-    private static double[] Numbers(JsonNode? values) => values is JsonArray array
-        ? array.Select(v => v is null ? double.NaN : (double)v).ToArray()
-        : Array.Empty<double>();
+    private static double[] Numbers(JsonNode? values) => FigureJson.Numbers(values);
 
     private static string Source(JsonObject cell) => cell["source"] is JsonArray lines ? string.Concat(lines.Select(l => (string?)l)) : (string?)cell["source"] ?? "";
 
