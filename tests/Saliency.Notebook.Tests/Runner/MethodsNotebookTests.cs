@@ -53,6 +53,7 @@ public sealed partial class MethodsNotebookTests : IDisposable
             .Concat(Methods.Select(method => $"{dataset}-mean-{method}-per-dimension"))
             .Append($"{dataset}-method-maps-pc1")
             .Concat(new[] { "single-class-curve1", "translation-curve1", "corruption-curve1", "corruption-curve2", "randomisation-curve1", "local-masking-curve1", "global-masking-curve1" }.Select(f => $"{dataset}-{f}"))
+            .Concat(new[] { $"{dataset}-deletion-curves", $"{dataset}-insertion-curves" })
             .ToArray();
         Assert.Equal(expected, result.Figures.Select(figure => figure.Name).ToArray());
 
@@ -83,6 +84,16 @@ public sealed partial class MethodsNotebookTests : IDisposable
         string randomisation = HtmlOf(codeCells.Single(c => Source(c).Contains("Get(\"randomisation\")")));
         Assert.Contains($"randomisation on {dataset} ({string.Join(",", Methods)})", randomisation);
         Assert.DoesNotContain("System.Collections.Generic", randomisation);
+
+        // The evaluation: a row per method and random, a verdict over the methods over time steps, and their curves (random's too).
+        string evaluation = HtmlOf(codeCells.Single(c => Source(c).Contains("Views.Evaluation(evaluation)")));
+        Assert.Contains("Most faithful by deletion AUC among the methods over time steps:", evaluation);
+        foreach (string method in Methods.Append("random"))
+            Assert.Contains($"<td>{method}</td>", evaluation);
+        string deletion = File.ReadAllText(result.Figures.Single(f => f.Name == $"{dataset}-deletion-curves").HtmlPath);
+        foreach (string method in Methods.Where(m => m != "fourier-ig").Append("random"))
+            Assert.Contains($"\"name\":\"{method}\"", deletion);
+        Assert.DoesNotContain("\"name\":\"fourier-ig\"", deletion);
     }
 
     [Fact]
