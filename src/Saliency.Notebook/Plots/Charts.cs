@@ -296,7 +296,7 @@ public static class Charts
                 (string x, string y) = grid.AxisIds(l, m);
                 MapPanel map = maps[l, m];
                 bool frequency = frequencyColumns[m];
-                if (!frequency) traces.AddRange(curvesByLabel[l].Select(curve => CurveTrace(curve, Rgba("#000000", style.CurveAlpha), x, y)));
+                if (!frequency) traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), labels[l]));
                 traces.Add(HeatmapTrace(map, style.TransparentBelow, 0, 1, x, y, l == 0 && m == methods.Count - 1 ? ColourBar(new PanelGrid(1, 1), 0) : null));
                 bool invert = style.InvertY && !frequency;
                 string? xTitle = l == labels.Count - 1 ? frequency ? "frequency bin" : style.XTitle : null;
