@@ -89,7 +89,7 @@ public sealed partial class MethodsNotebookTests : IDisposable
         string evaluation = HtmlOf(codeCells.Single(c => Source(c).Contains("Views.Evaluation(evaluation)")));
         Assert.Contains("Most faithful by deletion AUC among the methods over time steps:", evaluation);
         foreach (string method in Methods.Append("random"))
-            Assert.Contains($"<td>{method}</td>", evaluation);
+            Assert.Contains($">{method}</td>", evaluation);
         string deletion = File.ReadAllText(result.Figures.Single(f => f.Name == $"{dataset}-deletion-curves").HtmlPath);
         foreach (string method in Methods.Where(m => m != "fourier-ig").Append("random"))
             Assert.Contains($"\"name\":\"{method}\"", deletion);

@@ -197,7 +197,10 @@ public sealed class RunnerTests : IDisposable
 
         string[] figures = Directory.GetFiles(Path.Combine(_out, "figures"), "*.html").Order().ToArray();
         Assert.Equal(new[] { "kit-cell03-1-mean-latent-distance.html", "kit-cell03-2-counts.html" }, figures.Select(Path.GetFileName).ToArray());
-        Assert.All(figures, path => Assert.Equal(1, File.ReadAllText(path).Split(marker).Length - 1));
+        // Each page loads the folder's one shared plotly.js file instead of inlining it.
+        Assert.All(figures, path => Assert.Equal(0, File.ReadAllText(path).Split(marker).Length - 1));
+        Assert.All(figures, path => Assert.Equal(1, File.ReadAllText(path).Split($"<script src=\"{PlotlyHtml.PlotlyJsFileName}\"").Length - 1));
+        Assert.Contains(marker, PlotlyHtml.EscapeForScript(File.ReadAllText(Path.Combine(_out, "figures", PlotlyHtml.PlotlyJsFileName))));
     }
 
     [Fact]
