@@ -72,6 +72,7 @@ def main():
     parser.add_argument("--samples", type=int, default=2_000_000)
     parser.add_argument("--shards", type=int, nargs="+", default=[2, 4])
     parser.add_argument("--keep-data", help="folder for the generated .npy (kept between runs); default OUT")
+    parser.add_argument("--no-single-thread", action="store_true", help="skip the one-process single-threaded run")
     a = parser.parse_args()
     os.makedirs(a.out, exist_ok=True)
     data_dir = a.keep_data or a.out
@@ -94,9 +95,10 @@ def main():
     reference = np.load(os.path.join(one, "maps_norm.npy")).astype(np.float64)
     # The same with one thread: on a loaded machine libtorch's threads wait on each other, so the shards' single-threaded workers
     # are compared with a single-threaded process too.
-    seconds = timed(["pipeline", "--checkpoint", model, *data, "--out", one + "-1thread"], threads=1)
-    results["runs"].append({"shards": 1, "threads_per_worker": 1, "total_s": seconds})
-    print(f"one process, one thread: {seconds:.1f} s", file=sys.stderr)
+    if not a.no_single_thread:
+        seconds = timed(["pipeline", "--checkpoint", model, *data, "--out", one + "-1thread"], threads=1)
+        results["runs"].append({"shards": 1, "threads_per_worker": 1, "total_s": seconds})
+        print(f"one process, one thread: {seconds:.1f} s", file=sys.stderr)
 
     for s in a.shards:
         parts, fit, merged = (os.path.join(a.out, f"{name}-{s}") for name in ("parts", "fit", "merged"))
