@@ -16,7 +16,10 @@ namespace Saliency.Notebook.Display;
 /// centres and the colour scale (<see cref="Charts.YlOrRd"/>); the page (<c>brushing-tool.js</c>) only sums the selection into
 /// those bins, applies those taps, scales and draws. Unlike the original, whose tool re-derived the ranges from each selection,
 /// a selection's map keeps the whole data's ranges, so it reads on the same axes as the global map; the browser tests check a
-/// selection's map against the kit's own map of the same samples.
+/// selection's map against the kit's own map of the same samples. The page carries bytes, not text: each point's bin (one byte
+/// a point for series on a grid of up to 255 bins) and its weight in uint16 steps (<see cref="Dequantised"/>); the curves are drawn
+/// through their points' bin centres, within half a bin of the data (on the default 200-bin grid, under a pixel), so the 990 eog
+/// series cost 0.8 MB instead of 5.8.
 /// </summary>
 public static class BrushingTool
 {
@@ -34,7 +37,6 @@ public static class BrushingTool
         Validate(scores, series.Length, weights, labels, series.Select(s => s.Length).ToArray());
         options ??= new BrushingOptions();
         var data = Common(scores, weights, labels, options, "series");
-        data["values"] = Rows(series);
         AddBinning(data, series.Select(s => s.Select(v => new[] { v }).ToArray()).ToArray(), labels, timeSeries: true, options);
         return Build(data, labels, options);
     }
@@ -47,8 +49,6 @@ public static class BrushingTool
             throw new ArgumentException("Each trajectory point needs two coordinates (x, y).", nameof(trajectories));
         options ??= new BrushingOptions();
         var data = Common(scores, weights, labels, options, "trajectories");
-        data["xs"] = Rows(trajectories.Select(t => t.Select(p => p[0]).ToArray()).ToArray());
-        data["ys"] = Rows(trajectories.Select(t => t.Select(p => p[1]).ToArray()).ToArray());
         AddBinning(data, trajectories, labels, timeSeries: false, options);
         return Build(data, labels, options);
     }
@@ -81,7 +81,7 @@ public static class BrushingTool
             ["colours"] = new JsonObject(order.Select(label => KeyValuePair.Create(label, (JsonNode?)colours[label]))),
             ["labelText"] = new JsonObject(order.Select(label => KeyValuePair.Create(label, (JsonNode?)LabelText.Display(label)))),
             ["scores"] = Rows(scores.Select(row => row[..2]).ToArray()),
-            ["weights"] = Rows(weights),
+            ["weights"] = Quantised(weights),
             ["grid"] = options.GridSize,
             ["sigma"] = options.Sigma,
             ["transparentBelow"] = options.TransparentBelow,
@@ -110,7 +110,14 @@ public static class BrushingTool
         }
         var (taps, readX) = GaussianFilter.Plan(options.Sigma, binning.FirstBins);
         var (_, readY) = GaussianFilter.Plan(options.Sigma, binning.SecondBins);
-        data["bins"] = new JsonArray(bins.Select(row => (JsonNode)new JsonArray(row.Select(b => (JsonNode)b).ToArray())).ToArray());
+        // Every point's bin as bytes: for series the time bin depends on the step alone, so it travels once per step and each
+        // point carries only its value bin; a trajectory point carries its flat bin. The last value of the type means "no bin".
+        if (timeSeries)
+        {
+            data["binX"] = new JsonArray(Enumerable.Range(0, length).Select(t => (JsonNode)bins.Select(row => row[t]).Where(b => b >= 0).Select(b => b / binning.SecondBins).DefaultIfEmpty(0).First()).ToArray());
+            data["binY"] = Unsigned(bins.Select(row => row.Select(b => b < 0 ? -1 : b % binning.SecondBins).ToArray()).ToArray(), binning.SecondBins);
+        }
+        else data["bins"] = Unsigned(bins, binning.FirstBins * binning.SecondBins);
         data["nx"] = binning.FirstBins;
         data["ny"] = binning.SecondBins;
         data["filter"] = new JsonObject
@@ -130,7 +137,58 @@ public static class BrushingTool
     private static JsonArray Centres(double[] edges) =>
         new(Enumerable.Range(0, edges.Length - 1).Select(i => (JsonNode)((edges[i] + edges[i + 1]) / 2)).ToArray());
 
-    /// <summary>Rows of numbers as JSON, in float precision (the page's maps need no more), NaN as null.</summary>
+    /// <summary>
+    /// Non-negative integers below <paramref name="count"/> (−1: none) as a base64 typed array the page decodes: bytes when
+    /// <paramref name="count"/> ≤ 255, else uint16 (≤ 65,535), else int32; "none" is the type's largest value (int32: −1).
+    /// </summary>
+    private static JsonObject Unsigned(int[][] rows, int count)
+    {
+        string dtype = count <= byte.MaxValue ? "u1" : count <= ushort.MaxValue ? "u2" : "i4";
+        int width = dtype == "u1" ? 1 : dtype == "u2" ? 2 : 4, none = dtype == "u1" ? byte.MaxValue : dtype == "u2" ? ushort.MaxValue : -1;
+        int length = rows[0].Length;
+        var bytes = new byte[rows.Length * length * width];
+        for (int s = 0; s < rows.Length; s++)
+            for (int t = 0; t < length; t++)
+            {
+                int value = rows[s][t] < 0 ? none : rows[s][t], at = (s * length + t) * width;
+                if (width == 1) bytes[at] = (byte)value;
+                else if (width == 2) System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at), (ushort)value);
+                else System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at), value);
+            }
+        return new JsonObject { ["dtype"] = dtype, ["bdata"] = Convert.ToBase64String(bytes), ["none"] = none };
+    }
+
+    /// <summary>How many steps <see cref="Quantised"/> divides [0, the largest |weight|] into.</summary>
+    public const int WeightLevels = ushort.MaxValue - 1;
+
+    /// <summary>
+    /// The weights' magnitudes (the map averages |weight|) as uint16 levels of [0, max |weight|] (65,535: not a number), and the
+    /// step: the page's value is level × step, within step / 2 (7.6e−6 of the largest weight) of the weight. The kit's own maps use
+    /// the exact weights; <see cref="Dequantised"/> gives the page's.
+    /// </summary>
+    private static JsonObject Quantised(double[][] weights)
+    {
+        double step = Step(weights);
+        var levels = weights.Select(row => row.Select(w => double.IsFinite(w) ? (int)Math.Round(Math.Abs(w) / step) : -1).ToArray()).ToArray();
+        JsonObject encoded = Unsigned(levels, WeightLevels + 1);
+        encoded["step"] = step;
+        return encoded;
+    }
+
+    private static double Step(double[][] weights)
+    {
+        double max = weights.SelectMany(row => row).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        return max > 0 ? max / WeightLevels : 1;
+    }
+
+    /// <summary>The weights as the page holds them (|weight| rounded to <see cref="WeightLevels"/> steps of the largest; NaN kept): the page's maps are the kit's maps of these.</summary>
+    public static double[][] Dequantised(double[][] weights)
+    {
+        double step = Step(weights);
+        return weights.Select(row => row.Select(w => double.IsFinite(w) ? Math.Round(Math.Abs(w) / step) * step : double.NaN).ToArray()).ToArray();
+    }
+
+    /// <summary>Rows of numbers as JSON, in float precision (the page needs no more), NaN as null.</summary>
     private static JsonArray Rows(double[][] rows) =>
         new(rows.Select(row => (JsonNode)new JsonArray(row.Select(v => double.IsFinite(v) ? JsonValue.Create((float)v) : null).ToArray())).ToArray());
 

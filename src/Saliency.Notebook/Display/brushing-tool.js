@@ -7,15 +7,34 @@
   if (window.SaliencyBrushing) return;
   var B = window.SaliencyBrushing = {};
 
+  // A typed array the kit wrote as base64 ({dtype: u1 | u2 | i4, bdata}), little-endian as every browser is.
+  B.decode = function (a) {
+    var text = atob(a.bdata), bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return a.dtype === 'u1' ? bytes : a.dtype === 'u2' ? new Uint16Array(bytes.buffer) : new Int32Array(bytes.buffer);
+  };
+  // Every point's flat bin (i * ny + j, −1: none) and weight (level × step, NaN: none), flat [sample * length + step].
+  B.unpack = function (d) {
+    var n = d.labels.length, w = B.decode(d.weights), size = w.length, length = size / n, bins = new Int32Array(size), weights = new Float64Array(size), k;
+    for (k = 0; k < size; k++) weights[k] = w[k] === d.weights.none ? NaN : w[k] * d.weights.step;
+    if (d.kind === 'series') {
+      var binY = B.decode(d.binY);
+      for (k = 0; k < size; k++) bins[k] = binY[k] === d.binY.none ? -1 : d.binX[k % length] * d.ny + binY[k];
+    } else {
+      var flat = B.decode(d.bins);
+      for (k = 0; k < size; k++) bins[k] = flat[k] === d.bins.none ? -1 : flat[k];
+    }
+    d.length = length; d.pointBins = bins; d.pointWeights = weights;
+  };
   // Mean weight per bin of the selected samples, flat [i * ny + j]; empty bins 0 (the kit's mean: sum / count, in sample order).
   B.binnedMean = function (d, selected) {
-    var sum = new Float64Array(d.nx * d.ny), count = new Float64Array(d.nx * d.ny);
+    var sum = new Float64Array(d.nx * d.ny), count = new Float64Array(d.nx * d.ny), L = d.length;
     selected.forEach(function (s) {
-      var bins = d.bins[s], w = d.weights[s];
-      for (var t = 0; t < bins.length; t++) {
-        if (bins[t] < 0) continue;
-        sum[bins[t]] += Math.abs(w[t]);
-        count[bins[t]] += 1;
+      for (var t = 0, k = s * L; t < L; t++, k++) {
+        var b = d.pointBins[k];
+        if (b < 0) continue;
+        sum[b] += d.pointWeights[k];
+        count[b] += 1;
       }
     });
     for (var b = 0; b < sum.length; b++) sum[b] = count[b] > 0 ? sum[b] / count[b] : 0;
@@ -62,17 +81,20 @@
   function title(layout, r, rows, text) {
     layout.annotations.push({ text: text, x: 0.5, y: 1 - r / rows - 0.04, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false });
   }
-  // Curves of the given samples as one trace, NaN-separated (fast to draw).
+  // Curves of the given samples as one trace, NaN-separated (fast to draw), through their points' bin centres (x: the step for series).
   function curves(d, indices, colour, axes) {
-    var x = [], y = [];
+    var x = [], y = [], L = d.length;
     indices.forEach(function (n) {
-      var cx = d.kind === 'series' ? d.steps : d.xs[n], cy = d.kind === 'series' ? d.values[n] : d.ys[n];
-      for (var t = 0; t < cy.length; t++) { x.push(cx[t]); y.push(cy[t]); }
+      for (var t = 0, k = n * L; t < L; t++, k++) {
+        var b = d.pointBins[k];
+        if (b < 0) { x.push(null); y.push(null); continue; }
+        x.push(d.kind === 'series' ? t : d.xCentres[Math.floor(b / d.ny)]);
+        y.push(d.yCentres[b % d.ny]);
+      }
       x.push(null); y.push(null);
     });
     return { type: 'scatter', mode: 'lines', x: x, y: y, xaxis: axes[0], yaxis: axes[1], hoverinfo: 'skip', line: { color: colour, width: 1 } };
   }
-  function nanify(rows) { return rows.map(function (row) { return row.map(function (v) { return v === null ? NaN : v; }); }); }
 
   // plotly.js loaded by a script tag may arrive after this script runs (a front end that loads <script src> asynchronously):
   // wait for it up to 20 s; the static image a runner put in the tool (img.saliency-static) stays until the tool draws.
@@ -82,10 +104,8 @@
     var still = root.querySelector('img.saliency-static');
     if (still && typeof Plotly !== 'undefined') still.remove();
     var d = JSON.parse(document.getElementById(id + '-data').textContent);
-    d.weights = nanify(d.weights);
-    if (d.kind === 'series') { d.values = nanify(d.values); } else { d.xs = nanify(d.xs); d.ys = nanify(d.ys); }
-    var n = d.labels.length, length = d.weights[0].length, rows = d.labelOrder.length;
-    d.steps = []; for (var t = 0; t < length; t++) d.steps.push(t);
+    B.unpack(d);
+    var n = d.labels.length, rows = d.labelOrder.length;
     var byLabel = {}; d.labelOrder.forEach(function (l) { byLabel[l] = []; });
     d.labels.forEach(function (l, i) { byLabel[l].push(i); });
     var status = root.querySelector('.saliency-brushing-status');

@@ -517,8 +517,8 @@ public static class Charts
         return new[] { min - pad, max + pad };
     }
 
-    /// <summary>How far, in screen pixels, a drawn curve may stray from its data: less than a 1-pixel line can show.</summary>
-    public const double CurveTolerancePixels = 0.25;
+    /// <summary>How far, in screen pixels, a drawn curve may stray from its data: half a pixel, less than a 1-pixel line can show.</summary>
+    public const double CurveTolerancePixels = 0.5;
 
     /// <summary>
     /// Every curve of one label in one panel as ONE trace, the curves one after another with a gap (NaN) between them, in
@@ -619,15 +619,32 @@ public static class Charts
         colourScale.AddRange(YlOrRd.Select(stop => new object[] { (1 + (double)stop[0] * (MapLevels - 1)) / MapLevels, stop[1] }));
         if (colourBar != null)
         {
+            (double[] ticks, string[] texts) = RoundTicks(low, high);
             colourBar = new Dictionary<string, object>(colourBar)
             {
-                ["tickvals"] = Enumerable.Range(0, 5).Select(k => 1 + k / 4.0 * (MapLevels - 1)).ToArray(),
-                ["ticktext"] = Enumerable.Range(0, 5).Select(k => (low + k / 4.0 * (high - low)).ToString("G3", CultureInfo.InvariantCulture)).ToArray(),
+                ["tickvals"] = ticks.Select(value => 1 + (value - low) / span * (MapLevels - 1)).ToArray(),
+                ["ticktext"] = texts,
             };
         }
         return Trace("heatmap", ("x", x), ("y", y), ("z", PlotlyArrays.Bytes(levels, n2, n1)), ("xaxis", xAxis), ("yaxis", yAxis), ("colorscale", colourScale),
             ("zmin", 0), ("zmax", MapLevels), ("zauto", false), ("showscale", colourBar != null), ("colorbar", colourBar), ("opacity", opacity),
             ("meta", Obj(("zmin", low), ("zmax", high), ("levels", MapLevels))), ("hoverinfo", "x+y"), ("zsmooth", false));
+    }
+
+    /// <summary>
+    /// Colour-bar ticks at round values inside [<paramref name="low"/>, <paramref name="high"/>]: multiples of 1, 2 or 5 × 10^k,
+    /// three to six of them (as plotly.js picks axis ticks), written with no more decimals than the step has (0, 0.5, 1, 1.5, 2; not 0.506, 1.01).
+    /// A constant range gets its one value.
+    /// </summary>
+    public static (double[] Values, string[] Texts) RoundTicks(double low, double high)
+    {
+        if (!(high > low)) return (new[] { low }, new[] { low.ToString("G3", CultureInfo.InvariantCulture) });
+        double rough = (high - low) / 4, magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        double step = new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(candidate => candidate >= rough * 0.75);
+        int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
+        var values = new List<double>();
+        for (double k = Math.Ceiling(low / step - 1e-9); k * step <= high + step * 1e-9; k++) values.Add(Math.Round(k * step, decimals + 1) + 0.0);   // + 0: no "-0"
+        return (values.ToArray(), values.Select(value => value.ToString(decimals == 0 ? "0" : "0." + new string('#', decimals), CultureInfo.InvariantCulture)).ToArray());
     }
 
     /// <summary>

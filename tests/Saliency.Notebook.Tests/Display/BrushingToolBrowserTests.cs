@@ -191,8 +191,8 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// A tool on seeded random samples labelled x, y, z: values are multiples of 1/64, exact in float32 and in their shortest decimal,
-    /// as the page's data travel as float32 JSON. Series use each point's first coordinate.
+    /// A tool on seeded random samples labelled x, y, z (values multiples of 1/64); the weights returned are the page's
+    /// (<see cref="BrushingTool.Dequantised"/>). Series use each point's first coordinate.
     /// </summary>
     private async Task<(IPage Page, string[] Labels, double[][] Weights, double[][][] Points)> RandomTool(bool trajectories, int n, int length, int grid, double sigma, int seed)
     {
@@ -206,7 +206,24 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
         string html = trajectories
             ? BrushingTool.Html(scores, points, weights, labels, options)
             : BrushingTool.Html(scores, points.Select(p => p.Select(q => q[0]).ToArray()).ToArray(), weights, labels, options);
-        return (await Open(html), labels, weights, points);
+        // The page holds the weights in uint16 steps of the largest: its maps are the kit's maps of those weights, to rounding.
+        return (await Open(html), labels, BrushingTool.Dequantised(weights), points);
+    }
+
+    [Fact]
+    public void The_pages_weights_are_the_magnitudes_within_half_a_step_of_the_largest_over_65534()
+    {
+        var random = new Random(11);
+        double[][] weights = Enumerable.Range(0, 30).Select(_ => Enumerable.Range(0, 50).Select(_ => random.NextDouble() * 6 - 3).ToArray()).ToArray();
+        weights[4][7] = double.NaN;
+        double[][] page = BrushingTool.Dequantised(weights);
+        double largest = weights.SelectMany(row => row).Where(double.IsFinite).Max(Math.Abs), step = largest / BrushingTool.WeightLevels;
+
+        Assert.True(double.IsNaN(page[4][7]));
+        for (int i = 0; i < 30; i++)
+            for (int t = 0; t < 50; t++)
+                if (double.IsFinite(weights[i][t])) Assert.InRange(page[i][t] - Math.Abs(weights[i][t]), -step / 2 - 1e-15, step / 2 + 1e-15);
+        Assert.Equal(largest, page.SelectMany(row => row).Where(double.IsFinite).Max(), 12);
     }
 
     private static void AssertEqual(double[,] expected, double[] actual, double tolerance = 0)

@@ -47,9 +47,9 @@ public class ChartsTests
     }
 
     [Fact]
-    public void Curves_keep_only_the_points_a_panel_can_show_and_stray_less_than_a_quarter_pixel()
+    public void Curves_keep_only_the_points_a_panel_can_show_and_stray_less_than_half_a_pixel()
     {
-        // A straight ramp of 200 steps needs its two ends; a wiggle of 0.001 of its range on a 220-pixel panel is under a quarter pixel.
+        // A straight ramp of 200 steps needs its two ends; a wiggle of 0.001 of its range on a 220-pixel panel is under half a pixel.
         double[] ramp = Enumerable.Range(0, 200).Select(t => t / 199.0 + (t % 2 == 0 ? 0 : 0.001)).ToArray();
         double[] bend = Enumerable.Range(0, 200).Select(t => t < 100 ? 0.0 : 1.0).ToArray();
         var figure = new FigureJson(Charts.DatasetSeries(new[] { ramp, bend }, new[] { "3", "6" }, panelWidth: 900, panelHeight: 220));
@@ -58,6 +58,35 @@ public class ChartsTests
         Assert.Equal(new[] { 0.0, 199 }, rampSteps);
         Assert.Equal(new[] { 0.0, 99, 100, 199 }, bendSteps);                               // the step itself stays
         Assert.Equal(new[] { ramp[0], ramp[199] }.Select(v => (double)(float)v), FigureJson.Numbers(figure.Data[0]["y"]));
+    }
+
+    [Theory]
+    [InlineData(0.0, 2.02, new[] { 0.0, 0.5, 1, 1.5, 2 }, new[] { "0", "0.5", "1", "1.5", "2" })]
+    [InlineData(0.1234, 0.7621, new[] { 0.2, 0.4, 0.6 }, new[] { "0.2", "0.4", "0.6" })]
+    [InlineData(-3.0, 17.0, new[] { -0.0, 5, 10, 15 }, new[] { "0", "5", "10", "15" })]
+    [InlineData(0.00011, 0.00093, new[] { 0.0002, 0.0004, 0.0006, 0.0008 }, new[] { "0.0002", "0.0004", "0.0006", "0.0008" })]
+    public void Colour_bar_ticks_are_round_values_inside_the_range(double low, double high, double[] values, string[] texts)
+    {
+        (double[] ticks, string[] written) = Charts.RoundTicks(low, high);
+
+        Assert.Equal(values.Length, ticks.Length);
+        for (int i = 0; i < values.Length; i++) Assert.Equal(values[i], ticks[i], 12);
+        Assert.Equal(texts, written);
+        Assert.All(ticks, tick => Assert.InRange(tick, low, high));
+    }
+
+    [Fact]
+    public void A_map_colour_bar_puts_its_round_ticks_on_the_levels_of_their_values()
+    {
+        var map = new double[4, 4];
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) map[i, j] = (i * 4 + j) / 15.0 * 2.02;
+        var curves = new[] { (IReadOnlyList<Polyline>)Polyline.FromSeries(new[] { new[] { 0.1, 0.5, 0.9, 0.2 } }) };
+        var figure = new FigureJson(Charts.GlobalMapGrid(new[] { "a" }, curves, new[,] { { new MapPanel(map, 0, 4, 0, 1) } }));
+        JsonNode bar = figure.Data.Single(trace => (string?)trace["type"] == "heatmap")["colorbar"]!;
+
+        Assert.Equal(new[] { "0", "0.5", "1", "1.5", "2" }, bar["ticktext"]!.AsArray().Select(v => (string?)v).ToArray());
+        // Level 1 is the range's low end (0), level 255 its high end (2.02): the tick 1 sits at level 1 + 254 / 2.02.
+        Assert.Equal(1 + 254 / 2.02, (double)bar["tickvals"]![2]!, 4);
     }
 
     [Fact]
