@@ -103,7 +103,7 @@ public static class Reproduction
                             cancellation.ThrowIfCancellationRequested();
                             FigureImages images = await browser.ExportAsync(figure);
                             pngs.Add(images.PngPath);
-                            embedded[Path.GetFileName(figure.HtmlPath)] = images.EmbeddedPng;
+                            embedded[Path.GetFileName(figure.HtmlPath)] = images.EmbeddedWebp;
                         }
                         progress?.Invoke($"  {result.Figures.Count} figures exported (PNG, SVG) in {exportClock.Elapsed.TotalSeconds:0.0} s");
                         // The executed notebook carries each figure's image, for viewers without JavaScript.

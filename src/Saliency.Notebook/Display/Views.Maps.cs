@@ -98,13 +98,14 @@ public static partial class Views
 
     /// <summary>
     /// The dataset under its global saliency, as the paper's dataset figures with their maps: for time series
-    /// (eog/dataset_plot cell 4) one panel per label, every series of the label in black (opacity .02) under the label's
+    /// (eog/dataset_plot cell 4) one panel per label, the label's series in black (opacity .02 for all of them; at most
+    /// <paramref name="maxCurvesPerLabel"/> drawn, with the ink of all, see <see cref="CurveSample"/>) under the label's
     /// PC<paramref name="component"/>+1 map, drawn from its 90th percentile up (lower values transparent) with opacity .9, in
     /// the series' own value range; for trajectories (the teaser, aircraft/dataset_plot cells 6 and 8) every flight coloured by
     /// label under the mean of the labels' maps, drawn from its 90th percentile up with opacity .5, in degrees with the runways
     /// where the dataset has them.
     /// </summary>
-    public static KitView DatasetWithSaliency(BinnedGlobalMaps binned, TimeSeriesDataset data, int component = 0, int maxCurvesPerLabel = int.MaxValue)
+    public static KitView DatasetWithSaliency(BinnedGlobalMaps binned, TimeSeriesDataset data, int component = 0, int maxCurvesPerLabel = DefaultMaxCurvesPerLabel)
     {
         ArgumentNullException.ThrowIfNull(binned);
         ArgumentNullException.ThrowIfNull(data);
@@ -123,7 +124,7 @@ public static partial class Views
             var from = panels.Select(p => SanityStatistics.Percentile(p.Map.Cast<double>().ToArray(), 90)).ToList();
             var chart = Charts.SeriesUnderMaps(labels, curves, panels, from,
                 $"{info.Name}: series per label under the label's {pc} global map (its top tenth)",
-                alpha, xTitle: "time step", yTitle: info.YAxisTitle);
+                alpha, xTitle: "time step", yTitle: info.YAxisTitle, classSizes: labels.ToDictionary(label => label, label => data.Labels.Count(l => l == label)));
             return new KitView(null)
                 .Note(string.Create(CultureInfo.InvariantCulture,
                     $"Each panel: the label's series in black and its normalised {pc} map; the colour scale starts at the map's 90th percentile ({string.Join(", ", from.Select(f => f.ToString("F2", CultureInfo.InvariantCulture)))}), so only its top tenth shows, as in the paper's figure."))

@@ -243,11 +243,12 @@ public static class Charts
     /// series in black with opacity <paramref name="curveAlpha"/> under that label's map, drawn from
     /// <paramref name="colourFrom"/> (the map's 90th percentile in the paper: lower values transparent, the colour scale
     /// starting there, matplotlib's <c>vmin</c> with <c>set_under</c> transparent) with opacity <paramref name="opacity"/>, over the
-    /// map's extent (time × the series' own value range).
+    /// map's extent (time × the series' own value range). When the curves are a sample, <paramref name="classSizes"/> (label →
+    /// series in the whole dataset) titles each panel "drawn of all".
     /// </summary>
     public static PlotlyFigure SeriesUnderMaps(IReadOnlyList<string> labels, IReadOnlyList<IReadOnlyList<Polyline>> curvesByLabel, IReadOnlyList<MapPanel> maps,
         IReadOnlyList<double> colourFrom, string? title = null, double curveAlpha = 0.02, double opacity = 0.9, string xTitle = "time step",
-        string yTitle = "value", int panelWidth = 900, int panelHeight = 220)
+        string yTitle = "value", int panelWidth = 900, int panelHeight = 220, IReadOnlyDictionary<string, int>? classSizes = null)
     {
         RequireSameCount(curvesByLabel.Count, labels.Count, "curve groups", "labels");
         RequireSameCount(maps.Count, labels.Count, "maps", "labels");
@@ -264,7 +265,9 @@ public static class Charts
             PlotlyTrace heatmap = HeatmapTrace(map, colourFrom[row], colourFrom[row], map.Max, x, y, ColourBar(grid, row), opacity);
             heatmap.Set("name", $"PC1 map, label {LabelText.Display(labels[row])}");
             traces.Add(heatmap);
-            grid.AddPanel(layout, annotations, row, 0, $"label {LabelText.Display(labels[row])} ({curvesByLabel[row].Count} series)",
+            int shown = curvesByLabel[row].Count;
+            string count = classSizes != null && classSizes.TryGetValue(labels[row], out int all) && all > shown ? $"{shown} of {all} series drawn" : $"{shown} series";
+            grid.AddPanel(layout, annotations, row, 0, $"label {LabelText.Display(labels[row])} ({count})",
                 Axis(row == labels.Count - 1 ? xTitle : null, range: new[] { map.X0, map.X1 }), Axis(yTitle, range: new[] { map.Y0, map.Y1 }));
         }
         layout["annotations"] = annotations;

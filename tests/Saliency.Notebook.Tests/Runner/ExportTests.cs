@@ -1,3 +1,4 @@
+using System.Text;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -118,20 +119,22 @@ public sealed class ExportTests : IDisposable
                 Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);
                 Assert.True(png.Length > 5_000, $"the screenshot is as small as a blank page ({png.Length} bytes): nothing drawn?");
                 Assert.Equal((page.Width + 40) * 2, PngWidth(png));                                      // 2× the page's window
-                Assert.Equal(page.Width, PngWidth(images.EmbeddedPng));                                  // the figure alone, 1×
+                Assert.Equal("RIFF", Encoding.ASCII.GetString(images.EmbeddedWebp[..4]));
+                Assert.StartsWith("WEBPVP8", Encoding.ASCII.GetString(images.EmbeddedWebp[8..16]));
+                Assert.Equal(page.Width, WebpWidth(images.EmbeddedWebp));                                // the figure alone, 1×
                 Assert.StartsWith("<svg", File.ReadAllText(images.SvgPath!));
                 Assert.Contains("class=\"main-svg\"", File.ReadAllText(images.SvgPath!));
-                embedded[Path.GetFileName(page.HtmlPath)] = images.EmbeddedPng;
+                embedded[Path.GetFileName(page.HtmlPath)] = images.EmbeddedWebp;
             }
 
         NotebookDocument notebook = NotebookDocument.Load(path);
         Assert.Equal(3, StaticFallback.Embed(notebook, "nb", embedded));
         var outputs = notebook.Cells.Select(cell => cell!["outputs"]![0]!["data"]!.AsObject()).ToList();
-        // Every figure's div holds its image; an output of one figure carries it as image/png too.
-        Assert.Equal(Convert.ToBase64String(embedded["nb-cell01-1-runways.html"]), (string?)outputs[0]["image/png"]);
-        Assert.Null(outputs[1]["image/png"]);
+        // Every figure's div holds its image, once: no second copy as a MIME entry.
+        Assert.All(outputs, data => Assert.Equal(new[] { "text/html", "text/plain" }, data.Select(entry => entry.Key).Order()));
+        Assert.Contains(Convert.ToBase64String(embedded["nb-cell01-1-runways.html"]), (string)outputs[0]["text/html"]!);
         Assert.All(outputs.Zip(new[] { 1, 2 }), pair => Assert.Equal(pair.Second, Regex.Matches((string)pair.First["text/html"]!,
-            @"class=""saliency-plot""[^>]*><img class=""saliency-static"" alt=""[^""]+"" src=""data:image/png;base64,").Count));
+            @"class=""saliency-plot""[^>]*><img class=""saliency-static"" alt=""[^""]+"" src=""data:image/webp;base64,").Count));
         // plotly.js comes from the CDN, once: the notebook is light, and offline its images show.
         string all = string.Concat(outputs.Select(data => (string)data["text/html"]!));
         Assert.DoesNotContain(PlotlyHtml.EscapeForScript(PlotlyHtml.PlotlyJs)[..400], all);
@@ -139,6 +142,14 @@ public sealed class ExportTests : IDisposable
     }
 
     private static int PngWidth(byte[] png) => (png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19];   // IHDR, big-endian
+
+    /// <summary>
+    /// A WebP's width: in an extended file (VP8X chunk) the canvas width − 1 in 24 bits, little-endian, at byte 24; in a simple lossy
+    /// one (VP8 chunk) 14 bits of the frame header at byte 26.
+    /// </summary>
+    private static int WebpWidth(byte[] webp) => webp[15] == (byte)'X'
+        ? 1 + (webp[24] | (webp[25] << 8) | (webp[26] << 16))
+        : (webp[26] | (webp[27] << 8)) & 0x3FFF;
 
     [Fact]
     public void Reproduce_refuses_missing_dataset_folders_and_empty_ones()

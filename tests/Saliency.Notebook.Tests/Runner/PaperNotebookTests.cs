@@ -104,7 +104,10 @@ public sealed class PaperNotebookTests : IDisposable
         Assert.Equal("global", Name(traces[^1]));                                                // drawn on top
     }
 
-    /// <summary>eog/dataset_plot [4]: per digit, its 330 series and its PC1 map on the same axes, the map from its 90th percentile up at opacity .9, in the series' value range.</summary>
+    /// <summary>
+    /// eog/dataset_plot [4]: per digit, its series (60 of its 330 drawn, evenly spaced, with the ink of all) and its PC1 map on the
+    /// same axes, the map from its 90th percentile up at opacity .9, in the series' value range.
+    /// </summary>
     private static void AssertSeriesUnderMaps(JsonObject figure)
     {
         var traces = Traces(figure);
@@ -117,7 +120,7 @@ public sealed class PaperNotebookTests : IDisposable
         {
             string x = (string?)heatmap["xaxis"] ?? "x", y = (string?)heatmap["yaxis"] ?? "y";
             var curves = traces.Where(t => (string?)t["type"] == "scatter" && ((string?)t["xaxis"] ?? "x") == x && ((string?)t["yaxis"] ?? "y") == y).ToList();
-            Assert.Equal(330, curves.Sum(c => FigureJson.Segments(c).Count));                   // every series of the digit under its map
+            Assert.Equal(Views.DefaultMaxCurvesPerLabel, curves.Sum(c => FigureJson.Segments(c).Count));   // the digit's drawn series under its map
             series += curves.Sum(c => FigureJson.Segments(c).Count);
             Assert.Equal(0.9, (double)heatmap["opacity"]!);
             double from = (double)heatmap["meta"]!["zmin"]!;
@@ -128,7 +131,8 @@ public sealed class PaperNotebookTests : IDisposable
             values.AddRange(curves.SelectMany(c => Numbers(c["y"])).Where(double.IsFinite));
             ranges.Add(Numbers(figure["layout"]!["yaxis" + y[1..]]!["range"]));
         }
-        Assert.Equal(990, series);
+        Assert.Equal(3 * Views.DefaultMaxCurvesPerLabel, series);
+        Assert.Equal(3, figure["layout"]!["annotations"]!.AsArray().Count(a => ((string?)a!["text"])?.Contains($"({Views.DefaultMaxCurvesPerLabel} of 330 series drawn)") == true));
         // The series' own value range (all digits'), as the paper's extent; the drawn curves keep what a panel can show, within it.
         using TimeSeriesDataset eog = DatasetRegistry.Load("eog", TestData.DataDirectory);
         double low = eog.X.min().to(TorchSharp.torch.float64).item<double>(), high = eog.X.max().to(TorchSharp.torch.float64).item<double>();
