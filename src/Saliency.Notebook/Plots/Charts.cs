@@ -177,11 +177,11 @@ public static class Charts
             for (int l = 0; l < labels.Count; l++)
             {
                 (string x, string y) = grid.AxisIds(c, l);
-                traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), labels[l]));
+                traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), labels[l], UnderMapTolerancePixels));
                 (double? zMin, double? zMax) = style.SharedComponentScale ? (componentMin, componentMax) : ((double?)null, (double?)null);
                 bool showScale = l == labels.Count - 1;
                 traces.Add(HeatmapTrace(maps[c, l], style.TransparentBelow, zMin, zMax, x, y,
-                    showScale ? ColourBar(grid, c) : null));
+                    showScale ? ColourBar(grid, c) : null, (style.PanelWidth, style.PanelHeight)));
                 var yAxis = Axis(l == 0 ? style.YTitle : null, reversed: style.InvertY,
                     range: style.InvertY ? new[] { maps[c, l].Y1, maps[c, l].Y0 } : new[] { maps[c, l].Y0, maps[c, l].Y1 });
                 Framed(style.Frame, yAxis, x, y, traces, legend: false);
@@ -226,8 +226,10 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(0, c + 1);
             MapPanel map = combinedByComponent[c];
-            traces.AddRange(labels.Select((label, l) => CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), label)));
-            traces.Add(HeatmapTrace(map, style.TransparentBelow, zMin, zMax, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null));
+            traces.AddRange(labels.Select((label, l) => CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), label,
+                UnderMapTolerancePixels)));
+            traces.Add(HeatmapTrace(map, style.TransparentBelow, zMin, zMax, x, y, c == combinedByComponent.Count - 1 ? ColourBar(grid, 0) : null,
+                (style.PanelWidth, style.PanelHeight)));
             var yAxis = YAxis(map, null);
             Framed(style.Frame, yAxis, x, y, traces, legend: false);
             grid.AddPanel(layout, annotations, 0, c + 1, $"PC{c + 1}, all labels", Axis(style.XTitle, range: new[] { map.X0, map.X1 }), yAxis);
@@ -261,8 +263,8 @@ public static class Charts
         {
             (string x, string y) = grid.AxisIds(row, 0);
             MapPanel map = maps[row];
-            traces.Add(CurvesTrace(curvesByLabel[row], Rgba("#000000", curveAlpha), x, y, (panelWidth, panelHeight), labels[row]));
-            PlotlyTrace heatmap = HeatmapTrace(map, colourFrom[row], colourFrom[row], map.Max, x, y, ColourBar(grid, row), opacity);
+            traces.Add(CurvesTrace(curvesByLabel[row], Rgba("#000000", curveAlpha), x, y, (panelWidth, panelHeight), labels[row], UnderMapTolerancePixels));
+            PlotlyTrace heatmap = HeatmapTrace(map, colourFrom[row], colourFrom[row], map.Max, x, y, ColourBar(grid, row), (panelWidth, panelHeight), opacity);
             heatmap.Set("name", $"PC1 map, label {LabelText.Display(labels[row])}");
             traces.Add(heatmap);
             int shown = curvesByLabel[row].Count;
@@ -299,8 +301,9 @@ public static class Charts
                 (string x, string y) = grid.AxisIds(l, m);
                 MapPanel map = maps[l, m];
                 bool frequency = frequencyColumns[m];
-                if (!frequency) traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), labels[l]));
-                traces.Add(HeatmapTrace(map, style.TransparentBelow, 0, 1, x, y, l == 0 && m == methods.Count - 1 ? ColourBar(new PanelGrid(1, 1), 0) : null));
+                if (!frequency) traces.Add(CurvesTrace(curvesByLabel[l], Rgba("#000000", style.CurveAlpha), x, y, (style.PanelWidth, style.PanelHeight), labels[l], UnderMapTolerancePixels));
+                traces.Add(HeatmapTrace(map, style.TransparentBelow, 0, 1, x, y, l == 0 && m == methods.Count - 1 ? ColourBar(new PanelGrid(1, 1), 0) : null,
+                    (style.PanelWidth, style.PanelHeight)));
                 bool invert = style.InvertY && !frequency;
                 string? xTitle = l == labels.Count - 1 ? frequency ? "frequency bin" : style.XTitle : null;
                 string? yTitle = m == 0 ? style.YTitle : null;
@@ -332,7 +335,7 @@ public static class Charts
                 Rgba(colours[label], alpha), "x", "y", (width, height), label));
         traces.AddRange(order.Select(label => LegendEntry(label, colours[label])));
         PlotlyTrace heatmap = HeatmapTrace(map, colourFrom, colourFrom, map.Max, "x", "y",
-            Obj(("thickness", 12), ("x", 1.01), ("len", 0.8), ("title", Obj(("text", mapName)))), opacity);
+            Obj(("thickness", 12), ("x", 1.01), ("len", 0.8), ("title", Obj(("text", mapName)))), (width, height), opacity);
         heatmap.Set("name", mapName);
         traces.Add(heatmap);
         var layout = BaseLayout(title, width, height);
@@ -523,14 +526,17 @@ public static class Charts
     /// <summary>How far, in screen pixels, a drawn curve may stray from its data: half a pixel, less than a 1-pixel line can show.</summary>
     public const double CurveTolerancePixels = 0.5;
 
+    /// <summary>How far the faint curves under a map may stray: a pixel, which a 1-pixel line at a few percent opacity under a map cannot show.</summary>
+    public const double UnderMapTolerancePixels = 1.0;
+
     /// <summary>
     /// Every curve of one label in one panel as ONE trace, the curves one after another with a gap (NaN) between them, in
     /// typed arrays (<see cref="PlotlyArrays"/>): a thousand curves cost one trace, not a thousand. Each curve keeps only the
-    /// points a panel of <paramref name="panel"/> pixels can show (<see cref="Visible"/>); series (x = their time steps) carry
+    /// points a panel of <paramref name="panel"/> pixels can show (<see cref="Visible"/>, within <paramref name="tolerancePixels"/>); series (x = their time steps) carry
     /// their kept steps as bytes. Hovering names <paramref name="label"/> when given.
     /// </summary>
     private static PlotlyTrace CurvesTrace(IReadOnlyCollection<Polyline> curves, string colour, string xAxis, string yAxis, (double Width, double Height) panel,
-        string? label = null)
+        string? label = null, double tolerancePixels = CurveTolerancePixels)
     {
         bool series = curves.All(curve => IsTimeSteps(curve.X));
         double[] allX = curves.SelectMany(curve => curve.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
@@ -547,7 +553,7 @@ public static class Charts
                 xs.Add(double.NaN);
                 steps.Add(0);
             }
-            foreach (int i in Visible(curve, xScale, yScale))
+            foreach (int i in Visible(curve, xScale, yScale, tolerancePixels))
             {
                 ys.Add(curve.Y[i]);
                 if (series) steps.Add(i);
@@ -562,16 +568,16 @@ public static class Charts
 
     /// <summary>
     /// The indices of the points of <paramref name="curve"/> that a panel drawn at <paramref name="xScale"/> × <paramref name="yScale"/>
-    /// pixels per unit can show: Douglas–Peucker (NetTopologySuite) in pixels at <see cref="CurveTolerancePixels"/>, so the line
+    /// pixels per unit can show: Douglas–Peucker (NetTopologySuite) in pixels at <paramref name="tolerancePixels"/>, so the line
     /// drawn through them strays less than that from every dropped point. A curve with a gap (a non-finite value) keeps every point.
     /// </summary>
-    private static IEnumerable<int> Visible(Polyline curve, double xScale, double yScale)
+    private static IEnumerable<int> Visible(Polyline curve, double xScale, double yScale, double tolerancePixels)
     {
         int n = curve.Y.Length;
         if (n < 3 || curve.X.Any(v => !double.IsFinite(v)) || curve.Y.Any(v => !double.IsFinite(v))) return Enumerable.Range(0, n);
         var pixels = new Coordinate[n];
         for (int i = 0; i < n; i++) pixels[i] = new CoordinateZ(curve.X[i] * xScale, curve.Y[i] * yScale, i);   // z: the point's index
-        return DouglasPeuckerLineSimplifier.Simplify(pixels, CurveTolerancePixels).Select(point => (int)point.Z);
+        return DouglasPeuckerLineSimplifier.Simplify(pixels, tolerancePixels).Select(point => (int)point.Z);
     }
 
     private static bool IsTimeSteps(double[] x)
@@ -596,15 +602,17 @@ public static class Charts
     /// A binned map as a heatmap whose z is one byte per bin (<see cref="PlotlyArrays.Bytes"/>): level 0 for a value under
     /// <paramref name="transparentBelow"/> (drawn transparent, the colour scale's first stop), levels 1…<see cref="MapLevels"/> for
     /// <paramref name="zMin"/>…<paramref name="zMax"/> (default: the drawn values' own range) in equal steps, so a 200 × 200 map
-    /// costs 53 kB, not 230. The colour bar's ticks read in the map's own units, and the trace's <c>meta</c> keeps the range
+    /// costs 53 kB, not 230; a map with more bins than its <paramref name="panel"/> has pixels is first pooled to one bin per pixel
+    /// (<see cref="Pooled"/>). The colour bar's ticks read in the map's own units, and the trace's <c>meta</c> keeps the range
     /// (<c>value = zmin + (level − 1) / (levels − 1) × (zmax − zmin)</c>).
     /// </summary>
     private static PlotlyTrace HeatmapTrace(MapPanel map, double transparentBelow, double? zMin, double? zMax, string xAxis, string yAxis,
-        Dictionary<string, object>? colourBar, double opacity = 0.9)
+        Dictionary<string, object>? colourBar, (double Width, double Height) panel, double opacity = 0.9)
     {
-        int n1 = map.Map.GetLength(0), n2 = map.Map.GetLength(1);
-        double[] x = Enumerable.Range(0, n1).Select(i => map.X0 + (i + 0.5) * (map.X1 - map.X0) / n1).ToArray();
-        double[] y = Enumerable.Range(0, n2).Select(j => map.Y0 + (j + 0.5) * (map.Y1 - map.Y0) / n2).ToArray();
+        // More bins than the panel has pixels cannot show: neighbouring bins are averaged down to one per pixel (the files keep them all).
+        (double[,] values, double[] x, double[] y) = Pooled(map, (int)Math.Ceiling(panel.Width), (int)Math.Ceiling(panel.Height));
+        map = map with { Map = values };
+        int n1 = values.GetLength(0), n2 = values.GetLength(1);
         double[] drawn = map.Map.Cast<double>().Where(value => value >= transparentBelow && double.IsFinite(value)).ToArray();
         double low = zMin ?? (drawn.Length == 0 ? 0 : drawn.Min()), high = zMax ?? (drawn.Length == 0 ? 1 : drawn.Max());
         double span = high > low ? high - low : 1;
@@ -632,6 +640,38 @@ public static class Charts
         return Trace("heatmap", ("x", x), ("y", y), ("z", PlotlyArrays.Bytes(levels, n2, n1)), ("xaxis", xAxis), ("yaxis", yAxis), ("colorscale", colourScale),
             ("zmin", 0), ("zmax", MapLevels), ("zauto", false), ("showscale", colourBar != null), ("colorbar", colourBar), ("opacity", opacity),
             ("meta", Obj(("zmin", low), ("zmax", high), ("levels", MapLevels))), ("hoverinfo", "x+y"), ("zsmooth", false));
+    }
+
+    /// <summary>
+    /// <paramref name="map"/> with at most <paramref name="maxFirst"/> × <paramref name="maxSecond"/> bins, and the bins' centres:
+    /// blocks of f1 × f2 neighbouring bins (f = ⌈bins / max⌉; an axis's last block may be shorter) replaced by their mean, bins
+    /// that are not a number left out. A map that fits comes back as it is.
+    /// </summary>
+    internal static (double[,] Map, double[] X, double[] Y) Pooled(MapPanel map, int maxFirst, int maxSecond)
+    {
+        int n1 = map.Map.GetLength(0), n2 = map.Map.GetLength(1);
+        int f1 = (n1 + maxFirst - 1) / Math.Max(1, maxFirst), f2 = (n2 + maxSecond - 1) / Math.Max(1, maxSecond);
+        f1 = Math.Max(1, f1);
+        f2 = Math.Max(1, f2);
+        int m1 = (n1 + f1 - 1) / f1, m2 = (n2 + f2 - 1) / f2;
+        double[,] pooled = map.Map;
+        if (f1 > 1 || f2 > 1)
+        {
+            pooled = new double[m1, m2];
+            for (int a = 0; a < m1; a++)
+                for (int b = 0; b < m2; b++)
+                {
+                    double sum = 0;
+                    int count = 0;
+                    for (int i = a * f1; i < Math.Min(n1, (a + 1) * f1); i++)
+                        for (int j = b * f2; j < Math.Min(n2, (b + 1) * f2); j++)
+                            if (double.IsFinite(map.Map[i, j])) { sum += map.Map[i, j]; count++; }
+                    pooled[a, b] = count > 0 ? sum / count : double.NaN;
+                }
+        }
+        double[] Centres(int bins, int block, int source, double start, double end) =>
+            Enumerable.Range(0, bins).Select(k => start + (k * block + Math.Min(source, (k + 1) * block)) / 2.0 * (end - start) / source).ToArray();
+        return (pooled, Centres(m1, f1, n1, map.X0, map.X1), Centres(m2, f2, n2, map.Y0, map.Y1));
     }
 
     /// <summary>

@@ -206,12 +206,12 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
         string html = trajectories
             ? BrushingTool.Html(scores, points, weights, labels, options)
             : BrushingTool.Html(scores, points.Select(p => p.Select(q => q[0]).ToArray()).ToArray(), weights, labels, options);
-        // The page holds the weights in uint16 steps of the largest: its maps are the kit's maps of those weights, to rounding.
+        // The page holds the weights in byte steps of the largest: its maps are the kit's maps of those weights, to rounding.
         return (await Open(html), labels, BrushingTool.Dequantised(weights), points);
     }
 
     [Fact]
-    public void The_pages_weights_are_the_magnitudes_within_half_a_step_of_the_largest_over_65534()
+    public void The_pages_weights_are_the_magnitudes_within_half_a_step_of_the_largest_over_254()
     {
         var random = new Random(11);
         double[][] weights = Enumerable.Range(0, 30).Select(_ => Enumerable.Range(0, 50).Select(_ => random.NextDouble() * 6 - 3).ToArray()).ToArray();

@@ -90,6 +90,39 @@ public class ChartsTests
     }
 
     [Fact]
+    public void A_map_with_more_bins_than_its_panel_has_pixels_is_drawn_as_the_means_of_neighbouring_bins()
+    {
+        // 7 × 5 bins into at most 3 × 5: blocks of 3 along the first axis (the last one a single bin), none along the second.
+        var map = new double[7, 5];
+        for (int i = 0; i < 7; i++) for (int j = 0; j < 5; j++) map[i, j] = i * 10 + j;
+        map[1, 2] = double.NaN;
+        (double[,] pooled, double[] x, double[] y) = Charts.Pooled(new MapPanel(map, 0, 7, -1, 1), 3, 5);
+
+        Assert.Equal((3, 5), (pooled.GetLength(0), pooled.GetLength(1)));
+        Assert.Equal((0 + 10 + 20) / 3.0 + 1, pooled[0, 1], 12);
+        Assert.Equal((0 + 20) / 2.0 + 2, pooled[0, 2], 12);                                          // the NaN bin left out
+        Assert.Equal(60 + 4, pooled[2, 4], 12);                                                     // the short last block
+        Assert.Equal(new[] { 1.5, 4.5, 6.5 }, x);                                                   // each block's centre
+        Assert.Equal(new[] { -0.8, -0.4, 0, 0.4, 0.8 }, y.Select(v => Math.Round(v, 12)));
+        // A map that fits is drawn as it is.
+        Assert.Same(map, Charts.Pooled(new MapPanel(map, 0, 7, -1, 1), 7, 5).Map);
+    }
+
+    [Fact]
+    public void The_method_grid_draws_a_200_bin_map_in_a_170_pixel_panel_with_100_value_bins()
+    {
+        var map = new double[200, 200];
+        for (int i = 0; i < 200; i++) for (int j = 0; j < 200; j++) map[i, j] = (i + j) / 400.0;
+        var curves = new[] { (IReadOnlyList<Polyline>)Polyline.FromSeries(new[] { Enumerable.Range(0, 200).Select(t => t / 200.0).ToArray() }) };
+        var figure = new FigureJson(Charts.MethodMapGrid(new[] { "gradcam" }, new[] { "a" }, curves, new[,] { { new MapPanel(map, 0, 200, 0, 1) } }, new[] { false },
+            new GlobalMapStyle { PanelWidth = 230, PanelHeight = 170 }));
+        JsonNode heatmap = figure.Data.Single(trace => (string?)trace["type"] == "heatmap");
+
+        Assert.Equal((100, 200), FigureJson.Shape(heatmap["z"]!));                                  // rows = value bins, pooled in pairs
+        Assert.Equal(200, heatmap["x"]!.AsArray().Count);
+    }
+
+    [Fact]
     public void Long_panel_titles_are_cut_with_an_ellipsis_and_shown_whole_on_hover()
     {
         string label = new string('w', 100);
