@@ -6,8 +6,8 @@ namespace Saliency.Notebook.Explainers;
 
 /// <summary>
 /// Complex-step derivative attribution (CSDA): ∂z/∂x_{c,t} = Im(z(x + i·h·e_{c,t}))/h with h = 1e−20 in complex128,
-/// exact to rounding (no subtraction, so no cancellation), evaluated by <see cref="IComplexStepEncoder.PosteriorMeanComplex"/>.
-/// All C·L perturbations of a chunk of samples go through the model as one batch (at most batchSize rows).
+/// exact to rounding (no subtraction, so no cancellation), evaluated by <see cref="IComplexStepEncoder.ComplexStepJacobian"/> with
+/// at most batchSize rows per pass (the CVAE computes the imaginary parts only where they are nonzero, equal to the full complex evaluation).
 /// Result (N, L, C, T) in float64: the signed derivative ∂(z·W[j])/∂x_{c,t} for every target (CSDA's L2 norm over the latent
 /// dims is a reduction of this, which <c>saliency explain</c> applies to every input method alike).
 /// </summary>
@@ -46,29 +46,8 @@ public sealed class ComplexStepAttribution : LatentExplainer
     /// <inheritdoc/>
     protected override BatchAttribution ExplainBatch(ILatentEncoder model, Tensor x, Tensor? baseline, Tensor targetWeights, int batchSize)
     {
-        var encoder = (IComplexStepEncoder)model;
         long samples = x.shape[0], channels = x.shape[1], length = x.shape[2];
-        long perturbations = channels * length;
-        var real = x.detach().to(ScalarType.Float64);
-        long perPass = Math.Max(1, batchSize / samples);
-        var columns = new List<Tensor>();
-        using (torch.no_grad())
-        {
-            for (long first = 0; first < perturbations; first += perPass)
-            {
-                using var passScope = torch.NewDisposeScope();                                           // frees the pass's rows before the next
-                long count = Math.Min(perPass, perturbations - first);
-                // Row (k, b): sample b with i·h added at flat position first + k (c·L + t); only this chunk's count one-hot
-                // rows are built (count × C·L), never the (C·L)² identity.
-                var positions = torch.arange(first, first + count, dtype: ScalarType.Int64, device: x.device).unsqueeze(1);
-                var imaginary = torch.zeros(count, perturbations, dtype: ScalarType.Float64, device: x.device).scatter_(1, positions, torch.full(count, 1, Step, dtype: ScalarType.Float64, device: x.device))
-                    .view(count, 1, channels, length).expand(-1, samples, -1, -1);
-                var rows = torch.complex(real.unsqueeze(0).expand(count, -1, -1, -1), imaginary).reshape(count * samples, channels, length);
-                var latent = encoder.PosteriorMeanComplex(rows);
-                columns.Add(torch.imag(latent).div(Step).view(count, samples, -1).MoveToOuterDisposeScope()); // (k, B, D)
-            }
-        }
-        var jacobian = (columns.Count == 1 ? columns[0] : torch.cat(columns, 0))                        // (C·L, B, D)
+        var jacobian = ((IComplexStepEncoder)model).ComplexStepJacobian(x, Step, batchSize)           // (C·L, B, D)
             .view(channels, length, samples, -1).permute(2, 1, 0, 3);                                   // (B, L, C, D)
         return new BatchAttribution(jacobian.matmul(targetWeights.to(ScalarType.Float64).t()));         // (B, L, C, T)
     }

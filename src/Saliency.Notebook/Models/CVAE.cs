@@ -143,6 +143,45 @@ public sealed class CVAE : nn.Module<Tensor, CvaeOutput>, IComplexStepEncoder
         return complex(locReal, locImaginary).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// With real weights the imaginary part propagates linearly, so the real part runs once per sample and each perturbation's imaginary
+    /// part only on its receptive field, where it can be nonzero: this equals the full complex evaluation (<see cref="PosteriorMeanComplex"/>).
+    /// </remarks>
+    public Tensor ComplexStepJacobian(Tensor x, double step, int batchSize)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        long samples = x.shape[0], channels = x.shape[1], length = x.shape[2];
+        long perturbations = channels * length;
+        long perPass = Math.Max(1, batchSize / samples);
+        var masks = Convolutions.ReluMasks(x.detach().to(ScalarType.Float64));
+        long reach = Convolutions.Reach;
+        long window = Math.Min(length, 2 * reach + 1);                                                    // the receptive field, clamped to the series
+        var weight = lsr.ZLoc.weight!.to(ScalarType.Float64);
+        var columns = new List<Tensor>();
+        for (long first = 0; first < perturbations; first += perPass)
+        {
+            using var passScope = NewDisposeScope();
+            long count = Math.Min(perPass, perturbations - first);
+            // Perturbation k = c·L + t gets the window of W steps around t, shifted inside [0, L) at the edges, where the
+            // convs' zero padding coincides with the window's border.
+            var flat = arange(first, first + count, dtype: ScalarType.Int64, device: x.device);
+            var time = flat.remainder(length);
+            var starts = (time - reach).clamp(0, length - window);
+            var seeds = zeros(count, channels * window, dtype: ScalarType.Float64, device: x.device)
+                .scatter_(1, (flat.div(length, rounding_mode: RoundingMode.floor) * window + time - starts).unsqueeze(1),
+                    full(count, 1, step, dtype: ScalarType.Float64, device: x.device))
+                .view(count, channels, window);
+            var cropped = Convolutions.ForwardImaginaryOnWindows(seeds, samples, masks, starts);           // (k·B, H, W)
+            var positions = (starts.view(count, 1, 1, 1) + arange(window, dtype: ScalarType.Int64, device: x.device).view(1, 1, 1, window))
+                .expand(count, samples, cropped.shape[1], window).reshape(cropped.shape);
+            var imaginary = zeros(cropped.shape[0], cropped.shape[1], length, dtype: ScalarType.Float64, device: x.device).scatter_(2, positions, cropped);
+            columns.Add(PoolAndFlatten(imaginary).matmul(weight.t()).div(step).view(count, samples, -1).MoveToOuterDisposeScope()); // (k, B, D)
+        }
+        return (columns.Count == 1 ? columns[0] : cat(columns, 0)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>AvgPool1d(s) with kernel = stride = s followed by Flatten (channel-major), as reshape + mean.</summary>
     private Tensor PoolAndFlatten(Tensor features)
     {

@@ -72,6 +72,72 @@ public sealed class ConvNetwork : nn.Module<Tensor, Tensor>
         return (real, imaginary);
     }
 
+    /// <summary>How far an input time step reaches through the stack: the sum of the convs' paddings ((k − 1)/2 each).</summary>
+    internal long Reach => Convolutions.Sum(conv => conv.Padding);
+
+    /// <summary>
+    /// The real part of <see cref="ForwardComplex"/> for x (B, C, L) float64, reduced to what the imaginary part needs from it:
+    /// the masks (real &gt; 0, float64, (B, H, L)) of its ReLUs in order.
+    /// </summary>
+    internal IReadOnlyList<Tensor> ReluMasks(Tensor real)
+    {
+        var masks = new List<Tensor>();
+        int reluCount = layers.Steps.OfType<ReLU>().Count();
+        foreach (var step in layers.Steps)
+        {
+            switch (step)
+            {
+                case ChannelsLastConv1d conv:
+                    if (masks.Count == reluCount) return masks;                                               // the convs after the last ReLU need no real part
+                    real = nn.functional.conv1d(real, conv.Weight.to(ScalarType.Float64), conv.Bias.to(ScalarType.Float64), padding: conv.Padding);
+                    break;
+                case ReLU:
+                    var keep = real.gt(0).to(ScalarType.Float64);
+                    masks.Add(keep);
+                    real = real * keep;
+                    break;
+                case Dropout:
+                    break;
+                default:
+                    throw new InvalidOperationException($"No complex-step rule for {step.GetType().Name}.");
+            }
+        }
+        return masks;
+    }
+
+    /// <summary>
+    /// The imaginary part of <see cref="ForwardComplex"/> on windows: <paramref name="imaginary"/> (P, C, W) holds P input perturbations,
+    /// each cropped to the W time steps from <paramref name="starts"/>[p] on, shared by the <paramref name="samples"/> B samples whose ReLU masks
+    /// <paramref name="masks"/> (from <see cref="ReluMasks"/>) are cropped alike. Exact when every layer's imaginary part is zero
+    /// outside its window or outside [0, L) (the conv's zero padding lies there); returns (P·B, H, W), row p·B + b.
+    /// </summary>
+    internal Tensor ForwardImaginaryOnWindows(Tensor imaginary, long samples, IReadOnlyList<Tensor> masks, Tensor starts)
+    {
+        long perturbations = imaginary.shape[0], window = imaginary.shape[2];
+        bool perSample = false;                                                                           // rows still (P, H, W), shared by all samples
+        int relu = 0;
+        foreach (var step in layers.Steps)
+        {
+            switch (step)
+            {
+                case ChannelsLastConv1d conv:
+                    imaginary = nn.functional.conv1d(imaginary, conv.Weight.to(ScalarType.Float64), padding: conv.Padding);
+                    break;
+                case ReLU:
+                    var keep = masks[relu++].unfold(2, window, 1).index_select(2, starts).permute(2, 0, 1, 3);   // (P, B, H, W)
+                    imaginary = (perSample ? imaginary.view(perturbations, samples, -1, window) : imaginary.unsqueeze(1)).mul(keep)
+                        .reshape(perturbations * samples, -1, window);
+                    perSample = true;
+                    break;
+                case Dropout:
+                    break;
+                default:
+                    throw new InvalidOperationException($"No complex-step rule for {step.GetType().Name}.");
+            }
+        }
+        return perSample ? imaginary : imaginary.unsqueeze(1).expand(-1, samples, -1, -1).reshape(perturbations * samples, -1, window);
+    }
+
     /// <summary>
     /// An ordered list of layers that registers each distinct module once under the index of its first
     /// occurrence (PyTorch's named_modules de-duplication) and runs every step with <c>call</c>.

@@ -33,6 +33,9 @@ public sealed record LoadedModel(CVAE Model, ModelCard Card, string Path) : ICom
     /// <inheritdoc/>
     public Tensor PosteriorMeanComplex(Tensor x) => Model.PosteriorMeanComplex(x);
 
+    /// <inheritdoc/>
+    public Tensor ComplexStepJacobian(Tensor x, double step, int batchSize) => Model.ComplexStepJacobian(x, step, batchSize);
+
     /// <summary>Throws a <see cref="CheckpointException"/> when the model does not take (N, <paramref name="channels"/>, <paramref name="length"/>) inputs.</summary>
     public void EnsureFits(long channels, long length, string datasetName)
     {
