@@ -55,18 +55,23 @@ public static partial class Views
     /// <summary>
     /// The trajectories of one label alone, each point coloured along time from black (first point) to red (last), as the
     /// paper's flyover figure (aircraft-flyover/dataset_plot.ipynb cell 3); in degrees with the runways where the dataset has them.
+    /// At most <paramref name="maxTrajectories"/> are drawn (evenly spaced; 150 of the 283 flyovers keep the figure under 0.5 MB),
+    /// their points' opacity raised so that the ink where all overlap stays that of all (<see cref="CurveSample"/>).
     /// </summary>
-    public static KitView AlongTime(TimeSeriesDataset data, string label)
+    public static KitView AlongTime(TimeSeriesDataset data, string label, int maxTrajectories = 150)
     {
         ArgumentNullException.ThrowIfNull(data);
         DatasetInfo info = data.Info;
         if (info.PlotKind != PlotKind.Trajectory) throw new ArgumentException($"{info.Name} holds time series; AlongTime draws trajectories.", nameof(data));
-        int[] rows = Enumerable.Range(0, data.N).Where(i => data.Labels[i] == label).ToArray();
-        if (rows.Length == 0) throw new ArgumentException($"No sample of {info.Name} is labelled '{label}'; labels: {string.Join(", ", data.ClassNames)}.", nameof(label));
+        int[] members = Enumerable.Range(0, data.N).Where(i => data.Labels[i] == label).ToArray();
+        if (members.Length == 0) throw new ArgumentException($"No sample of {info.Name} is labelled '{label}'; labels: {string.Join(", ", data.ClassNames)}.", nameof(label));
+        (int[] drawn, double opacity) = CurveSample(members.Select(_ => label).ToArray(), maxTrajectories, 0.3);
+        int[] rows = drawn.Select(k => members[k]).ToArray();
         double[][][] trajectories = Trajectories(info, data.X);
         var chart = Charts.DatasetTrajectoriesOverTime(rows.Select(i => trajectories[i]).ToArray(), rows.Select(_ => label).ToArray(),
-            $"{info.Name}: label {LabelText.Display(label)} alone, coloured along time (black first, red last)", opacity: 0.3, invertY: info.InvertYAxis,
-            panelSize: 560, xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, colourScale: Charts.BlackToRed, frame: Frame(info));
+            $"{info.Name}: label {LabelText.Display(label)} alone, coloured along time (black first, red last)", opacity: opacity, invertY: info.InvertYAxis,
+            panelSize: 560, xTitle: info.XAxisTitle, yTitle: info.YAxisTitle, classSizes: new Dictionary<string, int> { [label] = members.Length },
+            colourScale: Charts.BlackToRed, frame: Frame(info));
         return new KitView(null).Add(Figure.FromChart(chart, $"{info.Name}-{Slug(label)}-along-time"));
     }
 

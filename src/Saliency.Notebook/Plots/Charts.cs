@@ -464,7 +464,6 @@ public static class Charts
     {
         int rows = z.GetLength(0), columns = z.GetLength(1);
         if (rowNames != null) RequireSameCount(rowNames.Count, rows, "row names", "rows");
-        var values = Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, columns).Select(c => z[r, c]).ToArray()).ToArray();
         object y = rowNames != null ? rowNames.ToArray() : Steps(rows);
         var layout = BaseLayout(title, width, height);
         layout["xaxis"] = Axis(xTitle, showGrid: false);
@@ -472,7 +471,7 @@ public static class Charts
         layout["showlegend"] = false;
         // Signed values (Grad-SLAM, input gradients) on a diverging scale centred on 0, so the sign reads at a glance; sign-free ones on YlOrRd.
         bool signed = z.Cast<double>().Any(v => v < 0) && z.Cast<double>().Any(v => v > 0);
-        return Chart(new[] { Trace("heatmap", ("z", values), ("x", Steps(columns)), ("y", y), ("colorscale", signed ? Coolwarm : YlOrRd),
+        return Chart(new[] { Trace("heatmap", ("z", PlotlyArrays.Float32(z)), ("x", Steps(columns)), ("y", y), ("colorscale", signed ? Coolwarm : YlOrRd),
             ("zmid", signed ? (object)0.0 : null), ("zsmooth", false), ("colorbar", Obj(("thickness", 12)))) }, layout);
     }
 

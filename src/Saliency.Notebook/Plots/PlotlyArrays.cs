@@ -30,6 +30,19 @@ public static class PlotlyArrays
         return new Dictionary<string, object> { ["dtype"] = bytesSuffice ? "u1" : "u2", ["bdata"] = Convert.ToBase64String(bytes) };
     }
 
+    /// <summary>A rows × columns grid as a 2-D float32 typed array (row-major), as a heatmap's <c>z</c> takes it; NaN stays NaN (a gap).</summary>
+    public static Dictionary<string, object> Float32(double[,] grid)
+    {
+        int rows = grid.GetLength(0), columns = grid.GetLength(1);
+        var bytes = new byte[rows * columns * 4];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan((r * columns + c) * 4), (float)grid[r, c]);
+        return new Dictionary<string, object>
+        {
+            ["dtype"] = "f4", ["bdata"] = Convert.ToBase64String(bytes), ["shape"] = string.Create(CultureInfo.InvariantCulture, $"{rows},{columns}"),
+        };
+    }
+
     /// <summary>A rows × columns grid of bytes (row-major), as the 2-D typed array a heatmap's <c>z</c> takes.</summary>
     public static Dictionary<string, object> Bytes(byte[] rowMajor, int rows, int columns)
     {

@@ -145,10 +145,11 @@ public sealed class ViewsTests(ViewsFixture fixture) : IDisposable, IClassFixtur
         Assert.Contains("seconds", facts);
         Assert.Equal(new[] { "eog-sample-5-gradcam-per-dimension", "eog-mean-gradcam-per-dimension" }, view.Figures.Select(f => f.Name));
         JsonObject sample = Json(view.Figures[0]).OfType("heatmap").Single();
-        Assert.Equal(fixture.EogModel.Model.LatentDim, sample["z"]!.AsArray().Count);
-        // The sample's heatmap row d is |GradCAM| of sample 5 towards z_d over time.
+        (int rows, int columns) = FigureJson.Shape(sample["z"]!);
+        Assert.Equal(fixture.EogModel.Model.LatentDim, rows);
+        // The sample's heatmap row d is |GradCAM| of sample 5 towards z_d over time, as float32.
         double expected = fixture.EogResult.GradCam[5, 17, 3].item<float>();
-        Assert.Equal(expected, (double)sample["z"]![3]![17]!, 6);
+        Assert.Equal(expected, FigureJson.Numbers(sample["z"])[3 * columns + 17], 6);
         Assert.Single(Views.Attribution(fixture.EogResult.GradCamMaps).Figures);                  // without data: the mean map only
         Assert.Throws<ArgumentOutOfRangeException>(() => Views.Attribution(fixture.EogResult.GradCamMaps, fixture.Eog, fixture.Eog.N));
     }
