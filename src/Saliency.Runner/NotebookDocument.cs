@@ -18,6 +18,16 @@ public sealed class NotebookDocument
     /// <summary>The cells, in order (live JSON objects: changes write through).</summary>
     public JsonArray Cells => (JsonArray)_root["cells"]!;
 
+    /// <summary>The notebook's metadata (live; created empty when the file has none).</summary>
+    public JsonObject Metadata
+    {
+        get
+        {
+            if (_root["metadata"] is not JsonObject metadata) _root["metadata"] = metadata = new JsonObject();
+            return metadata;
+        }
+    }
+
     /// <summary>Reads an .ipynb file; only nbformat 4 is accepted.</summary>
     public static NotebookDocument Load(string path)
     {
@@ -173,12 +183,26 @@ public sealed class NotebookDocument
         metadata["language_info"] = new JsonObject { ["name"] = "C#", ["file_extension"] = ".cs", ["mimetype"] = "text/x-csharp", ["pygments_lexer"] = "csharp" };
     }
 
-    /// <summary>Writes the notebook to <paramref name="path"/> through a temporary file and a rename.</summary>
+    /// <summary>
+    /// Writes the notebook to <paramref name="path"/> through a temporary file and a rename, as Jupyter writes notebooks (keys
+    /// sorted, one space of indent, non-ASCII as is), so a notebook saved here and in Jupyter differs only where its content does.
+    /// </summary>
     public void Save(string path)
     {
-        string json = _root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        string json = Sorted(_root)!.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true, IndentSize = 1, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
         AtomicFile.WriteAllText(path, json + "\n");
     }
+
+    /// <summary>A deep copy of <paramref name="node"/> with every object's keys in ordinal order (Python's <c>sort_keys</c>).</summary>
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject fields => new JsonObject(fields.OrderBy(field => field.Key, StringComparer.Ordinal).Select(field => KeyValuePair.Create(field.Key, Sorted(field.Value)))),
+        JsonArray items => new JsonArray(items.Select(Sorted).ToArray()),
+        _ => node?.DeepClone(),
+    };
 
     /// <summary>nbformat's multi-line string form: a list of lines, each but the last ending in "\n".</summary>
     public static JsonArray SourceLines(string text)

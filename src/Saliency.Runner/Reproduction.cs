@@ -50,11 +50,14 @@ public static class Reproduction
     /// when it runs through, and left as they were when it fails). Every notebook runs even when an earlier one failed,
     /// or could not run at all (its <see cref="ReproducedNotebook.Error"/> says why).
     /// <paramref name="kitVersion"/>, when given, pins the notebooks' floating kit reference (<see cref="NotebookRunOptions.KitVersion"/>).
-    /// Cancelling <paramref name="cancellation"/> stops the running notebook's kernel and the reproduction.
+    /// Cancelling <paramref name="cancellation"/> stops the running notebook's kernel and the reproduction. With
+    /// <paramref name="refreshNotebooks"/> (which needs <paramref name="png"/>: the committed figures carry their images) each
+    /// notebook that ran through gets its outputs written back into it (<see cref="CommittedOutputs.Refresh"/>).
     /// </summary>
     public static async Task<IReadOnlyList<ReproducedNotebook>> RunAsync(IReadOnlyList<(string Dataset, string Notebook)> plan, string outputRoot, bool png,
-        Action<string>? progress = null, string? kitVersion = null, CancellationToken cancellation = default)
+        Action<string>? progress = null, string? kitVersion = null, CancellationToken cancellation = default, bool refreshNotebooks = false)
     {
+        if (refreshNotebooks && !png) throw new ArgumentException("Refreshing the committed notebooks needs the PNG export: their figures carry their images.", nameof(refreshNotebooks));
         if (png) ChromiumScreenshot.FindChromium();
         var results = new List<ReproducedNotebook>();
         // One chromium exports every figure of the run, started with the first notebook that has figures to export.
@@ -110,6 +113,11 @@ public static class Reproduction
                         NotebookDocument executed = NotebookDocument.Load(result.OutputNotebook);
                         StaticFallback.Embed(executed, Path.GetFileNameWithoutExtension(notebook), embedded);
                         executed.Save(result.OutputNotebook);
+                    }
+                    if (result.Succeeded && refreshNotebooks)
+                    {
+                        CommittedOutputs.Refresh(notebook, NotebookDocument.Load(result.OutputNotebook));
+                        progress?.Invoke($"  outputs written into {notebook}");
                     }
                     if (result.Succeeded)
                     {

@@ -15,22 +15,31 @@ public static class ReproduceCommand
         var datasets = new Option<string[]>("--dataset") { Description = $"dataset to run (repeatable; default all: {string.Join(", ", Reproduction.Datasets)})" };
         var outDir = new Option<string>("--out") { Description = "output folder", DefaultValueFactory = _ => Path.Combine("out", "reproduce") };
         var png = new Option<bool>("--png") { Description = "also write a PNG per figure (headless chromium)" };
+        var refresh = new Option<bool>("--refresh-notebooks")
+        {
+            Description = "with --png: write each notebook's outputs (its figures with their images) back into notebooks/<dataset>/, stamped with a hash of its code, to commit",
+        };
         var command = new Command("reproduce", "Run the paper's notebooks of each dataset; write executed notebooks, figures as HTML and optionally PNG.")
         {
-            datasets, outDir, png,
+            datasets, outDir, png, refresh,
         };
         command.SetAction(parse => CommandRunner.Run("reproduce", () =>
         {
             string root = RepositoryRoot.Find();
             string[] chosen = parse.GetValue(datasets) is { Length: > 0 } given ? given : Reproduction.Datasets.ToArray();
+            if (parse.GetValue(refresh) && !parse.GetValue(png))
+            {
+                Console.Error.WriteLine("saliency reproduce: --refresh-notebooks needs --png (the committed figures carry their images).");
+                return 2;
+            }
             using var signals = new TerminationSignals();
             try
             {
                 var plan = Reproduction.Plan(Path.Combine(root, "notebooks"), chosen);
                 PrepareData(root);
                 string kitVersion = PreparePackage(root, signals.Token);
-                var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine, kitVersion, signals.Token)
-                    .GetAwaiter().GetResult();
+                var results = Reproduction.RunAsync(plan, parse.GetValue(outDir)!, parse.GetValue(png), Console.WriteLine, kitVersion, signals.Token,
+                    parse.GetValue(refresh)).GetAwaiter().GetResult();
                 foreach (ReproducedNotebook notebook in results)
                 {
                     string state = notebook.Succeeded ? "ok    " : "FAILED";

@@ -144,7 +144,7 @@ public static class ModelStore
                 Training = checkpoint.ToHyperparameters(),
                 Epochs = checkpoint.Epoch is { } e ? (int)e : null,
                 BestValidationLogMse = checkpoint.BestModelScore,
-                Source = $"lightning-checkpoint:{Path.GetFullPath(path)}",
+                Source = $"lightning-checkpoint:{Path.GetFileName(path)}",   // the file, not this machine's folders (cards travel in notebooks)
             };
             return new LoadedModel(model, card, path);
         }
