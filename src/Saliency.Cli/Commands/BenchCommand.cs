@@ -265,12 +265,13 @@ public static class BenchCommand
             var options = new Saliency.Notebook.Evaluation.EvaluationOptions { Methods = parse.GetValue(method) ?? [], Device = dev };
             options.Validate();
             Console.WriteLine($"device {dev}, {torch.get_num_threads()} threads; {ds.Info.Name}, first {Math.Min(parse.GetValue(samples), ds.N)} series, target {options.Target}");
-            Console.WriteLine($"{"method",-11} {"batched s",10} {"loop s",10} {"speed-up",9} {"max |Δmetric|",14}");
+            Console.WriteLine($"{"method",-11} {"batched s",10} {"loop s",10} {"speed-up",9} {"max |Δmetric|",14} {"max |Δscore|",13} {"reordered",9}");
             var result = EvaluationBenchmark.Run(loaded, ds, options, parse.GetValue(samples), new SynchronousProgress<EvaluationBenchmarkRow>(r =>
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Method,-11} {r.BatchedSeconds,10:F2} {r.LoopSeconds,10:F2} {r.Speedup,8:F1}× {r.MaxDifference,14:E1} ({r.WorstMetric})"))));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Method,-11} {r.BatchedSeconds,10:F2} {r.LoopSeconds,10:F2} {r.Speedup,8:F1}× {r.MaxDifference,14:E1} {r.ScoreDifference,13:E1} {r.ReorderedSamples,9} ({r.WorstMetric})"))));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"all",-11} {result.Rows.Sum(r => r.BatchedSeconds),10:F2} {result.Rows.Sum(r => r.LoopSeconds),10:F2} {result.Speedup,8:F1}×"));
             if (parse.GetValue(output) is { } file)
-                WriteJson(file, new { result.Dataset, result.Samples, result.Device, result.Speedup, Rows = result.Rows.Select(r => new { r.Method, r.BatchedSeconds, r.LoopSeconds, r.Speedup, r.MaxDifference, r.WorstMetric }) });
+                WriteJson(file, new { result.Dataset, result.Samples, result.Device, result.Speedup, Rows = result.Rows.Select(r => new { r.Method, r.BatchedSeconds, r.LoopSeconds, r.Speedup, r.MaxDifference, r.WorstMetric, r.ScoreDifference, r.ReorderedSamples }) });
             return 0;
         }));
         return command;

@@ -14,7 +14,14 @@ namespace Saliency.Notebook.Benchmarks;
 /// <param name="LoopSeconds">The straightforward per-sample loop.</param>
 /// <param name="MaxDifference">max |batched − loop| over deletion_auc, insertion_auc, max_sensitivity, randomisation_distance.</param>
 /// <param name="WorstMetric">The metric where that difference is.</param>
-public sealed record EvaluationBenchmarkRow(string Method, double BatchedSeconds, double LoopSeconds, double MaxDifference, string WorstMetric)
+/// <param name="ScoreDifference">
+/// max |batched − per-sample| of the attribution scores the removal curves rank, over the largest |score|: float32 attributions
+/// computed for a batch of N and for one sample round differently.
+/// </param>
+/// <param name="ReorderedSamples">Samples whose removal order differs between the two (near-ties swapped by that rounding): the
+/// cause of AUC differences larger than the scores' own.</param>
+public sealed record EvaluationBenchmarkRow(string Method, double BatchedSeconds, double LoopSeconds, double MaxDifference, string WorstMetric,
+    double ScoreDifference, int ReorderedSamples)
 {
     /// <summary>How many times faster the batched path is.</summary>
     public double Speedup => LoopSeconds / BatchedSeconds;
@@ -59,17 +66,39 @@ public static class EvaluationBenchmark
             var batched = LatentEvaluation.Run(model, subset, single).Rows[0];
             double batchedSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
-            var loop = PerSampleLoop(model, subset, single, MethodRegistry.Get(name));
+            var (loop, loopScores) = PerSampleLoop(model, subset, single, MethodRegistry.Get(name));
             double loopSeconds = clock.Elapsed.TotalSeconds;
             var worst = loop.MaxBy(m => Math.Abs(m.Value - batched[m.Key]));
-            rows.Add(new EvaluationBenchmarkRow(name, batchedSeconds, loopSeconds, Math.Abs(worst.Value - batched[worst.Key]), worst.Key));
+            (double scoreDifference, int reordered) = CompareScores(model, subset, single, MethodRegistry.Get(name), loopScores);
+            loopScores.Dispose();
+            rows.Add(new EvaluationBenchmarkRow(name, batchedSeconds, loopSeconds, Math.Abs(worst.Value - batched[worst.Key]), worst.Key, scoreDifference, reordered));
             progress?.Report(rows[^1]);
         }
         return new EvaluationBenchmarkResult(subset.Info.Name, subset.N, (options.Device ?? model.ParameterDevice()).ToString(), rows);
     }
 
-    /// <summary>The four metrics of <paramref name="method"/>, one sample, one fraction and one perturbation at a time.</summary>
-    private static Dictionary<string, double> PerSampleLoop(ILatentEncoder model, TimeSeriesDataset data, EvaluationOptions options, SaliencyMethod method)
+    /// <summary>
+    /// The batched path's attribution scores of every sample against <paramref name="loopScores"/> (N, P), the per-sample loop's:
+    /// their largest difference over the largest |score|, and how many samples' stable removal orders differ. Untimed.
+    /// </summary>
+    private static (double ScoreDifference, int ReorderedSamples) CompareScores(ILatentEncoder model, TimeSeriesDataset data, EvaluationOptions options,
+        SaliencyMethod method, Tensor loopScores)
+    {
+        using var scope = NewDisposeScope();
+        var inputs = LatentEvaluation.Prepare(model, data, options);
+        var batched = LatentEvaluation.SignFreeScores(method.Create(model, options.Settings).Attribute(inputs.X, inputs.Target, inputs.BatchSize).Values.squeeze(-1), method)
+            .to(ScalarType.Float64).cpu();
+        var loop = loopScores.to(ScalarType.Float64).cpu();
+        double difference = (batched - loop).abs().max().item<double>() / Math.Max(loop.abs().max().item<double>(), double.Epsilon);
+        var batchedOrder = (-batched).sort(1, stable: true).Indices;
+        var loopOrder = (-loop).sort(1, stable: true).Indices;
+        int reordered = (int)batchedOrder.ne(loopOrder).any(1).sum().item<long>();
+        return (difference, reordered);
+    }
+
+    /// <summary>The four metrics of <paramref name="method"/>, one sample, one fraction and one perturbation at a time, and the scores it ranked (N, P).</summary>
+    private static (Dictionary<string, double> Metrics, Tensor Scores) PerSampleLoop(ILatentEncoder model, TimeSeriesDataset data, EvaluationOptions options,
+        SaliencyMethod method)
     {
         using var scope = NewDisposeScope();
         var inputs = LatentEvaluation.Prepare(model, data, options);
@@ -106,7 +135,7 @@ public static class EvaluationBenchmark
                     var keep = new bool[positions];
                     for (int r = 0; r < positions; r++) keep[order[r]] = removal == RemovalOrder.Deletion ? r >= counts[j] : r < counts[j];
                     Tensor perturbed;
-                    if (!keep.Any()) perturbed = full;
+                    if (!keep.Any(kept => kept)) perturbed = full;                          // nothing kept: the fully imputed series, as the batched path
                     else if (method.Axis == AttributionAxis.Time)
                         perturbed = options.Fill.Apply(xi, tensor(keep).view(1, positions), inputs.Noise?.narrow(0, i, 1).select(1, j));
                     else
@@ -149,13 +178,14 @@ public static class EvaluationBenchmark
             }
 
         var ones = Enumerable.Repeat(1.0, n).ToArray();
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
             [EvaluationMetrics.DeletionAuc] = AttributionMetrics.Trapezoid(fractions, AttributionMetrics.NormalisedCurve(deletion, inputs.FullDisplacement, ones)),
             [EvaluationMetrics.InsertionAuc] = AttributionMetrics.Trapezoid(fractions, AttributionMetrics.NormalisedCurve(insertion, inputs.FullDisplacement, ones)),
             [EvaluationMetrics.MaxSensitivity] = Bootstrap.WeightedMean(sensitivity, Enumerable.Repeat(1.0, sensitivity.Length).ToArray()),
             [EvaluationMetrics.RandomisationDistance] = Bootstrap.WeightedMean(distance, ones),
         };
+        return (metrics, cat(scoreRows, 0).MoveToOuterDisposeScope());
     }
 
     private static TimeSeriesDataset Subset(TimeSeriesDataset data, int count)
