@@ -74,28 +74,66 @@ public static class Reproduction
 
         async Task RunPlanAsync()
         {
-            foreach ((string dataset, string notebook) in plan)
+            // A notebook's figures are exported in chromium while the next notebook runs in its kernel (two processes, two
+            // cores); exports run one at a time, in plan order, on the one browser page.
+            var finished = new ReproducedNotebook?[plan.Count];
+            Task exporting = Task.CompletedTask;
+            try
             {
-                cancellation.ThrowIfCancellationRequested();
-                progress?.Invoke($"running {dataset}/{Path.GetFileName(notebook)}");
-                string folder = Path.Combine(outputRoot, dataset);
-                NotebookRunResult? result = null;
-                var pngs = new List<string>();
-                // HTML, PNG and SVG figures are written aside and swapped in together once the notebook ran and all were
-                // exported: a failed run leaves the previous run's figures as they were, never a mix of old and new.
-                using var figures = new StagedFigures(Path.Combine(folder, "figures"), Path.GetFileNameWithoutExtension(notebook));
-                try
+                for (int index = 0; index < plan.Count; index++)
                 {
-                    result = await NotebookRunner.RunAsync(new NotebookRunOptions
+                    (string dataset, string notebook) = plan[index];
+                    cancellation.ThrowIfCancellationRequested();
+                    progress?.Invoke($"running {dataset}/{Path.GetFileName(notebook)}");
+                    string folder = Path.Combine(outputRoot, dataset);
+                    // HTML, PNG and SVG figures are written aside and swapped in together once the notebook ran and all were
+                    // exported: a failed run leaves the previous run's figures as they were, never a mix of old and new.
+                    var figures = new StagedFigures(Path.Combine(folder, "figures"), Path.GetFileNameWithoutExtension(notebook));
+                    NotebookRunResult result;
+                    try
                     {
-                        NotebookPath = notebook,
-                        OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
-                        FigureDirectory = figures.Staging,
-                        KitVersion = kitVersion,
-                        CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
-                    }, cancellation);
+                        result = await NotebookRunner.RunAsync(new NotebookRunOptions
+                        {
+                            NotebookPath = notebook,
+                            OutputPath = Path.Combine(folder, Path.GetFileName(notebook)),
+                            FigureDirectory = figures.Staging,
+                            KitVersion = kitVersion,
+                            CellDone = (cell, seconds) => progress?.Invoke($"  cell {cell,3} ran in {seconds,6:0.0} s"),
+                        }, cancellation);
+                    }
+                    catch (Exception e) when (IsNotebookFailure(e))
+                    {
+                        figures.Dispose();
+                        finished[index] = Failed(dataset, notebook, null, e);
+                        continue;
+                    }
                     progress?.Invoke($"  {Path.GetFileName(notebook)}: {result.Elapsed.TotalSeconds:0.0} s in the kernel");
                     if (result.KernelWarning != null) progress?.Invoke($"  warning: {result.KernelWarning}");
+                    await exporting;
+                    exporting = Record(index, FinishAsync(dataset, notebook, result, figures));
+                }
+            }
+            finally
+            {
+                // Never leave an export running against a browser that is about to close.
+                await exporting.ContinueWith(_ => { }, TaskContinuationOptions.ExecuteSynchronously);
+            }
+            await exporting;
+            results.AddRange(finished.Select(notebook => notebook!));
+
+            async Task Record(int slot, Task<ReproducedNotebook> finishing) => finished[slot] = await finishing;
+        }
+
+        // Exports a notebook's figures (with --png), embeds their images, refreshes the committed notebook when asked, and
+        // commits the staged figures; a failure here is that notebook's, and the others go on.
+        async Task<ReproducedNotebook> FinishAsync(string dataset, string notebook, NotebookRunResult result, StagedFigures figures)
+        {
+            using (figures)
+            {
+                var pngs = new List<string>();
+                string name = Path.GetFileName(notebook);
+                try
+                {
                     if (png && result.Figures.Count > 0)
                     {
                         browser ??= await FigureBrowser.StartAsync();
@@ -108,7 +146,7 @@ public static class Reproduction
                             pngs.Add(images.PngPath);
                             embedded[Path.GetFileName(figure.HtmlPath)] = images.EmbeddedWebp;
                         }
-                        progress?.Invoke($"  {result.Figures.Count} figures exported (PNG, SVG) in {exportClock.Elapsed.TotalSeconds:0.0} s");
+                        progress?.Invoke($"  {dataset}/{name}: {result.Figures.Count} figures exported (PNG, SVG) in {exportClock.Elapsed.TotalSeconds:0.0} s");
                         // The executed notebook carries each figure's image, for viewers without JavaScript.
                         NotebookDocument executed = NotebookDocument.Load(result.OutputNotebook);
                         StaticFallback.Embed(executed, Path.GetFileNameWithoutExtension(notebook), embedded);
@@ -117,7 +155,7 @@ public static class Reproduction
                     if (result.Succeeded && refreshNotebooks)
                     {
                         CommittedOutputs.Refresh(notebook, NotebookDocument.Load(result.OutputNotebook));
-                        progress?.Invoke($"  outputs written into {notebook}");
+                        progress?.Invoke($"  {dataset}/{name}: outputs written into {notebook}");
                     }
                     if (result.Succeeded)
                     {
@@ -125,22 +163,29 @@ public static class Reproduction
                         result = result with { Figures = result.Figures.Select(figure => figure with { HtmlPath = figures.Committed(figure.HtmlPath) }).ToList() };
                         pngs = pngs.Select(figures.Committed).ToList();
                     }
-                    results.Add(new ReproducedNotebook(dataset, notebook, result, pngs));
+                    return new ReproducedNotebook(dataset, notebook, result, pngs);
                 }
-                catch (Exception e) when (e is KernelException or NotebookFormatException or NotebookParameterException or FileNotFoundException
-                                              or InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException
-                                              or Microsoft.Playwright.PlaywrightException)
+                catch (Exception e) when (IsNotebookFailure(e))
                 {
-                    // One notebook that cannot run (or whose figures chromium cannot export) does not stop the others; its staged
-                    // figures are dropped with the staging folder, so it reports none.
-                    string error = e.Message.ReplaceLineEndings(" ");
-                    progress?.Invoke($"  {Path.GetFileName(notebook)} failed: {error}");
-                    results.Add(new ReproducedNotebook(dataset, notebook, result == null ? null : result with { Figures = Array.Empty<ExportedFigure>() }, Array.Empty<string>())
-                    {
-                        Error = error,
-                    });
+                    return Failed(dataset, notebook, result, e);
                 }
             }
         }
+
+        // One notebook that cannot run (or whose figures chromium cannot export) does not stop the others; its staged figures
+        // are dropped with the staging folder, so it reports none.
+        ReproducedNotebook Failed(string dataset, string notebook, NotebookRunResult? result, Exception e)
+        {
+            string error = e.Message.ReplaceLineEndings(" ");
+            progress?.Invoke($"  {dataset}/{Path.GetFileName(notebook)} failed: {error}");
+            return new ReproducedNotebook(dataset, notebook, result == null ? null : result with { Figures = Array.Empty<ExportedFigure>() }, Array.Empty<string>())
+            {
+                Error = error,
+            };
+        }
     }
+
+    private static bool IsNotebookFailure(Exception e) =>
+        e is KernelException or NotebookFormatException or NotebookParameterException or FileNotFoundException or InvalidOperationException
+            or TimeoutException or IOException or UnauthorizedAccessException or Microsoft.Playwright.PlaywrightException;
 }
