@@ -29,4 +29,10 @@ public sealed record BrushingOptions
 
     /// <summary>Width of each of the three columns in pixels.</summary>
     public int ColumnWidth { get; init; } = 480;
+
+    /// <summary>Title of the curve and map panels' x axis, with its unit (series: the time step).</summary>
+    public string XTitle { get; init; } = "time step";
+
+    /// <summary>Title of the curve and map panels' y axis, with its unit (e.g. "EOG (a.u.)", "latitude (°N)").</summary>
+    public string YTitle { get; init; } = "value";
 }

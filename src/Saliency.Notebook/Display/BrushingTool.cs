@@ -90,6 +90,8 @@ public static class BrushingTool
             ["weightName"] = options.WeightName,
             ["panelHeight"] = options.PanelHeight,
             ["columnWidth"] = options.ColumnWidth,
+            ["xTitle"] = options.XTitle,
+            ["yTitle"] = options.YTitle,
         };
     }
 

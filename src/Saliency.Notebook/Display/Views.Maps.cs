@@ -209,7 +209,12 @@ public static partial class Views
             scores = Rows(result.Pca.Transform(result.Latents));
             weights = Rows(result.Projections.select(2, 0).abs());
         }
-        var options = new BrushingOptions { Title = $"{data.Info.Name}: brushing tool (select points in the PCA scatter)", InvertY = data.Info.InvertYAxis };
+        bool series = data.Info.PlotKind == PlotKind.TimeSeries;
+        var options = new BrushingOptions
+        {
+            Title = $"{data.Info.Name}: brushing tool (select points in the PCA scatter)", InvertY = data.Info.InvertYAxis,
+            XTitle = series ? "time step" : data.Info.XAxisTitle, YTitle = data.Info.YAxisTitle,
+        };
         Figure tool = data.Info.PlotKind == PlotKind.TimeSeries
             ? BrushingTool.Create(scores, Series(data.X, 0), weights, data.Labels, options)
             : BrushingTool.Create(scores, Trajectories(data.Info, data.X), weights, data.Labels, options);

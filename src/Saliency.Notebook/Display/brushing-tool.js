@@ -68,12 +68,15 @@
   function rgba(hex, a) {
     return 'rgba(' + parseInt(hex.substr(1, 2), 16) + ',' + parseInt(hex.substr(3, 2), 16) + ',' + parseInt(hex.substr(5, 2), 16) + ',' + a + ')';
   }
-  function grid(rows, yReversed) {
-    var layout = { margin: { l: 45, r: 10, t: 30, b: 35 }, showlegend: false, paper_bgcolor: '#fff', plot_bgcolor: '#fff', annotations: [] };
+  // One panel per label, stacked; the x axis titled under the last panel, every y axis titled (with units).
+  function grid(rows, yReversed, d) {
+    var layout = { margin: { l: 60, r: 10, t: 30, b: 45 }, showlegend: false, paper_bgcolor: '#fff', plot_bgcolor: '#fff', annotations: [] };
     for (var r = 0; r < rows; r++) {
-      var s = r === 0 ? '' : String(r + 1), top = 1 - r / rows - 0.04, bottom = 1 - (r + 1) / rows + 0.04;
-      layout['xaxis' + s] = { domain: [0, 1], anchor: 'y' + s, showline: true, mirror: true, linecolor: '#444', zeroline: false };
-      layout['yaxis' + s] = { domain: [bottom, top], anchor: 'x' + s, showline: true, mirror: true, linecolor: '#444', zeroline: false, autorange: yReversed ? 'reversed' : true };
+      var s = r === 0 ? '' : String(r + 1), top = 1 - r / rows - 0.04, bottom = 1 - (r + 1) / rows + 0.06;
+      layout['xaxis' + s] = { domain: [0, 1], anchor: 'y' + s, showline: true, mirror: true, linecolor: '#444', zeroline: false,
+                              title: { text: r === rows - 1 ? d.xTitle : '', standoff: 4 } };
+      layout['yaxis' + s] = { domain: [bottom, top], anchor: 'x' + s, showline: true, mirror: true, linecolor: '#444', zeroline: false, autorange: yReversed ? 'reversed' : true,
+                              title: { text: d.yTitle, standoff: 4 } };
     }
     return layout;
   }
@@ -112,7 +115,7 @@
     var left = root.querySelector('.saliency-brushing-curves'), middle = root.querySelector('.saliency-brushing-scores'), right = root.querySelector('.saliency-brushing-map');
     if (typeof Plotly === 'undefined') { if (!still) status.textContent = 'plotly.js is not loaded in this page: re-run the cell that references Saliency.Notebook.'; return; }
 
-    var leftLayout = grid(rows, d.invertY), leftBase = [];
+    var leftLayout = grid(rows, d.invertY, d), leftBase = [];
     d.labelOrder.forEach(function (l, r) {
       var colour = d.kind === 'series' ? '#000000' : d.colours[l];
       leftBase.push(curves(d, byLabel[l], rgba(colour, d.curveAlpha), axisIds(r)));
@@ -134,7 +137,7 @@
 
     function update(selection) {
       var selected = selection && selection.length ? selection.slice().sort(function (a, b) { return a - b; }) : d.labels.map(function (_, i) { return i; });
-      var traces = [], layout = grid(rows, d.invertY), maps = {};
+      var traces = [], layout = grid(rows, d.invertY, d), maps = {};
       d.labelOrder.forEach(function (l, r) {
         var mine = selected.filter(function (i) { return d.labels[i] === l; }), axes = axisIds(r);
         var h = mine.length ? B.globalMap(d, mine) : new Float64Array(d.nx * d.ny);

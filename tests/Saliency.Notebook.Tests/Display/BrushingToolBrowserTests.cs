@@ -77,7 +77,13 @@ public sealed class BrushingToolBrowserTests : IAsyncLifetime
     public async Task The_tool_draws_three_plots_and_a_selection_recomputes_the_maps()
     {
         var (scores, series, weights, labels) = Sample();
-        IPage page = await Open(BrushingTool.Html(scores, series, weights, labels, new BrushingOptions { GridSize = 30, Sigma = 2 }));
+        IPage page = await Open(BrushingTool.Html(scores, series, weights, labels, new BrushingOptions { GridSize = 30, Sigma = 2, YTitle = "EOG (a.u.)" }));
+        // Units on the axes: every curve and map panel's y, the bottom panel's x.
+        foreach (string panel in new[] { "curves", "map" })
+        {
+            Assert.Equal("EOG (a.u.)", await page.EvaluateAsync<string>($"() => document.querySelector('.saliency-brushing-{panel}').layout.yaxis2.title.text"));
+            Assert.Equal("time step", await page.EvaluateAsync<string>($"() => document.querySelector('.saliency-brushing-{panel}').layout.xaxis3.title.text"));
+        }
 
         foreach (string panel in new[] { "curves", "scores", "map" })
         {
