@@ -22,7 +22,7 @@ public static partial class Views
         double[] spread = means.Spread();
         string[] names = Enumerable.Range(0, means.LatentDim).Select(d => $"z{d}").ToArray();
         var chart = Charts.Bars(names, spread, $"{means.Dataset}: spread of each latent dimension{Of(title)}", "std over the samples",
-            width: Math.Clamp(24 * names.Length + 160, 560, 1000), height: 320, colour: "#4c72b0");
+            width: Math.Clamp(24 * names.Length + 160, 560, 1000), height: 320, colour: "#4c72b0", xTitle: "latent dimension");
         int idle = spread.Count(s => s < 0.01 * spread.Max());
         return new KitView(title ?? "Step 1 · posterior means")
             .Add(FactTable(new (string, object?)[]
@@ -148,7 +148,7 @@ public static partial class Views
         var table = new HtmlTable(new[] { "step", "seconds" },
             steps.Select(s => (IReadOnlyList<object?>)new object?[] { s.Name, Math.Round(s.Seconds, 3) }).Append(new object?[] { "total", Math.Round(t.TotalSeconds, 3) }).ToList());
         var chart = Charts.Bars(steps.Select(s => s.Name).ToArray(), steps.Select(s => s.Seconds).ToArray(),
-            $"{result.Dataset}: seconds per step (GradCAM on {result.Device}){Of(title)}", "seconds", width: 620, height: 320, colour: "#4c72b0");
+            $"{result.Dataset}: seconds per step (GradCAM on {result.Device}){Of(title)}", "seconds", width: 620, height: 320, colour: "#4c72b0", xTitle: "step of the method");
         return new KitView(title ?? $"The run: {result.Labels.Count} samples, {result.Latents.shape[1]} latent dimensions, {result.Pca.ComponentCount} components")
             .Add(table)
             .Add(Figure.FromChart(chart, $"{result.Dataset}-step-seconds{Suffix(title)}"));

@@ -441,15 +441,15 @@ public static class Charts
 
     /// <summary>
     /// A bar chart of one value per category, coloured by <see cref="LabelColors"/> (categories that are labels), or all in
-    /// <paramref name="colour"/> (categories that are not, e.g. latent dimensions or steps).
+    /// <paramref name="colour"/> (categories that are not, e.g. latent dimensions or steps); <paramref name="xTitle"/> names the categories.
     /// </summary>
     public static PlotlyFigure Bars(IReadOnlyList<string> categories, double[] values, string? title = null, string? yTitle = null,
-        int width = 700, int height = 420, string? colour = null)
+        int width = 700, int height = 420, string? colour = null, string? xTitle = null)
     {
         RequireSameCount(categories.Count, values.Length, "categories", "values");
         IReadOnlyDictionary<string, string> colours = colour == null ? LabelColors.For(categories) : categories.Distinct().ToDictionary(c => c, _ => colour);
         var layout = BaseLayout(title, width, height);
-        layout["xaxis"] = Axis(showGrid: false);
+        layout["xaxis"] = Axis(xTitle, showGrid: false);
         layout["yaxis"] = Axis(yTitle);
         layout["showlegend"] = false;
         return Chart(new[] { Trace("bar", ("x", LabelText.Display(categories)), ("y", values), ("marker", Obj(("color", categories.Select(c => colours[c]).ToArray())))) }, layout);
