@@ -44,6 +44,7 @@ public sealed partial class CommittedOutputsTests : IDisposable
                     Match image = StaticImage().Match(body);
                     Assert.True(image.Success, $"{name}: the figure '{figure}' carries no static image.");
                     Assert.InRange(body.Length - image.Length, 1, FigureLimitBytes);
+                    AssertAxesTitled(name, figure, body);
                 }
             }
         Assert.True(figures >= 5, $"{name}: {figures} figures in the committed outputs.");
@@ -103,6 +104,22 @@ public sealed partial class CommittedOutputsTests : IDisposable
         Assert.Null(NotebookDocument.Load(path).Metadata["saliency"]);                             // nothing written
     }
 
+    /// <summary>A plot's x and y axes are titled (with units): of the axes its traces use, at least one per letter carries a title.</summary>
+    private static void AssertAxesTitled(string notebook, string figure, string body)
+    {
+        Match json = FigureJson().Match(body);
+        if (!json.Success) return;                                                                  // the brushing tool: its browser test checks its axes
+        JsonNode plot = JsonNode.Parse(json.Groups["json"].Value)!;
+        JsonObject layout = plot["layout"]!.AsObject();
+        foreach (char letter in "xy")
+        {
+            var used = plot["data"]!.AsArray().Select(trace => letter + "axis" + ((string?)trace![letter + "axis"] ?? letter.ToString())[1..])
+                .Distinct().Where(layout.ContainsKey).ToList();
+            if (used.Count == 0) continue;
+            Assert.True(used.Any(axis => !string.IsNullOrEmpty((string?)layout[axis]!["title"]?["text"])), $"{notebook}: the figure '{figure}' has no {letter} axis title.");
+        }
+    }
+
     private static string Text(JsonNode html) => html is JsonArray lines ? string.Concat(lines.Select(line => (string?)line)) : (string)html!;
 
     private string Write(string name, JsonObject notebook)
@@ -119,6 +136,9 @@ public sealed partial class CommittedOutputsTests : IDisposable
             ? new JsonObject { ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["source"] = cell.Source, ["execution_count"] = null, ["outputs"] = new JsonArray() }
             : new JsonObject { ["cell_type"] = "markdown", ["metadata"] = new JsonObject(), ["source"] = cell.Source })).ToArray()),
     };
+
+    [GeneratedRegex(@"var fig=(?<json>\{.*?\});Plotly", RegexOptions.Singleline)]
+    private static partial Regex FigureJson();
 
     [GeneratedRegex(@"<img class=""saliency-static"" alt=""[^""]*"" src=""data:image/[a-z]+;base64,[A-Za-z0-9+/=]+"">")]
     private static partial Regex StaticImage();
