@@ -20,13 +20,14 @@ namespace Saliency.Cli.Commands;
 /// <c>saliency bench</c>, one sub-command per benchmark, each with only its own options: <c>gradcam</c> (GradCAM samples/s towards all
 /// latent dims and the whole pipeline's time, per dataset), <c>scale</c> (the whole streaming pipeline on N synthetic series, one N after
 /// another with the peak resident memory reset between them) and <c>against-cpu</c> (the notebooks' GradCAM step on <c>--device</c> and on
-/// the CPU side by side, maps compared). Each parses its options and calls the library's benchmark.
+/// the CPU side by side, maps compared), <c>evaluate</c> (the evaluation against a per-sample loop) and <c>methods</c> (each attribution method over
+/// a whole dataset towards every latent dimension, for tests/bench/methods_vs_pytorch.py). Each parses its options and calls the library's benchmark.
 /// </summary>
 public static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks: GradCAM per dataset (gradcam), the streaming pipeline at scale (scale), a device against the CPU (against-cpu), the evaluation against a per-sample loop (evaluate).")
+    public static Command Create() => new("bench", "Benchmarks: GradCAM per dataset (gradcam), the streaming pipeline at scale (scale), a device against the CPU (against-cpu), the evaluation against a per-sample loop (evaluate), each attribution method over whole datasets (methods).")
     {
-        GradCam(), Scale(), AgainstCpu(), Evaluate(),
+        GradCam(), Scale(), AgainstCpu(), Evaluate(), Methods(),
     };
 
     private static Option<string?> Device() => new("--device") { Description = "auto, cpu, cuda or cuda:N" };
@@ -272,6 +273,62 @@ public static class BenchCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"all",-11} {result.Rows.Sum(r => r.BatchedSeconds),10:F2} {result.Rows.Sum(r => r.LoopSeconds),10:F2} {result.Speedup,8:F1}×"));
             if (parse.GetValue(output) is { } file)
                 WriteJson(file, new { result.Dataset, result.Samples, result.Device, result.Speedup, Rows = result.Rows.Select(r => new { r.Method, r.BatchedSeconds, r.LoopSeconds, r.Speedup, r.MaxDifference, r.WorstMetric, r.ScoreDifference, r.ReorderedSamples }) });
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>bench methods</c>: each chosen method's <c>Attribute</c> over each whole dataset towards every latent dimension (best and median of
+    /// --repeats calls after a warm-up), and with --save-first K the warm-up's attribution of the first K series as DIR/&lt;dataset&gt;_&lt;method&gt;.npy.
+    /// </summary>
+    private static Command Methods()
+    {
+        var models = Models();
+        var checkpoint = Checkpoint();
+        var repeats = new Option<int>("--repeats") { Description = "timed calls per method and dataset after a warm-up (best and median reported)", DefaultValueFactory = _ => 3 };
+        var method = new Option<string[]>("--method") { Description = $"method(s): {string.Join(", ", Saliency.Notebook.Explainers.MethodRegistry.Names)} (default: all)", AllowMultipleArgumentsPerToken = true };
+        var samples = new Option<int?>("--samples") { Description = "the first N series of each dataset (default: all)" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "rows per pass (default: each method's, 1024 on a CPU)" };
+        var saveFirst = new Option<int>("--save-first") { Description = "also write the attribution of the first K series of each dataset and method (raw layout, e.g. (K, L, T) or (K, L, C, T)) to --save-dir", DefaultValueFactory = _ => 0 };
+        var saveDir = new Option<string?>("--save-dir") { Description = "folder of the --save-first files, <dataset>_<method>.npy (default: the current folder)" };
+        var device = Device();
+        var output = Output();
+        var command = new Command("methods", "Each attribution method over each whole dataset towards every latent dimension, with the kit's default settings: seconds per method.")
+        {
+            models, checkpoint, repeats, method, samples, batchSize, saveFirst, saveDir, device, output,
+        };
+        var source = DataOptions.AddTo(command, many: true);
+        command.SetAction(parse => CommandRunner.Run("bench methods", () =>
+        {
+            CheckOutput(parse.GetValue(output));
+            if (parse.GetValue(samples) is < 1) throw new ArgumentException($"--samples must be at least 1; got {parse.GetValue(samples)}.");
+            if (parse.GetValue(saveFirst) < 0) throw new ArgumentException($"--save-first must not be negative; got {parse.GetValue(saveFirst)}.");
+            var chosen = (parse.GetValue(method) is { Length: > 0 } names ? names : Saliency.Notebook.Explainers.MethodRegistry.Names.ToArray())
+                .Select(Saliency.Notebook.Explainers.MethodRegistry.Get).ToArray();
+            var dev = TorchRuntime.ResolveDevice(parse.GetValue(device));
+            var modelFor = ModelPaths(parse, source, models, checkpoint);
+            string folder = parse.GetValue(saveDir) ?? ".";
+            if (parse.GetValue(saveFirst) > 0) Directory.CreateDirectory(folder);
+            var results = new List<MethodBenchmarkResult>();
+            Console.WriteLine($"device {dev}, {torch.get_num_threads()} threads, {parse.GetValue(repeats)} timed calls after a warm-up");
+            foreach (string name in source.Names(parse))
+            {
+                string path = modelFor(name) ?? throw new ArgumentException($"bench methods needs a model for {name}: give --checkpoint {name}=FILE or --models DIR with a {name} folder.");
+                using var ds = source.Load(parse, name);
+                using var loaded = ModelStore.Load(path, ds.C, ds.L, name, dev);
+                using var x = ds.X.narrow(0, 0, Math.Min(parse.GetValue(samples) ?? ds.N, ds.N)).to(dev);
+                foreach (var m in chosen)
+                {
+                    var (r, first) = MethodBenchmark.Run(loaded, m, x, name, dev, parse.GetValue(repeats), parse.GetValue(batchSize), parse.GetValue(saveFirst));
+                    using (first)
+                        if (first is not null) NpyWriter.Write(Path.Combine(folder, $"{name}_{m.Name}.npy"), first);
+                    results.Add(r);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{r.Dataset,-9} N={r.Samples,5} C={r.Channels} L={r.Length,3} D={r.LatentDim,2}  {r.Method,-10} best {r.BestSeconds,9:F4} s (median {r.MedianSeconds:F4})   [{r.Settings}]"));
+                }
+            }
+            if (parse.GetValue(output) is { } file) WriteJson(file, results);
             return 0;
         }));
         return command;
