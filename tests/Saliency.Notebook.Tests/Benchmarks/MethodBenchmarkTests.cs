@@ -12,7 +12,7 @@ namespace Saliency.Notebook.Tests.Benchmarks;
 public class MethodBenchmarkTests
 {
     [Fact]
-    public void It_keeps_every_timed_call_and_the_first_series_attribution_in_the_methods_layout()
+    public void It_keeps_every_timed_call_and_the_first_series_attribution_as_the_method_gives_it()
     {
         using var model = TestEncoder.RandomConv(2, 12, latentDim: 3, dtype: ScalarType.Float32);
         using var x = torch.randn(5, 2, 12);
@@ -23,6 +23,10 @@ public class MethodBenchmarkTests
             Assert.True(result.BestSeconds <= result.MedianSeconds);
             Assert.Equal(2, result.CpuSeconds.Count);
             Assert.Equal(new long[] { 4, 12, 2, 3 }, first!.shape);
+            // The kept values are the method's own attribution of those series, as a direct call gives it.
+            using var direct = MethodRegistry.Gradient.Create(model).Attribute(x);
+            using var expected = direct.Values.narrow(0, 0, 4);
+            Assert.True(torch.allclose(first, expected, rtol: 1e-6, atol: 1e-7), "the benchmark kept other numbers than the method gives");
         }
     }
 
