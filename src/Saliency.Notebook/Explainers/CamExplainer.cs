@@ -17,9 +17,9 @@ public enum CamMode
 
 /// <summary>
 /// Template for class-activation maps towards latent targets (pytorch-grad-cam's BaseCAM): records the named layers'
-/// activations A (R, K, W), takes ∂target/∂A for all targets in ONE forward and ONE backward pass (the first hooked
-/// layer's output is replicated T times along the batch and each block gets its own target row as grad_output), weights the channels, sums over them, resamples to L
-/// (linear, align_corners) when W ≠ L, merges layers and applies <see cref="Mode"/>. Subclasses supply only
+/// activations A (B, K, W) in one forward pass per chunk, takes ∂target/∂A for each target in one backward pass on the
+/// retained graph, weights the channels, sums over them, resamples to L (linear, align_corners) when W ≠ L, merges layers
+/// and applies <see cref="Mode"/>. Subclasses supply only
 /// <see cref="ChannelWeights"/> (and, for several layers, <see cref="MergeLayers"/>). Result (N, L, T).
 /// </summary>
 public abstract class CamExplainer : LatentExplainer
@@ -59,37 +59,28 @@ public abstract class CamExplainer : LatentExplainer
     /// <inheritdoc/>
     protected override BatchAttribution ExplainBatch(ILatentEncoder model, Tensor x, Tensor? baseline, Tensor targetWeights, int batchSize)
     {
-        long samples = x.shape[0], targets = targetWeights.shape[0];
-        long targetsPerPass = Math.Max(1, batchSize / samples);
-        var parts = new List<Tensor>();
+        long targets = targetWeights.shape[0];
         using var recorder = new LayerActivations(model.Root, LayerNames);
-        for (long first = 0; first < targets; first += targetsPerPass)
+        var latent = model.PosteriorMean(x.detach());
+        var activations = recorder.Take();
+        CheckActivations(activations);
+        var weights = targetWeights.to(latent.dtype);
+        var targetMaps = new Tensor[targets];
+        for (long j = 0; j < targets; j++)
         {
-            using var passScope = torch.NewDisposeScope();                    // frees the pass's graph and activations before the next
-            long count = Math.Min(targetsPerPass, targets - first);
-            // The layers before the first hooked one run once; that layer's output is repeated target-major
-            // (row j·B + b is sample b for target first + j), so one backward pass gives every target's gradient.
-            recorder.Replicas = count;
-            var gradOutputs = targetWeights.narrow(0, first, count).repeat_interleave(samples, 0);
-            var latent = model.PosteriorMean(x.detach());
-            var activations = recorder.Take();
-            CheckActivations(activations);
-            if (latent.shape[0] != count * samples)
-                throw new InvalidOperationException(
-                    $"The encoder returned {latent.shape[0]} rows for {samples} samples × {count} targets: a layer after '{LayerNames[0]}' mixes the batch, so the targets cannot share one pass.");
-            var gradients = torch.autograd.grad(new[] { latent }, activations, new[] { gradOutputs.to(latent.dtype) });
+            using var targetScope = torch.NewDisposeScope();                  // frees this target's gradients before the next
+            var gradients = torch.autograd.grad(new[] { latent }, activations, new[] { weights[j].expand_as(latent) }, retain_graph: j < targets - 1);
             var maps = new Tensor[activations.Length];
             for (int layer = 0; layer < activations.Length; layer++)
             {
-                var weights = ChannelWeights(gradients[layer], activations[layer]);
-                if (weights.dim() == 2) weights = weights.unsqueeze(-1);
-                var map = (weights * activations[layer]).sum(1);
+                var channelWeights = ChannelWeights(gradients[layer], activations[layer]);
+                if (channelWeights.dim() == 2) channelWeights = channelWeights.unsqueeze(-1);
+                var map = (channelWeights * activations[layer]).sum(1);
                 maps[layer] = ResampleToLength(map.detach(), model.Length);
             }
-            var merged = ApplyMode(MergeLayers(maps));
-            parts.Add(merged.view(count, samples, model.Length).permute(1, 2, 0).MoveToOuterDisposeScope());
+            targetMaps[j] = ApplyMode(MergeLayers(maps)).MoveToOuterDisposeScope();
         }
-        return new BatchAttribution(parts.Count == 1 ? parts[0] : torch.cat(parts, 2));
+        return new BatchAttribution(torch.stack(targetMaps, 2));
     }
 
     private void CheckActivations(Tensor[] activations)

@@ -35,7 +35,7 @@ public sealed class ComplexStepAttribution : LatentExplainer
     protected override ScalarType ResultType(Tensor x) => ScalarType.Float64;
 
     /// <inheritdoc/>
-    protected override int RowsPerSample(ILatentEncoder model, int targetCount) => model.Channels * model.Length;
+    protected override int RowsPerSample(ILatentEncoder model) => model.Channels * model.Length;
 
     /// <inheritdoc/>
     public override string Method => "csda";

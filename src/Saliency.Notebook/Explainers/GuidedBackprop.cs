@@ -55,14 +55,15 @@ public sealed class GuidedBackprop : InputGradientExplainer
         public override Tensor forward(torch.autograd.AutogradContext ctx, params object[] vars)
         {
             var output = ((Tensor)vars[0]).relu();
-            ctx.save_for_backward(new List<Tensor> { output });
+            // The mask (y > 0) is made once here, not in every backward pass: the methods go back once per target.
+            ctx.save_for_backward(new List<Tensor> { output.gt(0).to(output.dtype) });
             return output;
         }
 
         public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor gradOutput)
         {
-            var output = ctx.get_saved_variables()[0];
-            return new List<Tensor> { output.gt(0).to(gradOutput.dtype) * gradOutput.clamp_min(0) };
+            var positive = ctx.get_saved_variables()[0];
+            return new List<Tensor> { gradOutput.clamp_min(0).mul_(positive) };
         }
     }
 }

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Saliency.Notebook.Explainers;
 
 /// <summary>
-/// Base of the input-attribution family: ∂target/∂x for all T targets in one backward pass per chunk (rows replicated
-/// per target, one grad_output row each), combined with x by <see cref="Combine"/>. Result (N, L, C, T).
+/// Base of the input-attribution family: ∂target/∂x for all T targets (one forward pass per chunk, then one backward pass
+/// per target on the retained graph), combined with x by <see cref="Combine"/>. Result (N, L, C, T).
 /// </summary>
 public abstract class InputGradientExplainer : LatentExplainer
 {
@@ -31,42 +31,35 @@ public abstract class InputGradientExplainer : LatentExplainer
     }
 }
 
-/// <summary>∂z/∂x machinery shared by the gradient explainers.</summary>
+/// <summary>∂z/∂x machinery shared by the gradient explainers and integrated gradients.</summary>
 public static class InputGradients
 {
     /// <summary>
-    /// Gradients (T, B, C, L) of z · W[j] for every row j of <paramref name="targetWeights"/> (T, D) at x (B, C, L):
-    /// x is replicated T times (target-major rows) so that one backward pass gives all of them; at most
-    /// <paramref name="maxRows"/> rows per pass.
+    /// Gradients (T, R, …) of z · W[j] for every row j of <paramref name="targetWeights"/> (T, D) with respect to each of
+    /// <paramref name="rows"/> (R, …), z = PosteriorMean(toInput(rows)) (toInput: identity, or a change of coordinates such as the
+    /// inverse Fourier transform of cross-domain IG). Each chunk of at most <paramref name="maxRows"/> rows goes forward once,
+    /// then back once per target on the retained graph (PyTorch's <c>autograd.grad(…, retain_graph=True)</c> loop): the encoder
+    /// runs forward once per row, not once per row and target, which halves the convolution work of replicating the rows per
+    /// target. The one gradient loop of the input-gradient methods and integrated gradients.
     /// </summary>
-    public static Tensor OfTargets(ILatentEncoder model, Tensor x, Tensor targetWeights, int maxRows)
+    public static Tensor OfTargets(ILatentEncoder model, Tensor rows, Tensor targetWeights, int maxRows, Func<Tensor, Tensor>? toInput = null)
     {
-        long samples = x.shape[0], targets = targetWeights.shape[0];
-        var rows = x.detach().unsqueeze(0).expand(targets, -1, -1, -1);
-        var gradOutputs = targetWeights.unsqueeze(1).expand(-1, samples, -1);
-        var gradients = OfRows(model, rows.reshape(targets * samples, x.shape[1], x.shape[2]),
-            gradOutputs.reshape(targets * samples, targetWeights.shape[1]), maxRows);
-        return gradients.view(targets, samples, x.shape[1], x.shape[2]);
-    }
-
-    /// <summary>
-    /// Vector-Jacobian products row by row: for rows (R, …) and grad_outputs (R, D), the gradient (R, …) of Σ_r z_r · g_r with
-    /// respect to the rows, z = PosteriorMean(toInput(rows)) (toInput: identity, or a change of coordinates such as the inverse
-    /// Fourier transform of cross-domain IG), computed in passes of at most <paramref name="maxRows"/> rows. The one chunked
-    /// gradient loop of the input-gradient methods and integrated gradients.
-    /// </summary>
-    public static Tensor OfRows(ILatentEncoder model, Tensor rows, Tensor gradOutputs, int maxRows, Func<Tensor, Tensor>? toInput = null)
-    {
-        long total = rows.shape[0];
+        long total = rows.shape[0], targets = targetWeights.shape[0];
         var parts = new List<Tensor>();
         for (long first = 0; first < total; first += maxRows)
         {
+            using var passScope = torch.NewDisposeScope();                  // frees the chunk's graph before the next
             long count = Math.Min(maxRows, total - first);
             var input = rows.narrow(0, first, count).detach().requires_grad_(true);
             var latent = model.PosteriorMean(toInput is null ? input : toInput(input));
-            parts.Add(torch.autograd.grad(new[] { latent }, new[] { input }, new[] { gradOutputs.narrow(0, first, count).to(latent.dtype) })[0]);
+            var weights = targetWeights.to(latent.dtype);
+            var gradients = new Tensor[targets];
+            for (long j = 0; j < targets; j++)
+                gradients[j] = torch.autograd.grad(new[] { latent }, new[] { input }, new[] { weights[j].expand_as(latent) },
+                    retain_graph: j < targets - 1)[0];
+            parts.Add(torch.stack(gradients).MoveToOuterDisposeScope());
         }
-        return parts.Count == 1 ? parts[0] : torch.cat(parts, 0);
+        return parts.Count == 1 ? parts[0] : torch.cat(parts, 1);
     }
 }
 

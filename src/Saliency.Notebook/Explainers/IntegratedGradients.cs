@@ -20,8 +20,8 @@ public enum IntegrationRule
 /// <summary>
 /// Integrated gradients in a chosen domain (Sundararajan et al.; cross-domain after Kechris et al.): with
 /// u = domain.Forward(x), u₀ = domain.Forward(baseline), attr = (u − u₀) · Σ_s w_s ∇_u f(domain.Inverse(u₀ + α_s (u − u₀))),
-/// f = z · W[j] per target. Steps and targets are batched together (rows = targets × steps × samples, at most
-/// batchSize per pass, the steps chunked when needed). The completeness error Σ attr − (f(x) − f(baseline)) is
+/// f = z · W[j] per target. The steps are batched together (rows = steps × samples, at most batchSize per pass, the steps
+/// chunked when needed); each pass goes forward once and back once per target (<see cref="InputGradients.OfTargets"/>). The completeness error Σ attr − (f(x) − f(baseline)) is
 /// reported per sample and target in <see cref="Attribution.CompletenessError"/>.
 /// </summary>
 public class CrossDomainIntegratedGradients : LatentExplainer
@@ -104,7 +104,7 @@ public class CrossDomainIntegratedGradients : LatentExplainer
     }
 
     /// <inheritdoc/>
-    protected override int RowsPerSample(ILatentEncoder model, int targetCount) => targetCount * Steps;
+    protected override int RowsPerSample(ILatentEncoder model) => Steps;
 
     /// <inheritdoc/>
     protected override BatchAttribution ExplainBatch(ILatentEncoder model, Tensor x, Tensor? baseline, Tensor targetWeights, int batchSize)
@@ -121,7 +121,7 @@ public class CrossDomainIntegratedGradients : LatentExplainer
         var (alphas, weights) = Quadrature();
 
         var gradientSum = torch.zeros(new[] { targets, samples }.Concat(coordinateShape).ToArray(), dtype: u.dtype, device: u.device);
-        long stepsPerPass = Math.Max(1, batchSize / Math.Max(1, targets * samples));
+        long stepsPerPass = Math.Max(1, batchSize / samples);
         for (long first = 0; first < Steps; first += stepsPerPass)
         {
             using var passScope = torch.NewDisposeScope();                                         // frees the pass's path rows before the next
@@ -130,10 +130,8 @@ public class CrossDomainIntegratedGradients : LatentExplainer
             var weight = torch.tensor(weights.Skip((int)first).Take((int)count).ToArray(), dtype: u.dtype, device: u.device);
             var broadcast = new[] { count, 1L }.Concat(coordinateShape.Select(_ => 1L)).ToArray();
             var path = u0.unsqueeze(0) + alpha.view(broadcast) * delta.unsqueeze(0);                 // (S, B, …)
-            var rows = path.unsqueeze(0).expand(new[] { targets, -1L, -1L }.Concat(coordinateShape.Select(_ => -1L)).ToArray())
-                .reshape(new[] { targets * count * samples }.Concat(coordinateShape).ToArray());
-            var gradOutputs = targetWeights.view(targets, 1, 1, -1).expand(-1, count, samples, -1).reshape(targets * count * samples, -1);
-            var gradients = InputGradients.OfRows(model, rows, gradOutputs, batchSize, input => Domain.Inverse(input, length))
+            var rows = path.reshape(new[] { count * samples }.Concat(coordinateShape).ToArray());
+            var gradients = InputGradients.OfTargets(model, rows, targetWeights, batchSize, input => Domain.Inverse(input, length))
                 .view(new[] { targets, count, samples }.Concat(coordinateShape).ToArray());
             var stepWeights = weight.view(new[] { 1L, count, 1L }.Concat(coordinateShape.Select(_ => 1L)).ToArray());
             gradientSum.add_((gradients * stepWeights).sum(1));

@@ -51,7 +51,7 @@ public abstract class LatentExplainer
 
     /// <summary>
     /// Explains the posterior mean on x (N, C, L) towards <paramref name="targets"/> (default: every latent dimension), on x's
-    /// device. At most <paramref name="batchSize"/> rows (sample × target × step/perturbation) go through the model at once
+    /// device. At most <paramref name="batchSize"/> rows (sample × step or perturbation) go through the model at once
     /// (default: <see cref="DefaultBatchSizeFor"/> x's device). The caller disposes the result.
     /// </summary>
     public Attribution Attribute(Tensor x, LatentTarget? targets = null, int? batchSize = null) =>
@@ -113,10 +113,9 @@ public abstract class LatentExplainer
     /// </summary>
     protected virtual (Tensor Values, Tensor? CompletenessError, string? Route) Compute(Tensor x, Tensor? baseline, LatentTarget targets, int batchSize)
     {
-        int targetCount = targets.Count(Model.LatentDim);
         var weights = targets.WeightMatrix(Model.LatentDim, x.device, ResultType(x));
         long n = x.shape[0];
-        long samplesPerChunk = Math.Max(1, batchSize / Math.Max(1, RowsPerSample(Model, targetCount)));
+        long samplesPerChunk = Math.Max(1, batchSize / Math.Max(1, RowsPerSample(Model)));
         var values = new List<Tensor>();
         var errors = new List<Tensor>();
         for (long start = 0; start < n; start += samplesPerChunk)
@@ -138,8 +137,8 @@ public abstract class LatentExplainer
     /// <summary>Names along the result's target axis; methods that reduce over targets rename them.</summary>
     protected virtual IReadOnlyList<string> ResultTargetNames(IReadOnlyList<string> targetNames) => targetNames;
 
-    /// <summary>How many model rows one sample costs for T targets (sizes the sample chunks).</summary>
-    protected virtual int RowsPerSample(ILatentEncoder model, int targetCount) => targetCount;
+    /// <summary>How many rows one sample puts through the model in a pass, whatever the number of targets (sizes the sample chunks).</summary>
+    protected virtual int RowsPerSample(ILatentEncoder model) => 1;
 
     /// <summary>
     /// The attribution of one chunk of samples x (B, C, L) for the (T, D) target matrix <paramref name="targetWeights"/>;

@@ -62,12 +62,12 @@ public class LifetimeTests
     [MemberData(nameof(ManyPassExplainers))]
     public void APassFreesItsTensorsBeforeTheNextStarts(string method)
     {
-        // One sample and batchSize 1: one target, one IG step or one perturbed position per pass (8, 16 and 16 passes). The encoder
-        // notes the thread's live tensors on every call. A pass may keep its result (one tensor) and IG's pass its 8 row batches'
-        // gradients until it sums them (7 each), but no pass may keep its rows and graph once the next starts: that costs
-        // 17 (gradcam), 47 (IG) and 32 (complex step) tensors a pass, more than 64 over the run.
+        // batchSize 1: one sample (GradCAM, 8 samples: 8 passes), one IG step (16) or one perturbed position (16) per pass. The
+        // encoder notes the thread's live tensors on every call. A pass may keep its result (one tensor a sample, IG's summed
+        // gradients), but no pass may keep its rows and graph once the next starts: that costs at least 17 (gradcam),
+        // 47 (IG) and 32 (complex step) tensors a pass, more than 64 over the run.
         var model = new LiveCountingEncoder(TestEncoder.RandomConv(channels: 2, length: 8, latentDim: 8));
-        using var x = torch.randn(1, 2, 8, dtype: ScalarType.Float64);
+        using var x = torch.randn(method == "gradcam" ? 8 : 1, 2, 8, dtype: ScalarType.Float64);
         LatentExplainer explainer = method switch
         {
             "gradcam" => new GradCam(model, "encoder.2") { TryAffineHead = false },
