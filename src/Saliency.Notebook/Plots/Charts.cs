@@ -412,7 +412,8 @@ public static class Charts
 
     /// <summary>
     /// A line chart of several named series over one x (sanity-check curves such as distance vs percentile). With
-    /// <paramref name="xNames"/> the x positions are labelled by name (categories such as the dataset's labels).
+    /// <paramref name="xNames"/> the x positions are labelled by name (categories such as the dataset's labels or methods) and
+    /// drawn as markers only: a line between two categories would claim values between them.
     /// </summary>
     public static PlotlyFigure Lines(double[] x, IEnumerable<KeyValuePair<string, double[]>> series, string? title = null, string? xTitle = null,
         string? yTitle = null, bool logY = false, int width = 800, int height = 450, IReadOnlyList<string>? xNames = null)
@@ -422,8 +423,10 @@ public static class Charts
         foreach ((string name, double[] y) in list)
             if (y.Length > x.Length) throw new ArgumentException($"Series '{name}' has {y.Length} values for {x.Length} x values.", nameof(series));
         IReadOnlyDictionary<string, string> colours = LabelColors.For(list.Select(s => s.Key));
-        var traces = list.Select(s => Trace("scatter", ("name", LabelText.Display(s.Key)), ("mode", "lines+markers"), ("x", x[..s.Value.Length]), ("y", s.Value),
-            ("line", Obj(("color", colours[s.Key]), ("width", 2))), ("marker", Obj(("color", colours[s.Key]), ("size", 5))))).ToList();
+        bool categories = xNames != null;
+        var traces = list.Select(s => Trace("scatter", ("name", LabelText.Display(s.Key)), ("mode", categories ? "markers" : "lines+markers"),
+            ("x", x[..s.Value.Length]), ("y", s.Value), ("line", Obj(("color", colours[s.Key]), ("width", 2))),
+            ("marker", Obj(("color", colours[s.Key]), ("size", categories ? 10 : 5))))).ToList();
         var layout = BaseLayout(title, width, height);
         var xAxis = Axis(xTitle);
         if (xNames != null)

@@ -47,8 +47,6 @@ public sealed class RandomisationCheck : MapComparisonCheck
     public override MetricDirection Direction => MetricDirection.Lower;
 
     /// <inheritdoc/>
-    
-    /// <inheritdoc/>
     /// <remarks>Every method of the registry, frequency-domain ones included: the check compares a method's maps with themselves.</remarks>
     public override IReadOnlyList<string> ApplicableMethods => MethodRegistry.Names;
 

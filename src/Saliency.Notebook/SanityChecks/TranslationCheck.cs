@@ -3,11 +3,12 @@ using static TorchSharp.torch;
 
 namespace Saliency.Notebook.SanityChecks;
 
-/// <summary>One row of <see cref="TranslationCheck"/>: the mean cross-correlation at one lag for one shift.</summary>
+/// <summary>One row of <see cref="TranslationCheck"/>: one method's mean cross-correlation at one lag for one shift.</summary>
+/// <param name="Method">The method whose maps are compared.</param>
 /// <param name="Shift">The shift s applied to the series.</param>
 /// <param name="Lag">The lag k.</param>
 /// <param name="MeanCorrelation">Mean Pearson correlation of map[t] with map'[t + k].</param>
-public sealed record TranslationRow(int Shift, int Lag, double MeanCorrelation);
+public sealed record TranslationRow(string Method, int Shift, int Lag, double MeanCorrelation);
 
 /// <summary>
 /// Translation check (CSDA paper, check 2): every series is shifted right by s steps with edge padding
@@ -16,7 +17,8 @@ public sealed record TranslationRow(int Shift, int Lag, double MeanCorrelation);
 /// map'[t + k] is taken over the overlap (0 ≤ t, t + k &lt; L) per sample and dimension, averaged over those (constant maps
 /// skipped); the recovered lag is the argmax, which must equal s. An encoder whose convolutions are translation-equivariant
 /// and whose latent head is linear (the CVAE: 'same' convs, average pooling, linear z_loc, so the GradCAM channel weights
-/// do not depend on the input) shifts its GradCAM maps exactly, except within a receptive field of the edges.
+/// do not depend on the input) shifts its GradCAM maps exactly, except within a receptive field of the edges. Several methods
+/// run side by side on the same shifted series; their chart is then each method's curve at the largest shift.
 /// </summary>
 public sealed class TranslationCheck : LatentPerturbationCheck
 {
@@ -38,7 +40,8 @@ public sealed class TranslationCheck : LatentPerturbationCheck
     public override MetricDirection Direction => MetricDirection.Higher;
 
     /// <inheritdoc/>
-    
+    public override bool ComparesMethods => true;
+
     /// <summary>x (N, C, L) shifted right by <paramref name="shift"/> steps with edge padding.</summary>
     public static Tensor ShiftRight(Tensor x, int shift)
     {
@@ -77,39 +80,60 @@ public sealed class TranslationCheck : LatentPerturbationCheck
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// One method: the summary gives each shift's recovered lag and peak, and the chart one curve per shift. Several: the summary
+    /// gives each method's recovered fraction and lags (keys prefixed by the method), and the chart one curve per method at the
+    /// largest shift, which should peak at that shift.
+    /// </remarks>
     protected override SanityCheckResult Execute(SanityCheckInputs inputs, IReadOnlyList<SaliencyMethod> methods)
     {
-        var method = methods[0];
         var x = inputs.Data.X;
         if (x.shape[0] > SampleCount)
             x = x.index_select(0, randperm(x.shape[0], generator: new Generator((ulong)inputs.Seed)).narrow(0, 0, SampleCount).sort().Values);
         long n = x.shape[0];
         int maxLag = Shifts.Max() + 5;
         if (maxLag >= x.shape[2]) throw new ArgumentException($"shifts up to {Shifts.Max()} need series longer than {maxLag} steps.");
+        int largest = Enumerable.Range(0, Shifts.Count).MaxBy(i => Shifts[i]);
+        bool single = methods.Count == 1;
 
         var batch = cat(new[] { x }.Concat(Shifts.Select(s => ShiftRight(x, s))).ToArray(), 0);
-        using var maps = method.Maps(inputs.Model, batch, inputs.Device, inputs.BatchSize, inputs.Settings);
-        var original = maps.Absolute.narrow(0, 0, n);
-
         var lags = Enumerable.Range(-maxLag, 2 * maxLag + 1).Select(k => (double)k).ToArray();
         var rows = new List<TranslationRow>();
         var summary = new Dictionary<string, object>();
         var series = new List<CurveSeries>();
-        int recovered = 0;
-        for (int i = 0; i < Shifts.Count; i++)
+        var recoveringAll = new List<string>();
+        foreach (var method in methods)
         {
-            var correlation = CrossCorrelation(original, maps.Absolute.narrow(0, (i + 1) * n, n), maxLag);
-            int best = Enumerable.Range(0, correlation.Length).Where(j => !double.IsNaN(correlation[j])).MaxBy(j => correlation[j]) - maxLag;
-            for (int j = 0; j < correlation.Length; j++) rows.Add(new TranslationRow(Shifts[i], j - maxLag, correlation[j]));
-            summary[$"shift_{Shifts[i]}.recovered_lag"] = best;
-            summary[$"shift_{Shifts[i]}.peak_correlation"] = correlation[best + maxLag];
-            if (best == Shifts[i]) recovered++;
-            series.Add(new CurveSeries($"shift {Shifts[i]}", correlation));
+            using var maps = method.Maps(inputs.Model, batch, inputs.Device, inputs.BatchSize, inputs.Settings);
+            var original = maps.Absolute.narrow(0, 0, n);
+            string key = single ? "" : method.Name + ".";
+            var recoveredLags = new int[Shifts.Count];
+            for (int i = 0; i < Shifts.Count; i++)
+            {
+                var correlation = CrossCorrelation(original, maps.Absolute.narrow(0, (i + 1) * n, n), maxLag);
+                int best = Enumerable.Range(0, correlation.Length).Where(j => !double.IsNaN(correlation[j])).MaxBy(j => correlation[j]) - maxLag;
+                for (int j = 0; j < correlation.Length; j++) rows.Add(new TranslationRow(method.Name, Shifts[i], j - maxLag, correlation[j]));
+                recoveredLags[i] = best;
+                if (single)
+                {
+                    summary[$"shift_{Shifts[i]}.recovered_lag"] = best;
+                    summary[$"shift_{Shifts[i]}.peak_correlation"] = correlation[best + maxLag];
+                    series.Add(new CurveSeries($"shift {Shifts[i]}", correlation));
+                }
+                else if (i == largest) series.Add(new CurveSeries(method.Name, correlation));
+            }
+            int recovered = Enumerable.Range(0, Shifts.Count).Count(i => recoveredLags[i] == Shifts[i]);
+            summary[key + "recovered_fraction"] = (double)recovered / Shifts.Count;
+            if (single) summary["all_recovered"] = recovered == Shifts.Count;
+            else summary[key + "recovered_lags"] = string.Join(", ", recoveredLags);
+            if (recovered == Shifts.Count) recoveringAll.Add(method.Name);
         }
-        summary["recovered_fraction"] = (double)recovered / Shifts.Count;
-        summary["all_recovered"] = recovered == Shifts.Count;
+        if (!single) summary["methods_recovering_every_shift"] = recoveringAll;
 
-        var chart = new SanityCurve("Cross-correlation of original and shifted maps", "lag (steps)", "mean Pearson correlation", lags, series);
+        var chart = single
+            ? new SanityCurve("Cross-correlation of original and shifted maps", "lag (steps)", "mean Pearson correlation", lags, series)
+            : new SanityCurve($"Cross-correlation of original and {Shifts[largest]}-step-shifted maps, per method", "lag (steps)",
+                "mean Pearson correlation", lags, series);
         return Result(inputs, methods, SanityTable.From(rows), summary, chart);
     }
 }

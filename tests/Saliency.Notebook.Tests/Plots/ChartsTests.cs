@@ -371,6 +371,7 @@ public class ChartsTests
         var byLabel = new FigureJson(Charts.Lines(new[] { 0.0, 1, 2 }, new Dictionary<string, double[]> { ["kept"] = new[] { 1.0, 2, 3 } }, xNames: new[] { "(", ")", "\\Omega" }));
         Assert.Equal(new[] { "(", ")", "Ω" }, byLabel.Layout["xaxis"]!["ticktext"]!.AsArray().Select(v => (string?)v).ToArray());
         Assert.Equal(new[] { 0.0, 1, 2 }, byLabel.Layout["xaxis"]!["tickvals"]!.AsArray().Select(v => (double)v!).ToArray());
+        Assert.Equal("markers", (string?)byLabel.Data[0]["mode"]);                     // no line between categories
 
         var bars = new FigureJson(Charts.Bars(new[] { "East", "West" }, new[] { 1.0, 2.0 }));
         Assert.Equal("bar", (string?)bars.Data.Single()["type"]);

@@ -61,6 +61,27 @@ public class ComparisonChecksTests
     }
 
     [Fact]
+    public void Single_class_with_several_methods_gives_each_method_what_it_gives_alone()
+    {
+        var config = new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4], KernelSize = 5, SamplingFactor = 10 };
+        manual_seed(3);
+        using var checkpoint = new CVAE(config);
+        var check = new SingleClassCheck { TrainingEpochs = 4, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 20, Sigma = 1 };
+        var inputs = new SanityCheckInputs { Model = checkpoint, Data = SyntheticData.Uniform(60, 20, seed: 5), Settings = new MethodSettings { Layer = "encoder.0.layers.2" }, Labels = ["a"] };
+
+        var both = check.Run(inputs with { Methods = ["gradcam", "gradient"] });
+        Assert.Equal("gradcam,gradient", both.Method);
+        Assert.Equal(new[] { "gradcam", "gradient" }, both.Curves.Single().XNames);
+        Assert.Equal(new[] { "single-class", "all-classes", "checkpoint" }, both.Curves.Single().Series.Select(s => s.Name));
+        foreach (var method in new[] { "gradcam", "gradient" })
+        {
+            var alone = check.Run(inputs with { Methods = [method] });
+            foreach (var model in new[] { "single-class", "all-classes", "checkpoint" })
+                Assert.Equal((double)alone.Summary[$"a.{model}.map_density_pearson"], (double)both.Summary[$"{method}.a.{model}.map_density_pearson"]);
+        }
+    }
+
+    [Fact]
     public void Single_class_trains_a_loaded_checkpoints_own_architecture()
     {
         // Four convolutions, as the authors' checkpoints: the last is encoder.0.layers.6, which the default architecture (three) lacks.
@@ -129,7 +150,8 @@ public class ComparisonChecksTests
         Assert.Contains("check 'translation' does not report per class", labelsIgnored.Message);
         Assert.Equal(new[] { "global-masking", "local-masking", "kept-removed", "single-class" },
             SanityCheckRegistry.All.Where(c => c.IsPerClass).Select(c => c.Name));
-        Assert.Equal(new[] { "randomisation" }, SanityCheckRegistry.All.Where(c => c.ComparesMethods).Select(c => c.Name));
+        Assert.Equal(new[] { "single-class", "translation", "corruption", "randomisation" },
+            SanityCheckRegistry.All.Where(c => c.ComparesMethods).Select(c => c.Name));
 
         Assert.Equal(8, SanityCheckRegistry.All.Count);
         Assert.All(SanityCheckRegistry.All, c => Assert.False(string.IsNullOrWhiteSpace(c.Description)));

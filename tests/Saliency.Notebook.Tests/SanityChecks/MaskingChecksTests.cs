@@ -119,6 +119,34 @@ public class CorruptionCheckTests
     }
 
     [Fact]
+    public void Corruption_with_several_methods_shares_the_classifier_and_gives_each_method_what_it_gives_alone()
+    {
+        using var model = SyntheticEncoder.PlantedSegment(40, 20, 30);
+        var check = new CorruptionCheck { ClassifierEpochs = 20 };
+        var inputs = new SanityCheckInputs { Model = model, Data = PhaseInSegment(), Settings = new MethodSettings { Layer = "encoder.0" } };
+        var both = check.Run(inputs with { Methods = ["gradcam", "gradient"] });
+
+        Assert.Equal(new[] { "gradcam", "gradient" }, both.Curves[0].Series.Select(s => s.Name));
+        Assert.Equal(2, both.Curves.Count);
+        var methods = both.Rows["method"].Cast<string>().ToArray();
+        foreach (var method in new[] { "gradcam", "gradient" })
+        {
+            var alone = check.Run(inputs with { Methods = [method] });
+            foreach (var column in new[] { "accuracy", "latent_displacement" })
+            {
+                var expected = alone.Rows[column].Cast<double?>().Select(v => v!.Value).ToArray();
+                var own = both.Rows[column].Cast<double?>().Where((_, i) => methods[i] == method).Select(v => v!.Value).ToArray();
+                Assert.Equal(expected.Length, own.Length);
+                for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], own[i], 12);
+            }
+            Assert.Equal((double)alone.Summary["accuracy_area_gap"], (double)both.Summary[$"{method}.accuracy_area_gap"], 12);
+            Assert.Equal(alone.Summary["most_hurts_more"], both.Summary[$"{method}.most_hurts_more"]);
+            var accuracyGap = both.Curves[0].Series.Single(s => s.Name == method).Y;
+            Assert.Equal(0, accuracyGap[0], 12);                                                    // nothing corrupted: no gap
+        }
+    }
+
+    [Fact]
     public void Corrupt_replaces_the_chosen_steps_by_the_sample_mean()
     {
         var x = torch.tensor(new float[] { 0, 4, 8, 4 }).view(1, 1, 4);

@@ -29,6 +29,30 @@ public class ModelChecksTests
     }
 
     [Fact]
+    public void Translation_with_several_methods_gives_each_method_its_own_rows_and_one_curve_at_the_largest_shift()
+    {
+        using var model = SyntheticEncoder.ShiftEquivariant(1, 64, 3, seed: 5);
+        var inputs = new SanityCheckInputs { Model = model, Data = Bumps(24, 1), Settings = new MethodSettings { Layer = "encoder.2" } };
+        var both = new TranslationCheck().Run(inputs with { Methods = ["gradcam", "gradient"] });
+
+        var curve = both.Curves.Single();
+        Assert.Equal(new[] { "gradcam", "gradient" }, curve.Series.Select(s => s.Name));
+        Assert.Equal(1.0, (double)both.Summary["gradcam.recovered_fraction"]);
+        Assert.Equal("1, 2, 3, 5, 8", both.Summary["gradcam.recovered_lags"]);
+        Assert.Contains("gradcam", (IEnumerable<string>)both.Summary["methods_recovering_every_shift"]);
+        var methods = both.Rows["method"].Cast<string>().ToArray();
+        var correlations = both.Rows["mean_correlation"].Cast<double?>().Select(v => v!.Value).ToArray();
+        foreach (var method in new[] { "gradcam", "gradient" })
+        {
+            var alone = new TranslationCheck().Run(inputs with { Methods = [method] });
+            var own = correlations.Where((_, i) => methods[i] == method).ToArray();
+            Assert.Equal(alone.Rows["mean_correlation"].Cast<double?>().Select(v => v!.Value), own);
+            Assert.Equal(alone.Curves.Single().Series.Single(s => s.Name == "shift 8").Y, curve.Series.Single(s => s.Name == method).Y);
+            Assert.Equal(alone.Summary["recovered_fraction"], both.Summary[$"{method}.recovered_fraction"]);
+        }
+    }
+
+    [Fact]
     public void Edge_padded_shift_repeats_the_first_value()
     {
         var x = arange(5, dtype: ScalarType.Float32).view(1, 1, 5);
