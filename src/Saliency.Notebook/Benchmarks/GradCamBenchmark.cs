@@ -10,7 +10,7 @@ namespace Saliency.Notebook.Benchmarks;
 
 /// <summary>
 /// One dataset's GradCAM throughput: |GradCAM| of the whole dataset towards all latent dims, best and median of several runs, by the
-/// kit's path (the affine head's when it applies, set-up included) and by the general path (one backward pass per chunk), and the
+/// kit's path (the affine head's when it applies, set-up included) and by the general path (one forward pass per chunk, one backward pass per target), and the
 /// whole streaming pipeline's time (the last two null when only the kit's path was measured).
 /// </summary>
 public sealed record GradCamBenchmarkResult(

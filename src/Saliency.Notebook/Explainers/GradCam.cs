@@ -8,7 +8,7 @@ namespace Saliency.Notebook.Explainers;
 /// <see cref="CamMode"/> (the paper uses <see cref="CamMode.Abs"/>). Result (N, L, T); for the CVAE the paper's
 /// layer is <c>encoder.0.layers.6</c>, the last convolution, at full time resolution. When the encoder after the layer is
 /// affine (the paper's CVAE: pooling and a linear layer), ∂z/∂A is computed once and each chunk needs one forward pass
-/// (<see cref="AffineHeadGradCam"/>); otherwise one forward and one backward pass per chunk gives all targets at once. Both give
+/// (<see cref="AffineHeadGradCam"/>); otherwise one forward pass per chunk and one backward pass per target gives them. Both give
 /// the same maps; the result's <see cref="Attribution.Route"/> says which ran.
 /// </summary>
 public sealed class GradCam : CamExplainer
@@ -32,7 +32,7 @@ public sealed class GradCam : CamExplainer
     public const string AffineRoute = "affine head: ∂z/∂A computed once, one forward pass per chunk";
 
     /// <summary>Route of the general path.</summary>
-    public const string GeneralRoute = "general: one forward and one backward pass per chunk";
+    public const string GeneralRoute = "general: one forward pass per chunk, one backward pass per target";
 
     /// <summary>False only where the kit measures the general path against the affine head (the benchmark); callers never choose.</summary>
     internal bool TryAffineHead { get; init; } = true;

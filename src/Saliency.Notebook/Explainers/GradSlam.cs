@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Saliency.Notebook.Explainers;
 
 /// <summary>
-/// Grad-SLAM-style multi-layer saliency: signed GradCAM at several encoder layers (one forward and one backward pass
-/// for all of them), each layer's map divided by its own max |value| over time for that sample and target (so every
+/// Grad-SLAM-style multi-layer saliency: signed GradCAM at several encoder layers (one forward pass, and one backward pass per
+/// target for all of them), each layer's map divided by its own max |value| over time for that sample and target (so every
 /// layer lies in [-1, 1] and no layer dominates by scale; an all-zero map stays zero), then the mean over layers.
 /// Result (N, L, T), values in [-1, 1].
 /// </summary>

@@ -13,7 +13,7 @@ public enum GradCamPath
 {
     /// <summary>The head after the layer is affine: ∂z/∂A computed once (<see cref="AffineHeadGradCam"/>), one forward pass per chunk.</summary>
     AffineHead,
-    /// <summary>One forward and one backward pass per chunk for all latent targets (<see cref="GradCam"/>).</summary>
+    /// <summary>One forward pass per chunk and one backward pass per latent target (<see cref="GradCam"/>).</summary>
     General,
 }
 
