@@ -145,8 +145,11 @@ public sealed class CVAE : nn.Module<Tensor, CvaeOutput>, IComplexStepEncoder
 
     /// <inheritdoc/>
     /// <remarks>
-    /// With real weights the imaginary part propagates linearly, so the real part runs once per sample and each perturbation's imaginary
-    /// part only on its receptive field, where it can be nonzero: this equals the full complex evaluation (<see cref="PosteriorMeanComplex"/>).
+    /// With real weights the imaginary part propagates linearly, so the real part runs once per sample (for the ReLU masks) and each
+    /// perturbation's imaginary part only on its receptive field, where it can be nonzero, and only up to the last ReLU: the layers after
+    /// it (the last conv, the mean pooling and z_loc) are linear and input-independent, so they are folded once into one weight per
+    /// latent dimension over that ReLU's output (D, H, L), of which each perturbation needs its window. This equals the full complex
+    /// evaluation (<see cref="PosteriorMeanComplex"/>) up to summation order.
     /// </remarks>
     public Tensor ComplexStepJacobian(Tensor x, double step, int batchSize)
     {
@@ -158,7 +161,11 @@ public sealed class CVAE : nn.Module<Tensor, CvaeOutput>, IComplexStepEncoder
         var masks = Convolutions.ReluMasks(x.detach().to(ScalarType.Float64));
         long reach = Convolutions.Reach;
         long window = Math.Min(length, 2 * reach + 1);                                                    // the receptive field, clamped to the series
+        // ∂z/∂(conv output): z_loc's weight over the pooled steps, spread evenly over each pool's steps; then through the linear tail.
         var weight = lsr.ZLoc.weight!.to(ScalarType.Float64);
+        long latent = weight.shape[0];
+        var outputGradient = weight.view(latent, -1, Config.PooledLength).repeat_interleave(Config.SamplingFactor, 2).div(Config.SamplingFactor);
+        var head = Convolutions.TailAdjoint(outputGradient.to(x.device)).unfold(2, window, 1);           // (D, H, L − W + 1, W)
         var columns = new List<Tensor>();
         for (long first = 0; first < perturbations; first += perPass)
         {
@@ -173,11 +180,9 @@ public sealed class CVAE : nn.Module<Tensor, CvaeOutput>, IComplexStepEncoder
                 .scatter_(1, (flat.div(length, rounding_mode: RoundingMode.floor) * window + time - starts).unsqueeze(1),
                     full(count, 1, step, dtype: ScalarType.Float64, device: x.device))
                 .view(count, channels, window);
-            var cropped = Convolutions.ForwardImaginaryOnWindows(seeds, samples, masks, starts);           // (k·B, H, W)
-            var positions = (starts.view(count, 1, 1, 1) + arange(window, dtype: ScalarType.Int64, device: x.device).view(1, 1, 1, window))
-                .expand(count, samples, cropped.shape[1], window).reshape(cropped.shape);
-            var imaginary = zeros(cropped.shape[0], cropped.shape[1], length, dtype: ScalarType.Float64, device: x.device).scatter_(2, positions, cropped);
-            columns.Add(PoolAndFlatten(imaginary).matmul(weight.t()).div(step).view(count, samples, -1).MoveToOuterDisposeScope()); // (k, B, D)
+            var activations = Convolutions.ImaginaryAtLastReluOnWindows(seeds, samples, masks, starts);    // (k·B, H, W)
+            var windowHead = head.index_select(2, starts).permute(2, 1, 3, 0).reshape(count, -1, latent);  // (k, H·W, D)
+            columns.Add(activations.view(count, samples, -1).bmm(windowHead).div(step).MoveToOuterDisposeScope()); // (k, B, D)
         }
         return (columns.Count == 1 ? columns[0] : cat(columns, 0)).MoveToOuterDisposeScope();
     }

@@ -106,18 +106,21 @@ public sealed class ConvNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The imaginary part of <see cref="ForwardComplex"/> on windows: <paramref name="imaginary"/> (P, C, W) holds P input perturbations,
-    /// each cropped to the W time steps from <paramref name="starts"/>[p] on, shared by the <paramref name="samples"/> B samples whose ReLU masks
-    /// <paramref name="masks"/> (from <see cref="ReluMasks"/>) are cropped alike. Exact when every layer's imaginary part is zero
-    /// outside its window or outside [0, L) (the conv's zero padding lies there); returns (P·B, H, W), row p·B + b.
+    /// The imaginary part of <see cref="ForwardComplex"/> on windows, up to the output of the last ReLU (the layers after it are
+    /// linear; the caller folds them into its head with <see cref="TailAdjoint"/>): <paramref name="imaginary"/> (P, C, W) holds P
+    /// input perturbations, each cropped to the W time steps from <paramref name="starts"/>[p] on, shared by the
+    /// <paramref name="samples"/> B samples whose ReLU masks <paramref name="masks"/> (from <see cref="ReluMasks"/>) are cropped alike.
+    /// Exact when every layer's imaginary part is zero outside its window or outside [0, L) (the conv's zero padding lies there);
+    /// returns (P·B, H, W), row p·B + b.
     /// </summary>
-    internal Tensor ForwardImaginaryOnWindows(Tensor imaginary, long samples, IReadOnlyList<Tensor> masks, Tensor starts)
+    internal Tensor ImaginaryAtLastReluOnWindows(Tensor imaginary, long samples, IReadOnlyList<Tensor> masks, Tensor starts)
     {
         long perturbations = imaginary.shape[0], window = imaginary.shape[2];
         bool perSample = false;                                                                           // rows still (P, H, W), shared by all samples
         int relu = 0;
         foreach (var step in layers.Steps)
         {
+            if (relu == masks.Count) break;                                                               // past the last ReLU: the linear tail
             switch (step)
             {
                 case ChannelsLastConv1d conv:
@@ -136,6 +139,30 @@ public sealed class ConvNetwork : nn.Module<Tensor, Tensor>
             }
         }
         return perSample ? imaginary : imaginary.unsqueeze(1).expand(-1, samples, -1, -1).reshape(perturbations * samples, -1, window);
+    }
+
+    /// <summary>
+    /// The adjoint of the layers after the last ReLU (convs without their bias, and Dropout as in eval mode), which are linear:
+    /// for <paramref name="outputGradient"/> (D, H_out, L) float64, the gradient of each of its D rows with respect to the last
+    /// ReLU's output, (D, H, L), by transposed convolutions (the adjoint of a 'same' conv1d of stride 1).
+    /// </summary>
+    internal Tensor TailAdjoint(Tensor outputGradient)
+    {
+        var gradient = outputGradient;
+        for (int i = layers.Steps.Count - 1; i >= 0 && !(layers.Steps[i] is ReLU); i--)
+        {
+            switch (layers.Steps[i])
+            {
+                case ChannelsLastConv1d conv:
+                    gradient = nn.functional.conv_transpose1d(gradient, conv.Weight.to(ScalarType.Float64), padding: conv.Padding);
+                    break;
+                case Dropout:
+                    break;
+                default:
+                    throw new InvalidOperationException($"No complex-step rule for {layers.Steps[i].GetType().Name}.");
+            }
+        }
+        return gradient;
     }
 
     /// <summary>
