@@ -40,14 +40,23 @@ public class ComparisonChecksTests
         Assert.True((double)same.Summary["flyover_map_one_minus_cosine"] < distance);
     }
 
+    /// <summary>A seeded two-conv CVAE with the shape of <see cref="SmallSingleClass"/>'s data.</summary>
+    private static CVAE SmallCheckpoint()
+    {
+        manual_seed(3);
+        return new CVAE(new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4], KernelSize = 5, SamplingFactor = 10 });
+    }
+
+    /// <summary>A single-class check short enough for a test (4 epochs, a 20 × 20 grid) on 60 synthetic series, class a.</summary>
+    private static (SingleClassCheck Check, SanityCheckInputs Inputs) SmallSingleClass(CVAE checkpoint) =>
+        (new SingleClassCheck { TrainingEpochs = 4, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 20, Sigma = 1 },
+         new SanityCheckInputs { Model = checkpoint, Data = SyntheticData.Uniform(60, 20, seed: 5), Settings = new MethodSettings { Layer = "encoder.0.layers.2" }, Labels = ["a"] });
+
     [Fact]
     public void Single_class_training_is_seeded_and_reports_every_model()
     {
-        var config = new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4], KernelSize = 5, SamplingFactor = 10 };
-        manual_seed(3);
-        using var checkpoint = new CVAE(config);
-        var check = new SingleClassCheck { TrainingEpochs = 4, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 20, Sigma = 1 };
-        var inputs = new SanityCheckInputs { Model = checkpoint, Data = SyntheticData.Uniform(60, 20, seed: 5), Settings = new MethodSettings { Layer = "encoder.0.layers.2" }, Labels = ["a"] };
+        using var checkpoint = SmallCheckpoint();
+        var (check, inputs) = SmallSingleClass(checkpoint);
 
         var first = check.Run(inputs);
         var second = check.Run(inputs);
@@ -63,11 +72,8 @@ public class ComparisonChecksTests
     [Fact]
     public void Single_class_with_several_methods_gives_each_method_what_it_gives_alone()
     {
-        var config = new CvaeConfig { Channels = 2, Length = 20, LatentDim = 3, HiddenDims = [4, 4], KernelSize = 5, SamplingFactor = 10 };
-        manual_seed(3);
-        using var checkpoint = new CVAE(config);
-        var check = new SingleClassCheck { TrainingEpochs = 4, Training = new TrainingOptions { BatchSize = 64 }, GridSize = 20, Sigma = 1 };
-        var inputs = new SanityCheckInputs { Model = checkpoint, Data = SyntheticData.Uniform(60, 20, seed: 5), Settings = new MethodSettings { Layer = "encoder.0.layers.2" }, Labels = ["a"] };
+        using var checkpoint = SmallCheckpoint();
+        var (check, inputs) = SmallSingleClass(checkpoint);
 
         var both = check.Run(inputs with { Methods = ["gradcam", "gradient"] });
         Assert.Equal("gradcam,gradient", both.Method);
