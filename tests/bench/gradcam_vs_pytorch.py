@@ -10,33 +10,22 @@ and each side's median / best.
 
 usage: /usr/bin/python3 tests/bench/gradcam_vs_pytorch.py [--rounds 5] [--repeats 3] [--threads 2] [--dataset symbols --dataset eog]
 """
-import argparse, importlib.util, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-DATA = {"symbols": "symbols/augmented_symbols.npy", "eog": "eog/time_series_positions.npy"}
+from pytorch_side import DATA, add_common_arguments, load_reference
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dataset", action="append", choices=sorted(DATA), help="default: symbols and eog")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3, help="calls per round and side; the round keeps the best")
-    p.add_argument("--reference", default=os.path.join(SHARED, "bench", "reference_gradcam.py"))
-    p.add_argument("--checkpoints", default=os.path.join(ROOT, "models", "original"),
-                   help="the authors' symbols.ckpt and eog.ckpt (default: models/original, which the tests and the notebooks fetch)")
-    p.add_argument("--data", default=os.path.join(ROOT, "data"))
-    p.add_argument("--saliency", default=os.path.join(ROOT, "saliency"))
+    add_common_arguments(p)
     a = p.parse_args()
 
     import numpy as np
     import torch
-    torch.set_num_threads(a.threads)
-    spec = importlib.util.spec_from_file_location("reference_gradcam", a.reference)
-    ref = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ref)
-    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    ref, env = load_reference(a)
 
     print(f"load average {os.getloadavg()[0]:.2f}, {a.threads} threads, torch {torch.__version__}, {a.rounds} rounds")
     summary = {}

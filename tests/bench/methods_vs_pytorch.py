@@ -31,11 +31,9 @@ as they cost 50 (IG) or C*L (CSDA) times a gradient.
 usage: /usr/bin/python3 tests/bench/methods_vs_pytorch.py [--dataset symbols --dataset eog] [--method gradcam ...] [--rounds 3]
        [--repeats 3] [--heavy-repeats 1] [--heavy-samples N] [--threads 2] [--check 8] [--json FILE]
 """
-import argparse, importlib.util, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-DATA = {"symbols": "symbols/augmented_symbols.npy", "eog": "eog/time_series_positions.npy"}
+from pytorch_side import DATA, add_common_arguments, load_reference
 METHODS = ["gradcam", "gradslam", "gradient", "gradxinput", "guided", "ig", "fourier-ig", "csda"]
 HEAVY = {"ig", "fourier-ig", "csda"}
 IG_STEPS, CSDA_STEP = 50, 1e-20
@@ -194,24 +192,16 @@ def main():
     p.add_argument("--dataset", action="append", choices=sorted(DATA), help="default: symbols and eog")
     p.add_argument("--method", action="append", choices=METHODS, help="default: all eight")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3, help="calls per round and side; the round keeps the best")
     p.add_argument("--heavy-repeats", type=int, default=1, help="--repeats of ig, fourier-ig and csda")
     p.add_argument("--heavy-samples", type=int, help="ig, fourier-ig and csda on the first N series only (default: all)")
     p.add_argument("--rows", type=int, default=4096, help="PyTorch side: rows (steps or perturbations x samples) per pass of ig, fourier-ig, csda")
     p.add_argument("--check", type=int, default=8, help="series compared number by number")
     p.add_argument("--json", help="also write the summary here")
-    p.add_argument("--reference", default=os.path.join(SHARED, "bench", "reference_gradcam.py"))
-    p.add_argument("--checkpoints", default=os.path.join(ROOT, "models", "original"))
-    p.add_argument("--data", default=os.path.join(ROOT, "data"))
-    p.add_argument("--saliency", default=os.path.join(ROOT, "saliency"))
+    add_common_arguments(p)
     a = p.parse_args()
 
-    torch.set_num_threads(a.threads)
-    spec = importlib.util.spec_from_file_location("reference_gradcam", a.reference)
-    ref = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ref)
-    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    ref, env = load_reference(a)
     methods = a.method or METHODS
 
     print(f"load average {os.getloadavg()[0]:.2f}, {a.threads} threads, torch {torch.__version__}, {a.rounds} rounds, {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
